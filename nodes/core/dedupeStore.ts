@@ -16,8 +16,13 @@ export interface DedupeStoreOptions {
 export type DedupeSnapshot = Record<string, [number, string | null]>;
 
 export interface DedupeStore {
-	/** Records every key not yet present and tells, per key, whether it was new. All-or-nothing per call. */
-	checkAndRecord(keys: readonly string[], now?: number): boolean[];
+	/**
+	 * Records every key not yet present and tells, per key, whether it was new. One call is atomic.
+	 * `ttlMs` overrides the store's TTL for these keys, e.g. a short claim that `confirm` extends.
+	 */
+	checkAndRecord(keys: readonly string[], now?: number, ttlMs?: number): boolean[];
+	/** Gives recorded keys the full TTL from now (a claim became a fact). */
+	confirm(keys: readonly string[], now?: number): void;
 	/** True while the key is remembered. */
 	has(key: string, now?: number): boolean;
 	/** A value attached to a recorded key, e.g. the message id an idempotent send produced. */
@@ -34,6 +39,7 @@ interface Entry {
 }
 
 export class MemoryDedupeStore implements DedupeStore {
+	// Insertion order is eviction order: the oldest recorded key is forgotten first when full.
 	private readonly entries = new Map<string, Entry>();
 
 	constructor(private options: DedupeStoreOptions) {}
@@ -48,16 +54,24 @@ export class MemoryDedupeStore implements DedupeStore {
 		this.evictOverCapacity();
 	}
 
-	checkAndRecord(keys: readonly string[], now = Date.now()): boolean[] {
-		this.purgeExpired(now);
-		const expiresAt = now + this.options.ttlMs;
+	checkAndRecord(keys: readonly string[], now = Date.now(), ttlMs = this.options.ttlMs): boolean[] {
 		const results = keys.map((key) => {
-			if (this.entries.has(key)) return false;
-			this.entries.set(key, { expiresAt, value: null });
+			if (this.has(key, now)) return false;
+			// Delete first so a re-recorded key moves to the end of the eviction order.
+			this.entries.delete(key);
+			this.entries.set(key, { expiresAt: now + ttlMs, value: null });
 			return true;
 		});
+		if (this.entries.size > this.options.capacity) this.purgeExpired(now);
 		this.evictOverCapacity();
 		return results;
+	}
+
+	confirm(keys: readonly string[], now = Date.now()): void {
+		for (const key of keys) {
+			const entry = this.entries.get(key);
+			if (entry) entry.expiresAt = Math.max(entry.expiresAt, now + this.options.ttlMs);
+		}
 	}
 
 	has(key: string, now = Date.now()): boolean {
@@ -89,10 +103,10 @@ export class MemoryDedupeStore implements DedupeStore {
 	}
 
 	/** Adds persisted keys that are still valid; keys already in memory win (they are at least as new). */
-	restore(snapshot: DedupeSnapshot | undefined, now = Date.now()): number {
+	restore(snapshot: unknown, now = Date.now()): number {
 		if (!snapshot || typeof snapshot !== 'object') return 0;
-		const restored = Object.entries(snapshot)
-			.filter(([key, entry]) => Array.isArray(entry) && entry[0] > now && !this.entries.has(key))
+		const restored = Object.entries(snapshot as DedupeSnapshot)
+			.filter(([key, entry]) => Array.isArray(entry) && typeof entry[0] === 'number' && entry[0] > now && !this.entries.has(key))
 			.sort((a, b) => a[1][0] - b[1][0]);
 		// Re-insert oldest first so eviction order stays oldest-first.
 		const merged = new Map<string, Entry>(restored.map(([key, [expiresAt, value]]) => [key, { expiresAt, value }]));
@@ -103,11 +117,10 @@ export class MemoryDedupeStore implements DedupeStore {
 		return restored.length;
 	}
 
-	/** Entries are kept in insertion order and share one TTL, so expired ones sit at the front. */
+	/** Runs only when the store is full, so a busy store pays for the scan rarely. */
 	private purgeExpired(now: number): void {
 		for (const [key, entry] of this.entries) {
-			if (entry.expiresAt > now) break;
-			this.entries.delete(key);
+			if (entry.expiresAt <= now) this.entries.delete(key);
 		}
 	}
 
