@@ -1,0 +1,204 @@
+import {
+	NodeConnectionTypes,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { splitEvents } from '../core/events';
+import { checkHandshake } from '../core/handshake';
+import { verifySignature } from '../core/signature';
+import { admitEvents, settleEvents, TRIGGER_OUTPUTS, type TriggerItem } from '../core/triggerPipeline';
+import { persistWithExecution } from '../shared/processState';
+import { openTriggerState, readTriggerOptions } from './triggerState';
+
+const SETUP_NOTICE = [
+	'<b>Set up in Meta\'s App Dashboard</b> (WhatsApp → Configuration → Webhook):',
+	'1. Publish this workflow, open <i>Webhook URLs</i> above, choose <i>Production URL</i> and paste it as the <i>Callback URL</i>.',
+	'2. Paste the credential\'s <i>Verify Token</i> as <i>Verify token</i> and click <i>Verify and save</i>: this node answers the handshake without running the workflow.',
+	'3. The credential\'s <i>App Secret</i> is App settings → Basic → App secret; every POST is checked against it.',
+	'4. Subscribe the <i>messages</i> field (and any account or template fields you want on the Other output).',
+	'The <i>Test URL</i> accepts a single call after you click <i>Listen for test event</i>, and only while the editor waits, so Meta\'s later deliveries get 404 and are retried; use it only to capture one sample.',
+].join('<br>');
+
+// Meta's callback URL is set by hand in the App Dashboard (it needs the verify-token handshake and an
+// app-level token n8n does not hold), so there is no webhook to create or delete through an API.
+// eslint-disable-next-line @n8n/community-nodes/webhook-lifecycle-complete
+export class WhatsAppReliableTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WhatsApp Reliable Trigger',
+		name: 'whatsAppReliableTrigger',
+		icon: { light: 'file:whatsapp.svg', dark: 'file:whatsapp.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"WhatsApp events, exactly once"}}',
+		description:
+			'Starts the workflow on WhatsApp Cloud API webhooks: verified signatures, one item per event, duplicates and stale statuses dropped',
+		defaults: { name: 'WhatsApp Reliable Trigger' },
+		inputs: [],
+		outputs: [
+			NodeConnectionTypes.Main,
+			NodeConnectionTypes.Main,
+			NodeConnectionTypes.Main,
+			NodeConnectionTypes.Main,
+			NodeConnectionTypes.Main,
+		],
+		outputNames: [...TRIGGER_OUTPUTS],
+		credentials: [{ name: 'whatsAppWebhookApi', required: true }],
+		webhooks: [
+			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: 'whatsapp' },
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: 'noData', path: 'whatsapp' },
+		],
+		properties: [
+			{ displayName: SETUP_NOTICE, name: 'setupNotice', type: 'notice', default: '' },
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				default: [],
+				description: 'Event kinds to emit. Leave empty for all.',
+				options: [
+					{ name: 'Account and Template Updates', value: 'account_update' },
+					{ name: 'Errors (Value-Level)', value: 'error' },
+					{ name: 'Flow Responses', value: 'flow_response' },
+					{ name: 'Messages', value: 'message' },
+					{ name: 'Statuses', value: 'status' },
+					{ name: 'Unknown', value: 'unknown' },
+				],
+			},
+			{
+				displayName: 'Phone Number IDs',
+				name: 'phoneNumberIds',
+				type: 'string',
+				default: '',
+				placeholder: '106540352242922, 107655329012345',
+				description:
+					'Comma-separated phone number IDs this workflow handles. Leave empty for all. Lets several numbers of one Meta app share one callback URL, one workflow per number.',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add option',
+				default: {},
+				options: [
+					{
+						displayName: 'Dedupe Capacity',
+						name: 'dedupeCapacity',
+						type: 'number',
+						typeOptions: { minValue: 100 },
+						default: 20000,
+						description: 'How many event keys to remember at most; the oldest are forgotten first',
+					},
+					{
+						displayName: 'Dedupe Window (Days)',
+						name: 'dedupeWindowDays',
+						type: 'number',
+						typeOptions: { minValue: 0.01, numberPrecision: 2 },
+						default: 7,
+						description: 'How long an event is remembered. Meta retries undelivered webhooks for up to 7 days.',
+					},
+					{
+						displayName: 'Emit Duplicates',
+						name: 'emitDuplicates',
+						type: 'boolean',
+						default: false,
+						description: 'Whether to emit redelivered events flagged with duplicate: true instead of dropping them',
+					},
+					{
+						displayName: 'Emit Stale Statuses',
+						name: 'emitStaleStatuses',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether to emit statuses that arrive after a later one (e.g. delivered after read) flagged with stale: true instead of dropping them',
+					},
+				],
+			},
+		],
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const res = this.getResponseObject();
+		const req = this.getRequestObject();
+		const credentials = await this.getCredentials<{ appSecret: string; verifyToken: string }>('whatsAppWebhookApi');
+		const reject = (status: number, reason: string): IWebhookResponseData => {
+			this.logger.warn(`WhatsApp Reliable Trigger rejected a ${req.method} request with ${status}: ${reason}`, {
+				workflowId: this.getWorkflow().id,
+				node: this.getNode().name,
+			});
+			res.status(status).type('text/plain').send(reason);
+			return { noWebhookResponse: true };
+		};
+
+		if (this.getWebhookName() === 'setup') {
+			const handshake = checkHandshake(this.getQueryData() as IDataObject, credentials.verifyToken);
+			if (!handshake.accepted) return reject(403, `verification failed: ${handshake.reason}`);
+			res.status(200).type('text/plain').send(handshake.challenge);
+			return { noWebhookResponse: true };
+		}
+
+		const rawBody: unknown = (req as { rawBody?: unknown }).rawBody;
+		if (!Buffer.isBuffer(rawBody)) {
+			return reject(
+				500,
+				'the raw request body is not available, so the signature cannot be checked; make sure nothing in front of n8n rewrites the body and that this node receives the request directly',
+			);
+		}
+		const signature = verifySignature(rawBody, req.headers['x-hub-signature-256'], credentials.appSecret);
+		if (!signature.valid) return reject(401, `invalid signature: ${signature.message}`);
+
+		let body: unknown;
+		try {
+			body = rawBody.length === 0 ? undefined : JSON.parse(rawBody.toString('utf8'));
+		} catch {
+			return reject(400, 'the body is not valid JSON');
+		}
+		const split = splitEvents(body);
+		if (!split.ok) return reject(400, `not a WhatsApp Business Account notification: ${split.reason}`);
+
+		const options = readTriggerOptions(this);
+		const { store } = openTriggerState(this, options);
+		const admitted = admitEvents(split.events, {
+			filters: options.filters,
+			store,
+			claimTtlMs: options.claimTtlMs,
+			emitDuplicates: options.emitDuplicates,
+		});
+		this.logger.debug(
+			`WhatsApp Reliable Trigger: ${admitted.received} events, ${admitted.filtered} filtered out, ${admitted.duplicates} duplicates`,
+		);
+
+		// Nothing new: acknowledge so Meta stops retrying, and start no execution.
+		if (!admitted.hasNewEvents) {
+			res.status(200).end();
+			return { noWebhookResponse: true };
+		}
+		return {
+			workflowData: admitted.outputs.map((items) => items.map((item) => ({ json: item as unknown as IDataObject }))),
+		};
+	}
+
+	/** Runs first in the execution: confirms the claims and orders statuses (see triggerPipeline). */
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const options = readTriggerOptions(this);
+		const { store, ledger } = openTriggerState(this, options);
+		const inputs = TRIGGER_OUTPUTS.map((_, index) => {
+			try {
+				return this.getInputData(index).map((item) => item.json as unknown as TriggerItem);
+			} catch {
+				return [];
+			}
+		});
+		const settled = settleEvents(inputs, { store, ledger, emitStale: options.emitStaleStatuses });
+		persistWithExecution(this, 'dedupe', store);
+		persistWithExecution(this, 'ledger', ledger);
+		return settled.map((items, input) =>
+			items.map(({ item, index }) => ({ json: item as unknown as IDataObject, pairedItem: { item: index, input } })),
+		);
+	}
+}
