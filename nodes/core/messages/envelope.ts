@@ -1,0 +1,49 @@
+import { LIMITS } from './limits';
+import { maxBytes, normalizePhone, optionalText } from './validation';
+
+/** What every send carries besides the message itself. */
+export interface SendCommon {
+	/** Recipient phone number; `+`, spaces and dashes are dropped. */
+	to: string;
+	/** wamid of the message this one replies to (shown quoted). */
+	replyToMessageId?: string;
+	/** Sent as `biz_opaque_callback_data`; echoed back on every status webhook of this message. */
+	correlationId?: string;
+}
+
+export type MessageType =
+	| 'text'
+	| 'image'
+	| 'video'
+	| 'audio'
+	| 'document'
+	| 'sticker'
+	| 'location'
+	| 'contacts'
+	| 'reaction'
+	| 'interactive'
+	| 'template';
+
+/** The JSON body of POST /{phone-number-id}/messages. */
+export interface OutgoingMessage {
+	messaging_product: 'whatsapp';
+	recipient_type: 'individual';
+	to: string;
+	type: MessageType;
+	context?: { message_id: string };
+	biz_opaque_callback_data?: string;
+	[payload: string]: unknown;
+}
+
+/** Wraps a message body in the envelope Meta expects (§3 of the facts doc). */
+export function envelope<T extends MessageType>(common: SendCommon, type: T, body: unknown): OutgoingMessage {
+	const to = normalizePhone('To', common.to);
+	const replyTo = optionalText('Reply To Message ID', common.replyToMessageId?.trim());
+	const correlationId = optionalText('Correlation ID', common.correlationId);
+	if (correlationId !== undefined) maxBytes('Correlation ID', correlationId, LIMITS.correlationIdBytes);
+	const message: OutgoingMessage = { messaging_product: 'whatsapp', recipient_type: 'individual', to, type };
+	if (replyTo) message.context = { message_id: replyTo };
+	message[type] = body;
+	if (correlationId !== undefined) message.biz_opaque_callback_data = correlationId;
+	return message;
+}

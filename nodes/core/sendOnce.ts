@@ -1,0 +1,122 @@
+import type { DedupeStore } from './dedupeStore';
+
+/**
+ * The pure parts of sending: at most once per idempotency key, in order per recipient, with bounded
+ * concurrency and a ceiling on messages per second. No n8n imports; the clock and sleep come in.
+ */
+
+export interface SendOnceOptions {
+	/** How long an unconfirmed claim holds: longer than one send can take, retries included. */
+	claimTtlMs: number;
+	/** How often a waiter looks at a claim another execution holds. */
+	pollMs: number;
+	/** Give up waiting for another execution's claim after this long. */
+	maxWaitMs: number;
+}
+
+export interface SendOnceClock {
+	now(): number;
+	sleep(ms: number): Promise<void>;
+}
+
+export type ClaimedSend<T, F> = { ok: true; value: T; record: string } | { ok: false; failure: F };
+
+export type SendOnceOutcome<T, F> =
+	| { kind: 'sent'; value: T }
+	| { kind: 'skipped'; record: string }
+	| { kind: 'failed'; failure: F }
+	| { kind: 'busy'; waitedMs: number };
+
+/**
+ * Sends unless a send with `key` was already accepted.
+ *
+ * - The key is claimed with a short TTL; one call of `checkAndRecord` is atomic, so of concurrent
+ *   executions in this process exactly one gets the claim.
+ * - The holder records what was accepted (`record`, e.g. the message id) and confirms the key for the
+ *   store's full TTL; on failure it forgets the key so a later run may send.
+ * - A caller that finds a claim without a record polls until the holder records (skip), forgets
+ *   (claim and send itself) or the claim expires (a crashed holder; claim and send itself).
+ */
+export async function sendOnce<T, F>(
+	store: DedupeStore,
+	key: string,
+	send: () => Promise<ClaimedSend<T, F>>,
+	options: SendOnceOptions,
+	clock: SendOnceClock,
+): Promise<SendOnceOutcome<T, F>> {
+	const started = clock.now();
+	for (;;) {
+		const now = clock.now();
+		const [claimed] = store.checkAndRecord([key], now, options.claimTtlMs);
+		if (!claimed) {
+			const record = store.getValue(key, now);
+			if (record !== undefined) return { kind: 'skipped', record };
+			const waitedMs = now - started;
+			if (waitedMs >= options.maxWaitMs) return { kind: 'busy', waitedMs };
+			await clock.sleep(Math.min(options.pollMs, options.maxWaitMs - waitedMs));
+			continue;
+		}
+		let settled = false;
+		try {
+			const result = await send();
+			settled = true;
+			if (!result.ok) {
+				store.forget(key);
+				return { kind: 'failed', failure: result.failure };
+			}
+			store.setValue(key, result.record);
+			store.confirm([key], clock.now());
+			return { kind: 'sent', value: result.value };
+		} finally {
+			// An exception in `send` must not leave the key claimed until the claim expires.
+			if (!settled) store.forget(key);
+		}
+	}
+}
+
+/** Spaces sends so no more than `perSecond` start in any second; `reserve` returns how long to wait. */
+export class RatePacer {
+	private next = 0;
+
+	constructor(private readonly perSecond: number) {}
+
+	reserve(now: number): number {
+		if (!(this.perSecond > 0) || !Number.isFinite(this.perSecond)) return 0;
+		const slot = Math.max(now, this.next);
+		this.next = slot + 1000 / this.perSecond;
+		return slot - now;
+	}
+}
+
+/**
+ * Runs `worker` for every item, at most `concurrency` at a time, items of the same recipient one after
+ * another in input order. Stops starting new items once `stop()` is true.
+ */
+export async function dispatchByRecipient<T>(
+	items: readonly T[],
+	recipientOf: (item: T) => string,
+	concurrency: number,
+	worker: (item: T) => Promise<void>,
+	stop: () => boolean = () => false,
+): Promise<void> {
+	const groups = new Map<string, T[]>();
+	for (const item of items) {
+		const recipient = recipientOf(item);
+		const group = groups.get(recipient);
+		if (group) group.push(item);
+		else groups.set(recipient, [item]);
+	}
+	const queue = [...groups.values()];
+	const lanes = Math.max(1, Math.min(Math.floor(concurrency) || 1, queue.length));
+	let nextGroup = 0;
+	const lane = async () => {
+		while (nextGroup < queue.length && !stop()) {
+			const group = queue[nextGroup++];
+			for (const item of group) {
+				if (stop()) return;
+				await worker(item);
+			}
+		}
+	};
+	await Promise.all(Array.from({ length: lanes }, lane));
+}
