@@ -1,7 +1,9 @@
 /** Unit and node tests run in milliseconds; e2e tests drive a real n8n and run one file at a time. */
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] };
 
 module.exports = {
+	// Generous for e2e tests that start n8n; unit tests finish in milliseconds anyway.
+	testTimeout: 180000,
 	projects: [
 		{
 			displayName: 'unit',
@@ -14,7 +16,6 @@ module.exports = {
 			testEnvironment: 'node',
 			transform,
 			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
-			testTimeout: 180000,
 		},
 	],
 };

@@ -423,12 +423,9 @@ function changeEvents(scope: Scope, rawChange: unknown): WhatsAppEvent[] {
  * notification at all is refused; a malformed part inside a valid body becomes an `unknown` event.
  */
 export function splitEvents(body: unknown): EnvelopeResult {
-	if (body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0)) {
-		return { ok: false, reason: 'the body is empty' };
-	}
-	if (Array.isArray(body) || typeof body !== 'object') {
-		return { ok: false, reason: 'the body is not a JSON object' };
-	}
+	if (body === undefined || body === null) return { ok: false, reason: 'the body is empty' };
+	if (Array.isArray(body) || typeof body !== 'object') return { ok: false, reason: 'the body is not a JSON object' };
+	if (Object.keys(body).length === 0) return { ok: false, reason: 'the body is an empty object' };
 	const envelope = webhookEnvelopeSchema.safeParse(body);
 	if (!envelope.success) {
 		const object = (body as Record<string, unknown>).object;

@@ -24,10 +24,6 @@ function fail(reason: SignatureFailure): SignatureResult {
 	return { valid: false, reason, message: MESSAGES[reason] };
 }
 
-export function signBody(rawBody: Buffer | string, appSecret: string): string {
-	return 'sha256=' + createHmac('sha256', appSecret).update(rawBody).digest('hex');
-}
-
 /** Verifies the header against the raw body in constant time. Headers may arrive as arrays. */
 export function verifySignature(
 	rawBody: Buffer,
