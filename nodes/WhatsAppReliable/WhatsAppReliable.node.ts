@@ -1,0 +1,47 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import * as media from './actions/media';
+import * as message from './actions/message';
+import { router } from './actions/router';
+import { searchTemplates } from './methods/listSearch';
+
+/** WhatsApp Cloud API actions. The shell: operations live in actions/, the Graph call in transport/. */
+export class WhatsAppReliable implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WhatsApp Reliable',
+		name: 'whatsAppReliable',
+		icon: { light: 'file:whatsapp.svg', dark: 'file:whatsapp.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+		description: "Send WhatsApp messages, templates and flows through the Cloud API, with retries that respect Meta's error classes and optional send-once",
+		defaults: { name: 'WhatsApp Reliable' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		// A second output appears when Send routes closed-window items (131047) to it.
+		outputs: `={{ $parameter.resource === "message" && $parameter.operation === "send" && $parameter.onWindowClosed === "route" ? [{ type: "main", displayName: "Sent" }, { type: "main", displayName: "Window Closed" }] : [{ type: "main" }] }}`,
+		credentials: [{ name: 'whatsAppCloudApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				default: 'message',
+				options: [
+					{ name: 'Message', value: 'message' },
+					{ name: 'Media', value: 'media' },
+				],
+			},
+			...message.description,
+			...media.description,
+		],
+	};
+
+	methods = { listSearch: { searchTemplates } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,64 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { checkUploadSize, mediaUploadBody, parseBody, type MediaKind } from '../../../core/messages';
+import { callGraph } from '../../transport';
+import { showFor } from '../display';
+import { executeJobs, failedCall } from '../jobs';
+import { optionsProperty } from '../settings';
+
+const properties: INodeProperties[] = [
+	{ displayName: 'Input Binary Field', name: 'binaryPropertyName', type: 'string', default: 'data', required: true, description: 'The binary field of the input item that holds the file' },
+	{
+		displayName: 'Media Type',
+		name: 'mediaKind',
+		type: 'options',
+		default: 'auto',
+		options: [
+			{ name: 'Automatic (From MIME Type)', value: 'auto' },
+			{ name: 'Audio', value: 'audio' },
+			{ name: 'Document', value: 'document' },
+			{ name: 'Image', value: 'image' },
+			{ name: 'Sticker', value: 'sticker' },
+			{ name: 'Video', value: 'video' },
+		],
+		description: "Decides which of Meta's size limits applies (image 5 MB, video and audio 16 MB, document 100 MB, sticker 500 KB)",
+	},
+	optionsProperty,
+];
+
+export const description = showFor('media', 'upload', properties);
+
+export function kindOf(mimeType: string): MediaKind {
+	if (mimeType === 'image/webp') return 'sticker';
+	if (mimeType.startsWith('image/')) return 'image';
+	if (mimeType.startsWith('video/')) return 'video';
+	if (mimeType.startsWith('audio/')) return 'audio';
+	return 'document';
+}
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	return await executeJobs(
+		this,
+		async (itemIndex, session) => {
+			const property = String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
+			const binary = this.helpers.assertBinaryData(itemIndex, property);
+			const data = await this.helpers.getBinaryDataBuffer(itemIndex, property);
+			const chosen = this.getNodeParameter('mediaKind', itemIndex, 'auto') as MediaKind | 'auto';
+			const kind = chosen === 'auto' ? kindOf(binary.mimeType) : chosen;
+			checkUploadSize(kind, data.length, `Input Binary Field "${property}"`);
+			const fileName = binary.fileName ?? `file.${binary.fileExtension ?? 'bin'}`;
+			return {
+				itemIndex,
+				lane: `upload-${itemIndex}`,
+				run: async () => {
+					const { body, contentType } = mediaUploadBody(data, fileName, binary.mimeType);
+					const result = await callGraph(this, session.target, { method: 'POST', path: `${session.target.phoneNumberId}/media`, body, headers: { 'Content-Type': contentType } }, session.policy);
+					if (!result.ok) return failedCall(session, itemIndex, result);
+					const answer = parseBody(result.value.body) as { id?: string } | undefined;
+					return { kind: 'ok', output: 0, json: { mediaId: answer?.id ?? null, mediaType: kind, mimeType: binary.mimeType, fileName, fileSize: data.length, attempts: result.attempts } };
+				},
+			};
+		},
+		{ needsPhoneNumberId: true },
+	);
+}

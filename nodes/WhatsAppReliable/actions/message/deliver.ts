@@ -1,0 +1,210 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { MemoryDedupeStore } from '../../../core/dedupeStore';
+import { classifyGraphError } from '../../../core/graphErrors';
+import { mediaUploadBody, parseBody, parseSendResult, type OutgoingMessage, type SendResult } from '../../../core/messages';
+import type { StopReason } from '../../../core/retryPolicy';
+import { RatePacer, sendOnce, type ClaimedSend } from '../../../core/sendOnce';
+import { persistWithExecution, processState } from '../../../shared/processState';
+import { failureFields, graphApiError, itemError } from '../errors';
+import { runJobs, type Job, type JobResult } from '../jobs';
+import { readSettings, SEND_ONCE_CAPACITY, type Settings } from '../settings';
+import { callGraph, graphTarget, REQUEST_TIMEOUT_MS, requirePhoneNumberId, runtime, type CallPolicy, type GraphFailure, type GraphTarget } from '../../transport';
+
+/** Sending prepared messages: uploads, retries, the 24-hour window, send-once. Shared by Send and Send Template. */
+
+export const WINDOW_CLOSED_CODE = 131047;
+export const SEND_ONCE_STATE = 'sendOnce';
+
+export type WindowClosedAction = 'fail' | 'fallbackTemplate' | 'route';
+
+export interface PreparedMessage {
+	itemIndex: number;
+	/** Normalised recipient: the lane that keeps order. */
+	to: string;
+	correlationId?: string;
+	idempotencyKey?: string;
+	/** Builds the message; `mediaId` is the id of a media uploaded from an n8n binary. */
+	build(mediaId?: string): OutgoingMessage;
+	upload?: { data: Buffer; fileName: string; mimeType: string };
+	onWindowClosed: WindowClosedAction;
+	fallback?: OutgoingMessage;
+}
+
+interface Sent {
+	result: SendResult;
+	attempts: number;
+	fallbackTemplate: boolean;
+}
+
+interface Failed {
+	failure: GraphFailure;
+	attempts: number;
+	stoppedBecause: StopReason;
+	windowClosed: boolean;
+}
+
+/** What the send-once store remembers about an accepted send. */
+interface SentRecord {
+	messageId: string;
+	waId?: string;
+	messageStatus: string;
+	sentAt: string;
+	fallbackTemplate?: boolean;
+}
+
+function unexpectedReply(body: unknown): GraphFailure {
+	return {
+		retry: 'no',
+		code: undefined,
+		retryAfterMs: undefined,
+		ambiguous: true,
+		info: { ...classifyGraphError(undefined, 200), guidance: 'Meta answered 2xx without a message id: check in WhatsApp Manager whether the message was sent.' },
+		error: { httpStatus: 200, code: undefined, subcode: undefined, type: undefined, message: 'Unexpected success answer without messages[0].id', details: undefined, fbtraceId: undefined, raw: parseBody(body) },
+	};
+}
+
+export class MessageSender {
+	private readonly pacer: RatePacer;
+	private readonly policy: CallPolicy;
+	private store: MemoryDedupeStore | undefined;
+
+	constructor(
+		private readonly ctx: IExecuteFunctions,
+		private readonly target: GraphTarget,
+		private readonly settings: Settings,
+	) {
+		this.pacer = new RatePacer(settings.maxPerSecond);
+		this.policy = {
+			retry: settings.retry,
+			pacer: this.pacer,
+			onRetry: (failure, attempt, delayMs) =>
+				ctx.logger.warn(`WhatsApp Reliable: retry ${attempt} after ${failure.info.errorClass} (code ${failure.code ?? 'none'}) in ${delayMs} ms`),
+		};
+	}
+
+	/** The process-wide send-once store for this workflow and node, saved with the execution's static data. */
+	private sendOnceStore(): MemoryDedupeStore {
+		if (!this.store) {
+			const options = { ttlMs: this.settings.sendOnceTtlMs, capacity: SEND_ONCE_CAPACITY };
+			this.store = processState(this.ctx, SEND_ONCE_STATE, () => new MemoryDedupeStore(options));
+			this.store.configure(options);
+			persistWithExecution(this.ctx, SEND_ONCE_STATE, this.store);
+		}
+		return this.store;
+	}
+
+	job(prepared: PreparedMessage): Job {
+		return { itemIndex: prepared.itemIndex, lane: prepared.to, run: async () => await this.run(prepared) };
+	}
+
+	private async post(body: OutgoingMessage) {
+		return await callGraph(this.ctx, this.target, { method: 'POST', path: `${this.target.phoneNumberId}/messages`, body: body as unknown as IDataObject }, this.policy);
+	}
+
+	private async attempt(prepared: PreparedMessage): Promise<ClaimedSend<Sent, Failed>> {
+		let attempts = 0;
+		let mediaId: string | undefined;
+		if (prepared.upload) {
+			const { body, contentType } = mediaUploadBody(prepared.upload.data, prepared.upload.fileName, prepared.upload.mimeType);
+			const uploaded = await callGraph(this.ctx, this.target, { method: 'POST', path: `${this.target.phoneNumberId}/media`, body, headers: { 'Content-Type': contentType } }, this.policy);
+			attempts += uploaded.attempts;
+			if (!uploaded.ok) return { ok: false, failure: { failure: uploaded.failure, attempts, stoppedBecause: uploaded.stoppedBecause, windowClosed: false } };
+			const data = parseBody(uploaded.value.body) as { id?: unknown } | undefined;
+			if (typeof data?.id !== 'string') return { ok: false, failure: { failure: unexpectedReply(uploaded.value.body), attempts, stoppedBecause: 'permanent', windowClosed: false } };
+			mediaId = data.id;
+		}
+		const sent = await this.post(prepared.build(mediaId));
+		attempts += sent.attempts;
+		let fallbackTemplate = false;
+		let reply = sent;
+		if (!sent.ok && sent.failure.code === WINDOW_CLOSED_CODE) {
+			if (prepared.onWindowClosed === 'fallbackTemplate' && prepared.fallback) {
+				fallbackTemplate = true;
+				reply = await this.post(prepared.fallback);
+				attempts += reply.attempts;
+			} else if (prepared.onWindowClosed === 'route') {
+				return { ok: false, failure: { failure: sent.failure, attempts, stoppedBecause: sent.stoppedBecause, windowClosed: true } };
+			}
+		}
+		if (!reply.ok) return { ok: false, failure: { failure: reply.failure, attempts, stoppedBecause: reply.stoppedBecause, windowClosed: false } };
+		const result = parseSendResult(reply.value.body);
+		if (!result) return { ok: false, failure: { failure: unexpectedReply(reply.value.body), attempts, stoppedBecause: 'permanent', windowClosed: false } };
+		const record: SentRecord = { messageId: result.messageId, waId: result.waId, messageStatus: result.messageStatus, sentAt: new Date(runtime.now()).toISOString() };
+		if (fallbackTemplate) record.fallbackTemplate = true;
+		return { ok: true, value: { result, attempts, fallbackTemplate }, record: JSON.stringify(record) };
+	}
+
+	private async run(prepared: PreparedMessage): Promise<JobResult> {
+		const base: IDataObject = { to: prepared.to };
+		if (prepared.correlationId !== undefined) base.correlationId = prepared.correlationId;
+		if (prepared.idempotencyKey !== undefined) base.idempotencyKey = prepared.idempotencyKey;
+
+		let outcome: Awaited<ReturnType<typeof sendOnce<Sent, Failed>>>;
+		if (prepared.idempotencyKey === undefined) {
+			const attempt = await this.attempt(prepared);
+			outcome = attempt.ok ? { kind: 'sent', value: attempt.value } : { kind: 'failed', failure: attempt.failure };
+		} else {
+			// A claim outlives the slowest send of this item: upload, message, fallback, each with its retries.
+			const claimTtlMs = 3 * (this.settings.retry.maxTotalMs + REQUEST_TIMEOUT_MS) + 10_000;
+			outcome = await sendOnce(this.sendOnceStore(), prepared.idempotencyKey, async () => await this.attempt(prepared), { claimTtlMs, pollMs: 250, maxWaitMs: claimTtlMs + 1_000 }, runtime);
+		}
+
+		switch (outcome.kind) {
+			case 'sent': {
+				const { result, attempts, fallbackTemplate } = outcome.value;
+				const json: IDataObject = { messageId: result.messageId, ...base, waId: result.waId ?? null, messageStatus: result.messageStatus, skipped: false, attempts };
+				if (fallbackTemplate) Object.assign(json, { windowClosed: true, fallbackTemplate: true });
+				return { kind: 'ok', output: 0, json };
+			}
+			case 'skipped': {
+				const earlier = JSON.parse(outcome.record) as SentRecord;
+				const json: IDataObject = { messageId: earlier.messageId, ...base, waId: earlier.waId ?? null, messageStatus: earlier.messageStatus, skipped: true, sentAt: earlier.sentAt };
+				if (earlier.fallbackTemplate) json.fallbackTemplate = true;
+				return { kind: 'ok', output: 0, json };
+			}
+			case 'busy':
+				return {
+					kind: 'error',
+					error: new NodeOperationError(this.ctx.getNode(), `Another execution is still sending with idempotency key "${prepared.idempotencyKey}"`, {
+						itemIndex: prepared.itemIndex,
+						description: `Waited ${Math.round(outcome.waitedMs / 1000)} s for it to finish. Nothing was sent for this item; run it again later.`,
+					}),
+					json: { ...base, errorClass: 'busy' },
+				};
+			case 'failed': {
+				const { failure, attempts, stoppedBecause, windowClosed } = outcome.failure;
+				const fields = failureFields(failure, { attempts, stoppedBecause, to: prepared.to, correlationId: prepared.correlationId });
+				if (prepared.idempotencyKey !== undefined) fields.idempotencyKey = prepared.idempotencyKey;
+				if (windowClosed) return { kind: 'ok', output: 1, json: { ...fields, windowClosed: true } };
+				return { kind: 'error', error: graphApiError(this.ctx.getNode(), failure, prepared.itemIndex, { attempts, stoppedBecause, to: prepared.to, correlationId: prepared.correlationId }), json: fields };
+			}
+		}
+	}
+}
+
+/** Prepares every item (validating all before anything is sent), then sends them. */
+export async function executeSends(
+	ctx: IExecuteFunctions,
+	prepare: (itemIndex: number) => Promise<PreparedMessage>,
+	outputCount: number,
+): Promise<INodeExecutionData[][]> {
+	const items = ctx.getInputData();
+	const settings = readSettings(ctx);
+	const target = await graphTarget(ctx, settings.phoneNumberId);
+	requirePhoneNumberId(ctx, target);
+	const sender = new MessageSender(ctx, target, settings);
+	const early = new Map<number, JobResult>();
+	const jobs: Job[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			jobs.push(sender.job(await prepare(itemIndex)));
+		} catch (error) {
+			const failure = itemError(ctx, error, itemIndex);
+			if (!ctx.continueOnFail()) throw failure.error;
+			early.set(itemIndex, failure);
+		}
+	}
+	return await runJobs(ctx, items.length, jobs, early, { concurrency: settings.concurrency, outputCount });
+}

@@ -1,0 +1,365 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import {
+	buildContacts,
+	buildCtaUrl,
+	buildFlow,
+	buildList,
+	buildLocation,
+	buildMedia,
+	buildReaction,
+	buildReplyButtons,
+	buildTemplate,
+	buildText,
+	checkUploadSize,
+	fail,
+	type HeaderInput,
+	type InteractiveCommon,
+	type MediaKind,
+	type MediaRef,
+	type OutgoingMessage,
+	normalizePhone,
+} from '../../../core/messages';
+import { showFor } from '../display';
+import { optionsProperty } from '../settings';
+import { readCommon, recipientProperty, sendFieldsProperty } from './common';
+import { executeSends, type PreparedMessage, type WindowClosedAction } from './deliver';
+
+const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'];
+const INTERACTIVE = ['buttons', 'list', 'ctaUrl', 'flow'];
+const when = (messageType: string[], extra: Record<string, Array<string | boolean>> = {}) => ({ show: { messageType, ...extra } });
+
+const properties: INodeProperties[] = [
+	recipientProperty,
+	{
+		displayName: 'Message Type',
+		name: 'messageType',
+		type: 'options',
+		noDataExpression: true,
+		default: 'text',
+		options: [
+			{ name: 'Audio', value: 'audio' },
+			{ name: 'Contacts', value: 'contacts' },
+			{ name: 'CTA URL Button', value: 'ctaUrl', description: 'A text with one button that opens a URL' },
+			{ name: 'Document', value: 'document' },
+			{ name: 'Flow', value: 'flow', description: 'Opens a WhatsApp Flow' },
+			{ name: 'Image', value: 'image' },
+			{ name: 'List', value: 'list', description: 'A menu with sections and rows' },
+			{ name: 'Location', value: 'location' },
+			{ name: 'Reaction', value: 'reaction', description: 'React to a message with an emoji, or remove a reaction' },
+			{ name: 'Reply Buttons', value: 'buttons', description: 'Up to 3 quick reply buttons' },
+			{ name: 'Sticker', value: 'sticker' },
+			{ name: 'Text', value: 'text' },
+			{ name: 'Video', value: 'video' },
+		],
+	},
+	// Text
+	{ displayName: 'Text', name: 'text', type: 'string', typeOptions: { rows: 4 }, default: '', required: true, description: 'Up to 4096 characters', displayOptions: when(['text']) },
+	{ displayName: 'Preview URL', name: 'previewUrl', type: 'boolean', default: false, description: 'Whether to show a preview of the first URL in the text', displayOptions: when(['text']) },
+	// Media
+	{
+		displayName: 'Media Source',
+		name: 'mediaSource',
+		type: 'options',
+		default: 'id',
+		options: [
+			{ name: 'Media ID', value: 'id', description: 'A media uploaded before (Media → Upload)' },
+			{ name: 'Link', value: 'link', description: 'A public http(s) URL' },
+			{ name: 'Binary File', value: 'binary', description: 'Upload an n8n binary from the input item first' },
+		],
+		displayOptions: when(MEDIA_KINDS),
+	},
+	{ displayName: 'Media ID', name: 'mediaId', type: 'string', default: '', required: true, displayOptions: when(MEDIA_KINDS, { mediaSource: ['id'] }) },
+	{ displayName: 'Media URL', name: 'mediaLink', type: 'string', default: '', required: true, placeholder: 'https://example.com/invoice.pdf', displayOptions: when(MEDIA_KINDS, { mediaSource: ['link'] }) },
+	{ displayName: 'Input Binary Field', name: 'binaryPropertyName', type: 'string', default: 'data', required: true, displayOptions: when(MEDIA_KINDS, { mediaSource: ['binary'] }) },
+	{ displayName: 'Caption', name: 'caption', type: 'string', default: '', description: 'Up to 1024 characters', displayOptions: when(['image', 'video', 'document']) },
+	{ displayName: 'File Name', name: 'filename', type: 'string', default: '', description: 'The file name shown to the recipient', displayOptions: when(['document']) },
+	// Location
+	{ displayName: 'Latitude', name: 'latitude', type: 'number', typeOptions: { numberPrecision: 7 }, default: 0, required: true, displayOptions: when(['location']) },
+	{ displayName: 'Longitude', name: 'longitude', type: 'number', typeOptions: { numberPrecision: 7 }, default: 0, required: true, displayOptions: when(['location']) },
+	{ displayName: 'Location Name', name: 'locationName', type: 'string', default: '', displayOptions: when(['location']) },
+	{ displayName: 'Address', name: 'address', type: 'string', default: '', displayOptions: when(['location']) },
+	// Contacts
+	{
+		displayName: 'Contacts (JSON)',
+		name: 'contacts',
+		type: 'json',
+		default: '[\n  {\n    "name": { "formatted_name": "Jane Doe", "first_name": "Jane", "last_name": "Doe" },\n    "phones": [{ "phone": "+15551234567", "type": "WORK" }]\n  }\n]',
+		description: "One contact card or a list of them, in Meta's contacts shape",
+		displayOptions: when(['contacts']),
+	},
+	// Reaction
+	{ displayName: 'Message ID', name: 'reactionMessageId', type: 'string', default: '', required: true, description: 'The wamid of the message to react to', displayOptions: when(['reaction']) },
+	{ displayName: 'Remove Reaction', name: 'removeReaction', type: 'boolean', default: false, description: 'Whether to remove an earlier reaction instead of reacting', displayOptions: when(['reaction']) },
+	{ displayName: 'Emoji', name: 'emoji', type: 'string', default: '', required: true, placeholder: '👍', displayOptions: when(['reaction'], { removeReaction: [false] }) },
+	// Interactive: header, body, footer
+	{
+		displayName: 'Header Type',
+		name: 'headerType',
+		type: 'options',
+		default: 'none',
+		options: [
+			{ name: 'None', value: 'none' },
+			{ name: 'Text', value: 'text' },
+			{ name: 'Image', value: 'image' },
+			{ name: 'Video', value: 'video' },
+			{ name: 'Document', value: 'document' },
+		],
+		description: 'List and Flow messages allow only a text header',
+		displayOptions: when(INTERACTIVE),
+	},
+	{ displayName: 'Header Text', name: 'headerText', type: 'string', default: '', description: 'Up to 60 characters', displayOptions: when(INTERACTIVE, { headerType: ['text'] }) },
+	{
+		displayName: 'Header Media Source',
+		name: 'headerMediaSource',
+		type: 'options',
+		default: 'link',
+		options: [
+			{ name: 'Media ID', value: 'id' },
+			{ name: 'Link', value: 'link' },
+		],
+		displayOptions: when(INTERACTIVE, { headerType: ['image', 'video', 'document'] }),
+	},
+	{ displayName: 'Header Media ID', name: 'headerMediaId', type: 'string', default: '', displayOptions: when(INTERACTIVE, { headerType: ['image', 'video', 'document'], headerMediaSource: ['id'] }) },
+	{ displayName: 'Header Media URL', name: 'headerMediaLink', type: 'string', default: '', displayOptions: when(INTERACTIVE, { headerType: ['image', 'video', 'document'], headerMediaSource: ['link'] }) },
+	{ displayName: 'Body Text', name: 'bodyText', type: 'string', typeOptions: { rows: 3 }, default: '', required: true, description: 'Up to 1024 characters', displayOptions: when(INTERACTIVE) },
+	{ displayName: 'Footer Text', name: 'footerText', type: 'string', default: '', description: 'Up to 60 characters', displayOptions: when(INTERACTIVE) },
+	// Reply buttons
+	{
+		displayName: 'Buttons',
+		name: 'buttons',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true, maxAllowed: 3 },
+		default: {},
+		placeholder: 'Add Button',
+		description: 'Up to 3 buttons; the ID comes back in the reply webhook',
+		displayOptions: when(['buttons']),
+		options: [
+			{
+				displayName: 'Button',
+				name: 'button',
+				values: [
+					{ displayName: 'ID', name: 'id', type: 'string', default: '', description: 'Up to 256 characters, unique' },
+					{ displayName: 'Title', name: 'title', type: 'string', default: '', description: 'Up to 20 characters, unique' },
+				],
+			},
+		],
+	},
+	// List
+	{ displayName: 'List Button Text', name: 'listButtonText', type: 'string', default: 'Choose', required: true, description: 'Up to 20 characters', displayOptions: when(['list']) },
+	{
+		displayName: 'Sections (JSON)',
+		name: 'listSections',
+		type: 'json',
+		default: '[\n  {\n    "title": "Options",\n    "rows": [\n      { "id": "opt-1", "title": "First", "description": "The first option" }\n    ]\n  }\n]',
+		description: 'Up to 10 sections and 10 rows in all; row titles up to 24 characters, descriptions up to 72',
+		displayOptions: when(['list']),
+	},
+	// CTA URL
+	{ displayName: 'Button Text', name: 'ctaDisplayText', type: 'string', default: '', required: true, description: 'Up to 20 characters', displayOptions: when(['ctaUrl']) },
+	{ displayName: 'Button URL', name: 'ctaUrl', type: 'string', default: '', required: true, placeholder: 'https://example.com/track/123', displayOptions: when(['ctaUrl']) },
+	// Flow
+	{
+		displayName: 'Flow By',
+		name: 'flowBy',
+		type: 'options',
+		default: 'id',
+		options: [
+			{ name: 'ID', value: 'id' },
+			{ name: 'Name', value: 'name' },
+		],
+		displayOptions: when(['flow']),
+	},
+	{ displayName: 'Flow ID', name: 'flowId', type: 'string', default: '', required: true, displayOptions: when(['flow'], { flowBy: ['id'] }) },
+	{ displayName: 'Flow Name', name: 'flowName', type: 'string', default: '', required: true, displayOptions: when(['flow'], { flowBy: ['name'] }) },
+	{ displayName: 'Flow CTA', name: 'flowCta', type: 'string', default: '', required: true, description: 'Button text, up to 20 characters, no emoji', displayOptions: when(['flow']) },
+	{
+		displayName: 'Flow Token',
+		name: 'flowToken',
+		type: 'string',
+		default: '',
+		description: 'Identifies this flow session; it comes back with the flow response, so use something that finds your record (e.g. an order ID)',
+		displayOptions: when(['flow']),
+	},
+	{
+		displayName: 'Mode',
+		name: 'flowMode',
+		type: 'options',
+		default: 'published',
+		options: [
+			{ name: 'Published', value: 'published' },
+			{ name: 'Draft', value: 'draft', description: 'Test a flow that is not published yet' },
+		],
+		displayOptions: when(['flow']),
+	},
+	{
+		displayName: 'Flow Action',
+		name: 'flowAction',
+		type: 'options',
+		default: 'navigate',
+		options: [
+			{ name: 'Navigate', value: 'navigate', description: 'Open a given first screen with the given data' },
+			{ name: 'Data Exchange', value: 'data_exchange', description: 'Ask the flow endpoint for the first screen' },
+		],
+		displayOptions: when(['flow']),
+	},
+	{ displayName: 'First Screen', name: 'flowScreen', type: 'string', default: '', required: true, placeholder: 'WELCOME', displayOptions: when(['flow'], { flowAction: ['navigate'] }) },
+	{ displayName: 'Screen Data (JSON)', name: 'flowData', type: 'json', default: '{}', displayOptions: when(['flow'], { flowAction: ['navigate'] }) },
+	// 24-hour window
+	{
+		displayName: 'On Window Closed (131047)',
+		name: 'onWindowClosed',
+		type: 'options',
+		default: 'fail',
+		options: [
+			{ name: 'Fail', value: 'fail', description: 'Fail the item (or output it as failed with Continue On Fail)' },
+			{ name: 'Send Fallback Template', value: 'fallbackTemplate', description: 'Send an approved template instead' },
+			{ name: 'Route to Window Closed Output', value: 'route', description: 'Send the item to a second output' },
+		],
+		description: 'What to do when more than 24 hours have passed since the recipient last wrote, so only templates may be sent',
+	},
+	{ displayName: 'Fallback Template Name', name: 'fallbackTemplateName', type: 'string', default: '', required: true, displayOptions: { show: { onWindowClosed: ['fallbackTemplate'] } } },
+	{ displayName: 'Fallback Template Language', name: 'fallbackTemplateLanguage', type: 'string', default: 'en_US', required: true, displayOptions: { show: { onWindowClosed: ['fallbackTemplate'] } } },
+	{
+		displayName: 'Fallback Body Parameters',
+		name: 'fallbackTemplateParameters',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		placeholder: 'Add Parameter',
+		description: 'Positional body variables {{1}}, {{2}}, … of the fallback template',
+		displayOptions: { show: { onWindowClosed: ['fallbackTemplate'] } },
+		options: [{ displayName: 'Parameter', name: 'parameter', values: [{ displayName: 'Text', name: 'text', type: 'string', default: '' }] }],
+	},
+	sendFieldsProperty,
+	optionsProperty,
+];
+
+export const description = showFor('message', 'send', properties);
+
+type Param = (name: string, fallback?: unknown) => unknown;
+
+function header(param: Param): HeaderInput {
+	const type = param('headerType', 'none') as HeaderInput['type'];
+	if (type === 'none') return { type };
+	if (type === 'text') return { type, text: String(param('headerText', '')) };
+	const media: MediaRef = param('headerMediaSource', 'link') === 'id' ? { id: String(param('headerMediaId', '')) } : { link: String(param('headerMediaLink', '')) };
+	return { type, media };
+}
+
+function interactiveParts(param: Param): InteractiveCommon {
+	return { header: header(param), body: String(param('bodyText', '')), footer: String(param('footerText', '')) };
+}
+
+/** Reads one item and builds its message; throws MessageValidationError naming the field and limit. */
+async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<PreparedMessage> {
+	const param: Param = (name, fallback) => ctx.getNodeParameter(name, itemIndex, fallback);
+	const common = readCommon(ctx, itemIndex);
+	const to = normalizePhone('To', common.to);
+	const type = param('messageType') as string;
+	let upload: PreparedMessage['upload'];
+	let build: (mediaId?: string) => OutgoingMessage;
+
+	if (MEDIA_KINDS.includes(type)) {
+		const kind = type as MediaKind;
+		const source = param('mediaSource', 'id');
+		const caption = ['image', 'video', 'document'].includes(kind) ? String(param('caption', '')) : undefined;
+		const filename = kind === 'document' ? String(param('filename', '')) : undefined;
+		let ref: MediaRef;
+		if (source === 'binary') {
+			const property = String(param('binaryPropertyName', 'data'));
+			const binary = ctx.helpers.assertBinaryData(itemIndex, property);
+			const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
+			checkUploadSize(kind, data.length, `Input Binary Field "${property}"`);
+			upload = { data, fileName: binary.fileName ?? `file.${binary.fileExtension ?? 'bin'}`, mimeType: binary.mimeType };
+			ref = { id: 'pending-upload' };
+		} else {
+			ref = source === 'link' ? { link: String(param('mediaLink', '')) } : { id: String(param('mediaId', '')) };
+		}
+		const docName = kind === 'document' && !filename && upload ? upload.fileName : filename;
+		build = (mediaId) => buildMedia(common, kind, { media: mediaId ? { id: mediaId } : ref, caption, filename: docName });
+	} else {
+		switch (type) {
+			case 'text': {
+				const input = { body: String(param('text', '')), previewUrl: Boolean(param('previewUrl', false)) };
+				build = () => buildText(common, input);
+				break;
+			}
+			case 'location': {
+				const input = { latitude: param('latitude') as number, longitude: param('longitude') as number, name: String(param('locationName', '')), address: String(param('address', '')) };
+				build = () => buildLocation(common, input);
+				break;
+			}
+			case 'contacts': {
+				const contacts = param('contacts');
+				build = () => buildContacts(common, contacts);
+				break;
+			}
+			case 'reaction': {
+				const input = { messageId: String(param('reactionMessageId', '')), emoji: String(param('emoji', '')), remove: Boolean(param('removeReaction', false)) };
+				build = () => buildReaction(common, input);
+				break;
+			}
+			case 'buttons': {
+				const parts = interactiveParts(param);
+				const buttons = ((param('buttons', {}) as { button?: Array<{ id?: string; title?: string }> }).button ?? []).map((b) => ({ id: String(b.id ?? ''), title: String(b.title ?? '') }));
+				build = () => buildReplyButtons(common, parts, buttons);
+				break;
+			}
+			case 'list': {
+				const parts = interactiveParts(param);
+				const button = String(param('listButtonText', ''));
+				const sections = param('listSections');
+				build = () => buildList(common, parts, button, sections);
+				break;
+			}
+			case 'ctaUrl': {
+				const parts = interactiveParts(param);
+				const text = String(param('ctaDisplayText', ''));
+				const url = String(param('ctaUrl', ''));
+				build = () => buildCtaUrl(common, parts, text, url);
+				break;
+			}
+			case 'flow': {
+				const parts = interactiveParts(param);
+				const action = param('flowAction', 'navigate') as 'navigate' | 'data_exchange';
+				const input = {
+					...parts,
+					flow: param('flowBy', 'id') === 'name' ? { name: String(param('flowName', '')) } : { id: String(param('flowId', '')) },
+					flowToken: String(param('flowToken', '')),
+					cta: String(param('flowCta', '')),
+					mode: param('flowMode', 'published') as 'published' | 'draft',
+					action,
+					screen: action === 'navigate' ? String(param('flowScreen', '')) : undefined,
+					data: action === 'navigate' ? param('flowData', '{}') : undefined,
+				};
+				build = () => buildFlow(common, input);
+				break;
+			}
+			default:
+				return fail('Message Type', 'one of the listed message types', `"${type}" is not supported`);
+		}
+	}
+	// Validate now, before anything of any item is sent.
+	build();
+
+	const onWindowClosed = param('onWindowClosed', 'fail') as WindowClosedAction;
+	let fallback: OutgoingMessage | undefined;
+	if (onWindowClosed === 'fallbackTemplate') {
+		const parameters = (param('fallbackTemplateParameters', {}) as { parameter?: Array<{ text?: string }> }).parameter ?? [];
+		fallback = buildTemplate(
+			{ ...common, replyToMessageId: undefined },
+			{
+				name: String(param('fallbackTemplateName', '')),
+				language: String(param('fallbackTemplateLanguage', '')),
+				body: parameters.map((p) => ({ type: 'text' as const, text: String(p.text ?? '') })),
+			},
+		);
+	}
+	return { itemIndex, to, correlationId: common.correlationId, idempotencyKey: common.idempotencyKey, build, upload, onWindowClosed, fallback };
+}
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const route = this.getNodeParameter('onWindowClosed', 0, 'fail') === 'route';
+	return await executeSends(this, async (itemIndex) => await prepare(this, itemIndex), route ? 2 : 1);
+}

@@ -1,0 +1,259 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { buildTemplate, normalizePhone, type MediaRef, type TemplateButton, type TemplateHeader, type TemplateParam } from '../../../core/messages';
+import { showFor } from '../display';
+import { optionsProperty } from '../settings';
+import { readCommon, recipientProperty, sendFieldsProperty } from './common';
+import { executeSends, type PreparedMessage } from './deliver';
+
+/** A template picked from the list carries its language: "name|language". */
+export function parseTemplateValue(value: string): { name: string; language?: string } {
+	const [name, language] = value.split('|');
+	return { name: name.trim(), language: language?.trim() || undefined };
+}
+
+const headerIs = (types: string[], extra: Record<string, string[]> = {}) => ({ show: { templateHeaderType: types, ...extra } });
+
+const properties: INodeProperties[] = [
+	recipientProperty,
+	{
+		displayName: 'Template',
+		name: 'template',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: 'An approved template of the WhatsApp Business Account in the credential',
+		modes: [
+			{ displayName: 'From List', name: 'list', type: 'list', typeOptions: { searchListMethod: 'searchTemplates', searchable: true } },
+			{ displayName: 'By Name', name: 'name', type: 'string', placeholder: 'order_confirmation' },
+		],
+	},
+	{
+		displayName: 'Language Code',
+		name: 'templateLanguage',
+		type: 'string',
+		default: '',
+		placeholder: 'en_US',
+		description: 'The language of the template. Leave empty to use the language of the template picked from the list; required when the template is given by name.',
+	},
+	{
+		displayName: 'Parameter Format',
+		name: 'parameterFormat',
+		type: 'options',
+		default: 'positional',
+		options: [
+			{ name: 'Positional ({{1}}, {{2}})', value: 'positional' },
+			{ name: 'Named ({{first_name}})', value: 'named' },
+		],
+		description: 'How the template names its variables',
+	},
+	{
+		displayName: 'Header Type',
+		name: 'templateHeaderType',
+		type: 'options',
+		default: 'none',
+		options: [
+			{ name: 'None (or Fixed Header)', value: 'none' },
+			{ name: 'Text', value: 'text' },
+			{ name: 'Image', value: 'image' },
+			{ name: 'Video', value: 'video' },
+			{ name: 'Document', value: 'document' },
+			{ name: 'Location', value: 'location' },
+		],
+		description: 'Fill this only if the template header has a variable or media',
+	},
+	{ displayName: 'Header Text', name: 'templateHeaderText', type: 'string', default: '', description: 'The header variable, up to 60 characters', displayOptions: headerIs(['text']) },
+	{ displayName: 'Header Parameter Name', name: 'templateHeaderParameterName', type: 'string', default: '', displayOptions: headerIs(['text'], { parameterFormat: ['named'] }) },
+	{
+		displayName: 'Header Media Source',
+		name: 'templateHeaderMediaSource',
+		type: 'options',
+		default: 'link',
+		options: [
+			{ name: 'Media ID', value: 'id' },
+			{ name: 'Link', value: 'link' },
+		],
+		displayOptions: headerIs(['image', 'video', 'document']),
+	},
+	{ displayName: 'Header Media ID', name: 'templateHeaderMediaId', type: 'string', default: '', displayOptions: headerIs(['image', 'video', 'document'], { templateHeaderMediaSource: ['id'] }) },
+	{ displayName: 'Header Media URL', name: 'templateHeaderMediaLink', type: 'string', default: '', displayOptions: headerIs(['image', 'video', 'document'], { templateHeaderMediaSource: ['link'] }) },
+	{ displayName: 'Header File Name', name: 'templateHeaderFilename', type: 'string', default: '', displayOptions: headerIs(['document']) },
+	{ displayName: 'Header Latitude', name: 'templateHeaderLatitude', type: 'number', typeOptions: { numberPrecision: 7 }, default: 0, displayOptions: headerIs(['location']) },
+	{ displayName: 'Header Longitude', name: 'templateHeaderLongitude', type: 'number', typeOptions: { numberPrecision: 7 }, default: 0, displayOptions: headerIs(['location']) },
+	{ displayName: 'Header Location Name', name: 'templateHeaderLocationName', type: 'string', default: '', displayOptions: headerIs(['location']) },
+	{ displayName: 'Header Address', name: 'templateHeaderAddress', type: 'string', default: '', displayOptions: headerIs(['location']) },
+	{
+		displayName: 'Body Parameters',
+		name: 'bodyParameters',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true, sortable: true },
+		default: {},
+		placeholder: 'Add Parameter',
+		description: 'The body variables, in order for positional templates',
+		options: [
+			{
+				displayName: 'Parameter',
+				name: 'parameter',
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '', description: 'The variable name, for named templates (lowercase letters, digits, underscores)' },
+					{
+						displayName: 'Type',
+						name: 'type',
+						type: 'options',
+						default: 'text',
+						options: [
+							{ name: 'Text', value: 'text' },
+							{ name: 'Currency', value: 'currency' },
+							{ name: 'Date Time', value: 'date_time' },
+						],
+					},
+					{ displayName: 'Text', name: 'text', type: 'string', default: '', displayOptions: { show: { type: ['text'] } } },
+					{ displayName: 'Currency Code', name: 'currencyCode', type: 'string', default: 'USD', displayOptions: { show: { type: ['currency'] } } },
+					{ displayName: 'Amount × 1000', name: 'amount1000', type: 'number', default: 0, description: 'The amount times 1000, e.g. 12990 for 12.99', displayOptions: { show: { type: ['currency'] } } },
+					{ displayName: 'Fallback Value', name: 'fallbackValue', type: 'string', default: '', description: 'The text shown (always, for date-time on the Cloud API)', displayOptions: { show: { type: ['currency', 'date_time'] } } },
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Buttons',
+		name: 'templateButtons',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		placeholder: 'Add Button Parameter',
+		description: 'Values for the template buttons that take one',
+		options: [
+			{
+				displayName: 'Button',
+				name: 'button',
+				values: [
+					{
+						displayName: 'Type',
+						name: 'subType',
+						type: 'options',
+						default: 'quick_reply',
+						options: [
+							{ name: 'Quick Reply', value: 'quick_reply' },
+							{ name: 'URL', value: 'url' },
+							{ name: 'Copy Code', value: 'copy_code' },
+							{ name: 'Flow', value: 'flow' },
+						],
+					},
+					{ displayName: 'Index', name: 'index', type: 'number', typeOptions: { minValue: 0, maxValue: 9 }, default: 0, description: "The button's position in the template, from 0" },
+					{ displayName: 'Payload', name: 'payload', type: 'string', default: '', description: 'Comes back in the webhook when the button is tapped', displayOptions: { show: { subType: ['quick_reply'] } } },
+					{ displayName: 'URL Suffix', name: 'urlSuffix', type: 'string', default: '', description: 'The variable part of the dynamic URL', displayOptions: { show: { subType: ['url'] } } },
+					{ displayName: 'Coupon Code', name: 'couponCode', type: 'string', default: '', description: 'Up to 15 characters', displayOptions: { show: { subType: ['copy_code'] } } },
+					{ displayName: 'Flow Token', name: 'flowToken', type: 'string', default: '', displayOptions: { show: { subType: ['flow'] } } },
+					{ displayName: 'Flow Action Data (JSON)', name: 'flowActionData', type: 'json', default: '{}', displayOptions: { show: { subType: ['flow'] } } },
+				],
+			},
+		],
+	},
+	{
+		...sendFieldsProperty,
+		options: [
+			...(sendFieldsProperty.options ?? []),
+			{
+				displayName: 'Extra Components (JSON)',
+				name: 'extraComponents',
+				type: 'json',
+				default: '[]',
+				description: "Further components in Meta's shape (e.g. carousel), appended as given",
+			},
+		],
+	},
+	optionsProperty,
+];
+
+export const description = showFor('message', 'sendTemplate', properties);
+
+interface BodyRow {
+	name?: string;
+	type?: string;
+	text?: string;
+	currencyCode?: string;
+	amount1000?: number;
+	fallbackValue?: string;
+}
+
+interface ButtonRow {
+	subType?: string;
+	index?: number;
+	payload?: string;
+	urlSuffix?: string;
+	couponCode?: string;
+	flowToken?: string;
+	flowActionData?: unknown;
+}
+
+function templateHeader(param: (name: string, fallback?: unknown) => unknown): TemplateHeader {
+	const type = param('templateHeaderType', 'none') as TemplateHeader['type'];
+	switch (type) {
+		case 'text':
+			return { type, text: String(param('templateHeaderText', '')), parameterName: String(param('templateHeaderParameterName', '')) };
+		case 'image':
+		case 'video':
+		case 'document': {
+			const media: MediaRef = param('templateHeaderMediaSource', 'link') === 'id' ? { id: String(param('templateHeaderMediaId', '')) } : { link: String(param('templateHeaderMediaLink', '')) };
+			return type === 'document' ? { type, media, filename: String(param('templateHeaderFilename', '')) } : { type, media };
+		}
+		case 'location':
+			return {
+				type,
+				location: {
+					latitude: param('templateHeaderLatitude', 0) as number,
+					longitude: param('templateHeaderLongitude', 0) as number,
+					name: String(param('templateHeaderLocationName', '')),
+					address: String(param('templateHeaderAddress', '')),
+				},
+			};
+		default:
+			return { type: 'none' };
+	}
+}
+
+function bodyParam(row: BodyRow): TemplateParam {
+	const name = row.name || undefined;
+	if (row.type === 'currency') return { type: 'currency', code: String(row.currencyCode ?? ''), amount1000: row.amount1000 ?? 0, fallback: String(row.fallbackValue ?? ''), name };
+	if (row.type === 'date_time') return { type: 'date_time', fallback: String(row.fallbackValue ?? ''), name };
+	return { type: 'text', text: String(row.text ?? ''), name };
+}
+
+function button(row: ButtonRow): TemplateButton {
+	const index = row.index ?? 0;
+	switch (row.subType) {
+		case 'url':
+			return { subType: 'url', index, text: String(row.urlSuffix ?? '') };
+		case 'copy_code':
+			return { subType: 'copy_code', index, couponCode: String(row.couponCode ?? '') };
+		case 'flow':
+			return { subType: 'flow', index, flowToken: String(row.flowToken ?? ''), flowActionData: row.flowActionData };
+		default:
+			return { subType: 'quick_reply', index, payload: String(row.payload ?? '') };
+	}
+}
+
+async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<PreparedMessage> {
+	const param = (name: string, fallback?: unknown) => ctx.getNodeParameter(name, itemIndex, fallback);
+	const common = readCommon(ctx, itemIndex);
+	const to = normalizePhone('To', common.to);
+	const picked = parseTemplateValue(String(ctx.getNodeParameter('template', itemIndex, '', { extractValue: true }) ?? ''));
+	const language = String(param('templateLanguage', '')).trim() || picked.language || '';
+	const fields = param('additionalFields', {}) as { extraComponents?: unknown };
+	const input = {
+		name: picked.name,
+		language,
+		parameterFormat: param('parameterFormat', 'positional') as 'positional' | 'named',
+		header: templateHeader(param),
+		body: ((param('bodyParameters', {}) as { parameter?: BodyRow[] }).parameter ?? []).map(bodyParam),
+		buttons: ((param('templateButtons', {}) as { button?: ButtonRow[] }).button ?? []).map(button),
+		extraComponents: fields.extraComponents === '[]' ? undefined : fields.extraComponents,
+	};
+	const message = buildTemplate(common, input);
+	return { itemIndex, to, correlationId: common.correlationId, idempotencyKey: common.idempotencyKey, build: () => message, onWindowClosed: 'fail' };
+}
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	return await executeSends(this, async (itemIndex) => await prepare(this, itemIndex), 1);
+}

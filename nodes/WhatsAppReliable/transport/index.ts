@@ -1,0 +1,174 @@
+import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions, ILoadOptionsFunctions } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
+
+import { classifyGraphError, type GraphErrorInfo, type RetryDecision } from '../../core/graphErrors';
+import { parseGraphError, parseRetryAfter, type GraphErrorBody } from '../../core/messages';
+import { withRetry, type RetryOptions, type RetryResult } from '../../core/retryPolicy';
+import type { RatePacer } from '../../core/sendOnce';
+
+/** The one way this node talks to the Graph API. */
+
+export const CREDENTIAL_TYPE = 'whatsAppCloudApi';
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Time and chance, replaceable in tests so no test waits for real. */
+export const runtime = {
+	sleep: (ms: number): Promise<void> => sleep(ms),
+	now: (): number => Date.now(),
+	random: (): number => Math.random(),
+};
+
+type Context = IExecuteFunctions | ILoadOptionsFunctions;
+
+export interface GraphTarget {
+	/** `<base URL>/<version>`, no trailing slash. */
+	root: string;
+	phoneNumberId: string;
+	businessAccountId: string;
+}
+
+export async function graphTarget(ctx: Context, phoneNumberIdOverride?: string): Promise<GraphTarget> {
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	const base = String(credentials.baseUrl || 'https://graph.facebook.com').replace(/\/+$/, '');
+	const version = String(credentials.graphApiVersion || 'v23.0').replace(/^\/+|\/+$/g, '');
+	return {
+		root: `${base}/${version}`,
+		phoneNumberId: (phoneNumberIdOverride || String(credentials.phoneNumberId ?? '')).trim(),
+		businessAccountId: String(credentials.businessAccountId ?? '').trim(),
+	};
+}
+
+export interface GraphRequest {
+	method: IHttpRequestMethods;
+	/** A path below `<base>/<version>`, or an absolute URL (media downloads). */
+	path?: string;
+	url?: string;
+	body?: IDataObject | Buffer;
+	qs?: IDataObject;
+	headers?: IDataObject;
+	/** Answer as raw bytes (media files). */
+	binary?: boolean;
+}
+
+export interface GraphReply {
+	statusCode: number;
+	headers: Record<string, unknown>;
+	body: unknown;
+}
+
+/** Why a call failed, classified with the Graph error taxonomy. */
+export interface GraphFailure {
+	retry: RetryDecision;
+	code: number | undefined;
+	retryAfterMs: number | undefined;
+	info: GraphErrorInfo;
+	/** The Graph error body, or a network failure (httpStatus 0). */
+	error: GraphErrorBody;
+	/** The request may have reached Meta (a timeout or reset after sending). */
+	ambiguous: boolean;
+}
+
+// Failures before a byte reached Meta: retrying cannot send a message twice.
+const UNSENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function networkFailure(error: unknown): GraphFailure {
+	const err = error as { code?: string; cause?: { code?: string }; message?: string };
+	const errCode = err?.code ?? err?.cause?.code ?? 'UNKNOWN';
+	const unsent = UNSENT_NETWORK_CODES.has(errCode);
+	const message = `Network error calling the Graph API (${errCode}): ${err?.message ?? String(error)}`;
+	return {
+		retry: unsent ? 'yes' : 'no',
+		code: undefined,
+		retryAfterMs: undefined,
+		ambiguous: !unsent,
+		info: {
+			code: undefined,
+			errorClass: 'transient',
+			retry: unsent ? 'yes' : 'no',
+			guidance: unsent
+				? 'The Graph API could not be reached: retried automatically; check the base URL and network if it persists.'
+				: 'The connection failed after the request was sent: Meta may have accepted the message. Check before sending again (an idempotency key makes a re-run safe).',
+		},
+		error: { httpStatus: 0, code: undefined, subcode: undefined, type: errCode, message, details: undefined, fbtraceId: undefined, raw: { code: errCode, message } },
+	};
+}
+
+/** Classifies a non-2xx answer. */
+export function replyFailure(reply: GraphReply, now = runtime.now()): GraphFailure {
+	const error = parseGraphError(reply.statusCode, reply.body);
+	const info = classifyGraphError(error.code, reply.statusCode);
+	return {
+		retry: info.retry,
+		code: error.code,
+		retryAfterMs: parseRetryAfter(reply.headers['retry-after'], now),
+		info,
+		error,
+		ambiguous: false,
+	};
+}
+
+/**
+ * One HTTP call through n8n's authenticated request helper. HTTP error statuses come back as replies
+ * (never thrown), so the caller classifies them; a network failure comes back as a `GraphFailure`.
+ */
+export async function graphRequest(ctx: Context, target: GraphTarget, request: GraphRequest): Promise<GraphReply | GraphFailure> {
+	const options: IHttpRequestOptions = {
+		method: request.method,
+		url: request.url ?? `${target.root}/${(request.path ?? '').replace(/^\/+/, '')}`,
+		qs: request.qs,
+		headers: { Accept: request.binary ? '*/*' : 'application/json', ...request.headers },
+		body: request.body,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		timeout: REQUEST_TIMEOUT_MS,
+	};
+	if (request.body !== undefined && !Buffer.isBuffer(request.body)) options.json = true;
+	if (request.binary) options.encoding = 'arraybuffer';
+	let response: { statusCode?: number; status?: number; headers?: Record<string, unknown>; body?: unknown };
+	try {
+		response = await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options);
+	} catch (error) {
+		return networkFailure(error);
+	}
+	return { statusCode: response.statusCode ?? response.status ?? 0, headers: lowerCaseKeys(response.headers ?? {}), body: response.body };
+}
+
+function lowerCaseKeys(headers: Record<string, unknown>): Record<string, unknown> {
+	const out: Record<string, unknown> = {};
+	for (const [key, value] of Object.entries(headers)) out[key.toLowerCase()] = value;
+	return out;
+}
+
+export const isFailure = (value: GraphReply | GraphFailure): value is GraphFailure => 'info' in value;
+
+export interface CallPolicy {
+	retry: RetryOptions;
+	/** Spaces every attempt, retries included, under the messages-per-second ceiling. */
+	pacer?: RatePacer;
+	/** Sees each retry before its wait (for the n8n log). */
+	onRetry?: (failure: GraphFailure, attempt: number, delayMs: number) => void;
+}
+
+/** A Graph call with the retry policy: transient and rate-limit classes again, permanent ones never. */
+export async function callGraph(ctx: Context, target: GraphTarget, request: GraphRequest, policy: CallPolicy): Promise<RetryResult<GraphReply, GraphFailure>> {
+	return await withRetry<GraphReply, GraphFailure>(
+		async () => {
+			const wait = policy.pacer?.reserve(runtime.now()) ?? 0;
+			if (wait > 0) await runtime.sleep(wait);
+			const reply = await graphRequest(ctx, target, request);
+			if (isFailure(reply)) return { ok: false, failure: reply };
+			if (reply.statusCode >= 200 && reply.statusCode < 300) return { ok: true, value: reply };
+			return { ok: false, failure: replyFailure(reply) };
+		},
+		policy.retry,
+		runtime,
+		policy.onRetry,
+	);
+}
+
+/** Sending needs a phone number id: from the credential or the node's option. */
+export function requirePhoneNumberId(ctx: Context, target: GraphTarget): void {
+	if (!target.phoneNumberId) {
+		throw new NodeOperationError(ctx.getNode(), 'No phone number ID: set it in the WhatsApp Cloud API credential or in the option Sender Phone Number ID');
+	}
+}
