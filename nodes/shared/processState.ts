@@ -32,20 +32,36 @@ interface StateContext {
 	getWorkflowStaticData(type: string): IDataObject;
 }
 
+/**
+ * `node`: state of one node (a trigger's dedupe keys). `workflow`: state every node of the workflow
+ * shares (conversations written by the trigger, the send node and the escalation node).
+ */
+export type StateScope = 'node' | 'workflow';
+
 const states = new Map<string, Persistable>();
 
-function stateKey(ctx: StateContext, name: string): string {
+function stateKey(ctx: StateContext, name: string, scope: StateScope): string {
 	const node = ctx.getNode();
-	return `${ctx.getWorkflow().id ?? 'unsaved'}\u0000${node.id ?? node.name}\u0000${name}`;
+	const owner = scope === 'node' ? node.id ?? node.name : '';
+	return `${ctx.getWorkflow().id ?? 'unsaved'}\u0000${owner}\u0000${name}`;
 }
 
-/** The process-wide state for this node and name, created and restored from static data on first use. */
-export function processState<T extends Persistable>(ctx: StateContext, name: string, create: () => T): T {
-	const key = stateKey(ctx, name);
+function staticData(ctx: StateContext, scope: StateScope): IDataObject {
+	return ctx.getWorkflowStaticData(scope === 'node' ? 'node' : 'global');
+}
+
+/** The process-wide state for this name and scope, created and restored from static data on first use. */
+export function processState<T extends Persistable>(
+	ctx: StateContext,
+	name: string,
+	create: () => T,
+	scope: StateScope = 'node',
+): T {
+	const key = stateKey(ctx, name, scope);
 	let state = states.get(key) as T | undefined;
 	if (!state) {
 		state = create();
-		const persisted = ctx.getWorkflowStaticData('node')[name];
+		const persisted = staticData(ctx, scope)[name];
 		// Only plain data comes back from the database; our own hook object means "already live".
 		if (persisted && typeof persisted === 'object' && !isHook(persisted)) state.restore(persisted);
 		states.set(key, state);
@@ -63,9 +79,13 @@ function isHook(value: object): boolean {
  * Makes the end-of-execution save of static data write the state as it is when n8n saves it.
  * Call only from `execute()`: writing the same static data from `webhook()` too would race with it.
  */
-export function persistWithExecution(ctx: StateContext, name: string, state: Persistable): void {
-	const nodeData = ctx.getWorkflowStaticData('node');
-	nodeData[name] = { [HOOK]: true, toJSON: () => state.snapshot() } as unknown as IDataObject;
+export function persistWithExecution(
+	ctx: StateContext,
+	name: string,
+	state: Persistable,
+	scope: StateScope = 'node',
+): void {
+	staticData(ctx, scope)[name] = { [HOOK]: true, toJSON: () => state.snapshot() } as unknown as IDataObject;
 }
 
 /** Forgets all live state; for tests that simulate a process restart. */
