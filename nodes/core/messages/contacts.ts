@@ -46,7 +46,7 @@ export const contactSchema = z
 
 export type Contact = z.infer<typeof contactSchema>;
 
-const contactsSchema = z.union([contactSchema.transform((c) => [c]), z.array(contactSchema)]);
+const contactsSchema = z.preprocess((value) => (Array.isArray(value) ? value : [value]), z.array(contactSchema));
 
 /** `contacts` is JSON from the operator: one contact card or an array of them. */
 export function buildContacts(common: SendCommon, contacts: unknown): OutgoingMessage {

@@ -98,7 +98,7 @@ export function parseJsonInput<T>(field: string, value: unknown, schema: ZodType
 	const parsed = schema.safeParse(data);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
-		const path = issue.path.length ? `${field}.${issue.path.join('.')}` : field;
+		const path = field + issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('');
 		return fail(path, issue.message, issue.message);
 	}
 	return parsed.data;

@@ -1,0 +1,377 @@
+/**
+ * A fake Graph API (WhatsApp Cloud API) on 127.0.0.1 for unit, node and e2e tests and the benchmark.
+ *
+ * - Answers sends with Meta's success shape and errors with Meta's error shape
+ *   (`{error:{message, type, code, error_data:{messaging_product, details}, fbtrace_id}}`).
+ * - Records every request it received.
+ * - `failNext(n, 'code')` fails the next n matching calls; `failWhen(match, 'code')` fails every match.
+ * - Serves a WABA's template list (paged) and media (upload, metadata, download).
+ * - Checks the bearer token: a wrong one gets Meta's 190 answer.
+ *
+ *   const graph = new FakeGraphApi();
+ *   await graph.start();          // credential baseUrl = graph.baseUrl
+ *   graph.failNext(2, '130429', { retryAfter: 0 });
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface GraphErrorSpec {
+	status: number;
+	code: number;
+	message: string;
+	type?: string;
+	details?: string;
+	subcode?: number;
+	/** Sets the Retry-After header (seconds). */
+	retryAfter?: number | string;
+}
+
+/** Meta's answers for the codes the node must handle, with the HTTP status Meta uses for them. */
+export const GRAPH_ERRORS = {
+	'100': { status: 400, code: 100, message: '(#100) Invalid parameter', details: "Param text['body'] is required." },
+	'131047': {
+		status: 400,
+		code: 131047,
+		message: '(#131047) Re-engagement message',
+		details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+	},
+	'131026': { status: 400, code: 131026, message: '(#131026) Message Undeliverable.', details: 'Message Undeliverable.' },
+	'131056': {
+		status: 400,
+		code: 131056,
+		message: '(#131056) (Business Account, Consumer Account) pair rate limit hit',
+		details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
+	},
+	'130429': { status: 429, code: 130429, message: '(#130429) Rate limit hit', details: 'Cloud API message throughput has been reached.' },
+	'131000': { status: 500, code: 131000, message: '(#131000) Something went wrong', details: 'Something went wrong' },
+	'2': { status: 500, code: 2, message: '(#2) Service temporarily unavailable', details: undefined },
+	'190': {
+		status: 401,
+		code: 190,
+		subcode: 463,
+		message: 'Error validating access token: Session has expired on Tuesday, 01-Jul-25 10:00:00 PDT.',
+		details: undefined,
+	},
+	'10': { status: 403, code: 10, message: '(#10) Application does not have permission for this action', details: undefined },
+	'132000': {
+		status: 400,
+		code: 132000,
+		message: '(#132000) Number of parameters does not match the expected number of params',
+		details: 'body: number of localizable_params (1) does not match the expected number of params (2)',
+	},
+	'132001': {
+		status: 400,
+		code: 132001,
+		message: '(#132001) Template name does not exist in the translation',
+		details: 'template name (order_confirmation) does not exist in en_GB',
+	},
+} satisfies Record<string, GraphErrorSpec>;
+
+export type GraphErrorName = keyof typeof GRAPH_ERRORS;
+
+export interface RecordedRequest {
+	method: string;
+	/** Path without the query string, e.g. `/v23.0/1234/messages`. */
+	path: string;
+	query: Record<string, string>;
+	headers: http.IncomingHttpHeaders;
+	/** Parsed JSON, or the raw text for other bodies. */
+	body: unknown;
+	raw: Buffer;
+	/** What the fake answered. */
+	status: number;
+	response: unknown;
+	at: number;
+}
+
+export interface FakeTemplate {
+	id?: string;
+	name: string;
+	language: string;
+	status: string;
+	category: string;
+	parameter_format?: 'POSITIONAL' | 'NAMED';
+	components?: unknown[];
+}
+
+interface Rule {
+	remaining: number;
+	spec: GraphErrorSpec;
+	match: (req: RecordedRequest) => boolean;
+}
+
+export interface FakeGraphOptions {
+	token?: string;
+	phoneNumberId?: string;
+	businessAccountId?: string;
+	/** Delay before every answer, to make concurrency observable. */
+	latencyMs?: number;
+}
+
+/** Default: a POST of a message (not a mark-as-read). */
+export const isMessageSend = (req: RecordedRequest): boolean =>
+	req.method === 'POST' && req.path.endsWith('/messages') && (req.body as { status?: string } | undefined)?.status !== 'read';
+
+const fbtrace = () => `A${randomBytes(11).toString('base64url')}`;
+
+export function errorBody(spec: GraphErrorSpec) {
+	const error: Record<string, unknown> = { message: spec.message, type: spec.type ?? 'OAuthException', code: spec.code };
+	if (spec.details !== undefined) error.error_data = { messaging_product: 'whatsapp', details: spec.details };
+	if (spec.subcode !== undefined) error.error_subcode = spec.subcode;
+	if (spec.code === 2 || spec.code === 131000) error.is_transient = true;
+	error.fbtrace_id = fbtrace();
+	return { error };
+}
+
+export class FakeGraphApi {
+	readonly token: string;
+	readonly phoneNumberId: string;
+	readonly businessAccountId: string;
+	latencyMs: number;
+	readonly requests: RecordedRequest[] = [];
+	templates: FakeTemplate[] = [
+		{ name: 'order_confirmation', language: 'en_US', status: 'APPROVED', category: 'UTILITY' },
+		{ name: 'order_confirmation', language: 'de', status: 'APPROVED', category: 'UTILITY' },
+		{ name: 'payment_reminder', language: 'en_US', status: 'PAUSED', category: 'UTILITY' },
+		{ name: 'spring_sale', language: 'en_US', status: 'REJECTED', category: 'MARKETING' },
+	];
+	readonly media = new Map<string, { data: Buffer; mimeType: string; fileName: string }>();
+	private rules: Rule[] = [];
+	private server?: http.Server;
+	private counter = 0;
+	private inFlight = 0;
+	/** Highest number of requests answered at the same time. */
+	maxInFlight = 0;
+
+	constructor(options: FakeGraphOptions = {}) {
+		this.token = options.token ?? 'test-token';
+		this.phoneNumberId = options.phoneNumberId ?? '1234567890';
+		this.businessAccountId = options.businessAccountId ?? '9876543210';
+		this.latencyMs = options.latencyMs ?? 0;
+	}
+
+	get baseUrl(): string {
+		const address = this.server?.address() as AddressInfo | undefined;
+		if (!address) throw new Error('FakeGraphApi not started');
+		return `http://127.0.0.1:${address.port}`;
+	}
+
+	/** The credential data pointing at this fake. */
+	credentials(version = 'v23.0') {
+		return { accessToken: this.token, phoneNumberId: this.phoneNumberId, businessAccountId: this.businessAccountId, graphApiVersion: version, baseUrl: this.baseUrl };
+	}
+
+	async start(port = 0): Promise<string> {
+		this.server = http.createServer((req, res) => void this.handle(req, res));
+		this.server.keepAliveTimeout = 5_000;
+		await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+		return this.baseUrl;
+	}
+
+	async stop(): Promise<void> {
+		const server = this.server;
+		if (!server) return;
+		server.closeAllConnections();
+		await new Promise<void>((resolve) => server.close(() => resolve()));
+		this.server = undefined;
+	}
+
+	/** Fails the next `count` matching calls (default: message sends) with Meta's answer for `error`. */
+	failNext(count: number, error: GraphErrorName | GraphErrorSpec, options: { retryAfter?: number | string; match?: (req: RecordedRequest) => boolean } = {}): this {
+		const spec = typeof error === 'string' ? { ...GRAPH_ERRORS[error] } : { ...error };
+		if (options.retryAfter !== undefined) spec.retryAfter = options.retryAfter;
+		this.rules.push({ remaining: count, spec, match: options.match ?? isMessageSend });
+		return this;
+	}
+
+	/** Fails every matching call (e.g. one recipient whose window is closed). */
+	failWhen(match: (req: RecordedRequest) => boolean, error: GraphErrorName | GraphErrorSpec): this {
+		const spec = typeof error === 'string' ? { ...GRAPH_ERRORS[error] } : { ...error };
+		this.rules.push({ remaining: Infinity, spec, match });
+		return this;
+	}
+
+	/** Forgets recorded requests and failure rules. */
+	reset(): void {
+		this.requests.length = 0;
+		this.rules = [];
+		this.maxInFlight = 0;
+	}
+
+	/** Message sends (not mark-as-read) that were answered 200. */
+	accepted(): Array<{ to: string; type: string; body: Record<string, unknown>; messageId: string }> {
+		return this.requests
+			.filter((r) => isMessageSend(r) && r.status === 200)
+			.map((r) => {
+				const body = r.body as Record<string, unknown>;
+				const messages = (r.response as { messages: Array<{ id: string }> }).messages;
+				return { to: String(body.to), type: String(body.type), body, messageId: messages[0].id };
+			});
+	}
+
+	/** Message sends received, answered with anything. */
+	sends(): RecordedRequest[] {
+		return this.requests.filter(isMessageSend);
+	}
+
+	addMedia(data: Buffer, mimeType: string, fileName = 'file'): string {
+		const id = `${1000000000000000 + this.media.size + 1}`;
+		this.media.set(id, { data, mimeType, fileName });
+		return id;
+	}
+
+	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+		this.inFlight++;
+		this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+		try {
+			const chunks: Buffer[] = [];
+			for await (const chunk of req) chunks.push(chunk as Buffer);
+			const raw = Buffer.concat(chunks);
+			const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+			const contentType = String(req.headers['content-type'] ?? '');
+			let body: unknown = raw.length ? raw.toString('utf8') : undefined;
+			if (contentType.includes('json') && raw.length) {
+				try {
+					body = JSON.parse(raw.toString('utf8'));
+				} catch {
+					body = raw.toString('utf8');
+				}
+			}
+			const record: RecordedRequest = {
+				method: req.method ?? 'GET',
+				path: url.pathname,
+				query: Object.fromEntries(url.searchParams),
+				headers: req.headers,
+				body,
+				raw,
+				status: 0,
+				response: undefined,
+				at: Date.now(),
+			};
+			this.requests.push(record);
+			if (this.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+			const answer = this.answer(record, contentType);
+			record.status = answer.status;
+			record.response = Buffer.isBuffer(answer.body) ? `<${answer.body.length} bytes>` : answer.body;
+			const headers: Record<string, string> = { ...answer.headers };
+			let payload: Buffer;
+			if (Buffer.isBuffer(answer.body)) payload = answer.body;
+			else {
+				payload = Buffer.from(JSON.stringify(answer.body));
+				headers['content-type'] = 'application/json; charset=UTF-8';
+			}
+			headers['content-length'] = String(payload.length);
+			res.writeHead(answer.status, headers);
+			res.end(payload);
+		} finally {
+			this.inFlight--;
+		}
+	}
+
+	private answer(req: RecordedRequest, contentType: string): { status: number; body: unknown; headers?: Record<string, string> } {
+		if (req.headers.authorization !== `Bearer ${this.token}`) return this.error(GRAPH_ERRORS['190']);
+		const rule = this.rules.find((r) => r.remaining > 0 && r.match(req));
+		if (rule) {
+			rule.remaining--;
+			return this.error(rule.spec);
+		}
+		const parts = req.path.split('/').filter(Boolean);
+		if (parts[0] === 'media-download' && req.method === 'GET') {
+			const media = this.media.get(parts[1]);
+			if (!media) return { status: 404, body: { error: { message: 'Not found' } } };
+			return { status: 200, body: media.data, headers: { 'content-type': media.mimeType } };
+		}
+		const [, node, edge] = parts;
+		if (req.method === 'POST' && edge === 'messages') return this.message(node, req.body);
+		if (req.method === 'POST' && edge === 'media') return this.upload(req, contentType);
+		if (req.method === 'GET' && edge === 'message_templates') return this.templatePage(node, req.query);
+		if (req.method === 'GET' && node && !edge) {
+			const media = this.media.get(node);
+			if (media) {
+				return {
+					status: 200,
+					body: {
+						url: `${this.baseUrl}/media-download/${node}?ext=1&hash=x`,
+						mime_type: media.mimeType,
+						sha256: createHash('sha256').update(media.data).digest('hex'),
+						file_size: media.data.length,
+						id: node,
+						messaging_product: 'whatsapp',
+					},
+				};
+			}
+			if (node === this.phoneNumberId) return { status: 200, body: { id: node, display_phone_number: '+1 555-010-0000', verified_name: 'Test Shop' } };
+		}
+		return this.error({ status: 400, code: 100, message: `(#100) Unsupported ${req.method} request: ${req.path}`, type: 'GraphMethodException' });
+	}
+
+	private error(spec: GraphErrorSpec) {
+		const headers: Record<string, string> = {};
+		if (spec.retryAfter !== undefined) headers['retry-after'] = String(spec.retryAfter);
+		return { status: spec.status, body: errorBody(spec), headers };
+	}
+
+	private message(phoneNumberId: string, body: unknown) {
+		if (phoneNumberId !== this.phoneNumberId) return this.error({ status: 400, code: 100, message: `(#100) Object with ID '${phoneNumberId}' does not exist`, type: 'GraphMethodException' });
+		const msg = body as Record<string, unknown> | undefined;
+		if (!msg || msg.messaging_product !== 'whatsapp') return this.error({ ...GRAPH_ERRORS['100'], details: 'The parameter messaging_product is required.' });
+		if (msg.status === 'read') {
+			if (typeof msg.message_id !== 'string') return this.error({ ...GRAPH_ERRORS['100'], details: 'The parameter message_id is required.' });
+			return { status: 200, body: { success: true } };
+		}
+		if (typeof msg.to !== 'string' || typeof msg.type !== 'string' || msg[msg.type] === undefined) {
+			return this.error({ ...GRAPH_ERRORS['100'], details: `Param ${String(msg.type)} is required.` });
+		}
+		this.counter++;
+		const id = `wamid.FAKE${String(this.counter).padStart(6, '0')}${randomBytes(4).toString('hex').toUpperCase()}`;
+		const message: Record<string, string> = { id };
+		// Meta states message_status on template sends.
+		if (msg.type === 'template') message.message_status = 'accepted';
+		return { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: msg.to, wa_id: msg.to.replace(/\D/g, '') }], messages: [message] } };
+	}
+
+	private upload(req: RecordedRequest, contentType: string) {
+		const boundary = /boundary=(.+)$/.exec(contentType)?.[1];
+		if (!boundary) return this.error({ ...GRAPH_ERRORS['100'], details: 'Upload must be multipart/form-data' });
+		const fields = parseMultipart(req.raw, boundary);
+		const file = fields.find((f) => f.name === 'file');
+		const product = fields.find((f) => f.name === 'messaging_product')?.data.toString();
+		const type = fields.find((f) => f.name === 'type')?.data.toString();
+		if (product !== 'whatsapp' || !file || !type) return this.error({ ...GRAPH_ERRORS['100'], details: 'messaging_product, type and file are required' });
+		return { status: 200, body: { id: this.addMedia(file.data, type, file.filename ?? 'file') } };
+	}
+
+	private templatePage(wabaId: string, query: Record<string, string>) {
+		if (wabaId !== this.businessAccountId) return this.error({ status: 400, code: 100, message: `(#100) Object with ID '${wabaId}' does not exist`, type: 'GraphMethodException' });
+		const limit = Number(query.limit ?? 25);
+		const start = query.after ? Number(Buffer.from(query.after, 'base64url').toString()) : 0;
+		const list = this.templates.filter((t) => !query.name || t.name.includes(query.name));
+		const data = list.slice(start, start + limit).map((t, i) => ({ id: t.id ?? String(500 + start + i), ...t }));
+		const after = Buffer.from(String(start + data.length)).toString('base64url');
+		const paging: Record<string, unknown> = { cursors: { before: Buffer.from(String(start)).toString('base64url'), after } };
+		if (start + data.length < list.length) paging.next = `${this.baseUrl}/v23.0/${wabaId}/message_templates?limit=${limit}&after=${after}`;
+		return { status: 200, body: { data, paging } };
+	}
+}
+
+export function parseMultipart(raw: Buffer, boundary: string): Array<{ name: string; filename?: string; contentType?: string; data: Buffer }> {
+	const out: Array<{ name: string; filename?: string; contentType?: string; data: Buffer }> = [];
+	const delimiter = Buffer.from(`--${boundary}`);
+	let position = raw.indexOf(delimiter);
+	while (position !== -1) {
+		const start = position + delimiter.length;
+		if (raw.subarray(start, start + 2).toString() === '--') break;
+		const headerEnd = raw.indexOf('\r\n\r\n', start);
+		const next = raw.indexOf(delimiter, headerEnd);
+		if (headerEnd === -1 || next === -1) break;
+		const headers = raw.subarray(start + 2, headerEnd).toString();
+		const data = raw.subarray(headerEnd + 4, next - 2);
+		const name = /name="([^"]*)"/.exec(headers)?.[1] ?? '';
+		const filename = /filename="([^"]*)"/.exec(headers)?.[1];
+		const contentType = /Content-Type:\s*(.+)/i.exec(headers)?.[1]?.trim();
+		out.push({ name, filename, contentType, data });
+		position = next;
+	}
+	return out;
+}
