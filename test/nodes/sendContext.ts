@@ -121,7 +121,8 @@ export function binaryItem(data: Buffer, mimeType: string, fileName: string, pro
 export function instantRuntime(runtime: { sleep: (ms: number) => Promise<void>; now: () => number; random: () => number }, random = () => 0.5) {
 	const original = { ...runtime };
 	const sleeps: number[] = [];
-	let clock = 1_700_000_000_000;
+	// Starts at the real time: the store snapshots with Date.now().
+	let clock = Date.now();
 	runtime.now = () => clock;
 	runtime.sleep = async (ms: number) => {
 		sleeps.push(ms);
