@@ -105,6 +105,38 @@ const lateWorkflow = {
 	settings: { executionOrder: 'v1' },
 };
 
+// Trigger → Set (keeps only `greeting`, dropping requestId) → Respond: the respond node finds the
+// request through the execution id the trigger's execute() bound, not through the item.
+const RESHAPED = { id: 'flowReshaped0001', hook: '3d0c6c8e-6a51-4f0b-8d7e-2b9a1c4e5f05', path: 'flow-reshaped' };
+const reshapedWorkflow = {
+	id: RESHAPED.id,
+	name: 'e2e flow: item reshaped before the respond node',
+	nodes: [
+		triggerNode(RESHAPED.hook, RESHAPED.path, 5000),
+		{
+			id: '3d0c6c8e-6a51-4f0b-8d7e-2b9a1c4e0e02',
+			name: 'Keep only a greeting',
+			type: 'n8n-nodes-base.set',
+			typeVersion: 3.4,
+			position: [240, 0],
+			parameters: { mode: 'raw', jsonOutput: '={{ { greeting: "hi " + $json.flow_token } }}', options: {} },
+		},
+		{
+			id: '3d0c6c8e-6a51-4f0b-8d7e-2b9a1c4e0e03',
+			name: 'Respond',
+			type: RESPOND,
+			typeVersion: 1,
+			position: [480, 0],
+			parameters: { respondWith: 'nextScreen', screen: 'HELLO', data: '={{ $json }}' },
+		},
+	],
+	connections: {
+		'WhatsApp Flow Trigger': { main: [[{ node: 'Keep only a greeting', type: 'main', index: 0 }], []] },
+		'Keep only a greeting': { main: [[{ node: 'Respond', type: 'main', index: 0 }]] },
+	},
+	settings: { executionOrder: 'v1' },
+};
+
 // The floor: n8n's own Webhook node answering on receipt, measured in the same run.
 const PLAIN = { id: 'flowPlainHook001', path: 'flow-e2e-plain' };
 const plainWorkflow = {
@@ -175,6 +207,7 @@ describe('WhatsApp Flow endpoint in a real n8n', () => {
 		await n8n.importAndPublish(withCredential(booking, credentialId), { probe: probeFor(BOOKING_HOOK, BOOKING_PATH) });
 		await n8n.importAndPublish(withCredential(failingWorkflow, credentialId), { probe: probeFor(FAILING.hook, FAILING.path) });
 		await n8n.importAndPublish(withCredential(lateWorkflow, credentialId), { probe: probeFor(LATE.hook, LATE.path) });
+		await n8n.importAndPublish(withCredential(reshapedWorkflow, credentialId), { probe: probeFor(RESHAPED.hook, RESHAPED.path) });
 		await n8n.importAndPublish(plainWorkflow, {
 			probe: async () => (await n8n.http('POST', `/webhook/${PLAIN.path}`, { body: {} })).status === 200,
 		});
@@ -337,6 +370,15 @@ describe('WhatsApp Flow endpoint in a real n8n', () => {
 		const [run] = await n8n.waitForExecutions(LATE.id, 1, { includeData: true, timeoutMs: 30_000 });
 		expect(run.status).toBe('error');
 		expect(JSON.stringify(run.data.resultData.error)).toMatch(/already answered \(by the timeout, HTTP 200\)/);
+	});
+
+	it('finds the request by execution when the item that reaches the respond node has no requestId', async () => {
+		const hello = await post(RESHAPED.hook, RESHAPED.path, { version: '3.0', action: 'INIT', flow_token: 'tok-r' });
+		expect(hello.response.status).toBe(200);
+		expect(hello.answer()).toEqual({ screen: 'HELLO', data: { greeting: 'hi tok-r' } });
+		const [run] = await n8n.waitForExecutions(RESHAPED.id, 1, { includeData: true });
+		expect(run.status).toBe('success');
+		expect(run.data.resultData.runData.Respond[0].data.main[0][0].json).toEqual({ greeting: 'hi tok-r' });
 	});
 
 	it('measures ping and INIT against a plain n8n Webhook in the same run (printed, not asserted)', async () => {
