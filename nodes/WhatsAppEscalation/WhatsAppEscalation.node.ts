@@ -1,0 +1,47 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { storeProperty } from './actions/common';
+import { descriptions, router } from './actions/router';
+
+const GATE_NOTICE =
+	'<b>Bot gate:</b> put Route right after the WhatsApp Reliable Trigger and connect your bot only to <i>Bot</i>. Items of conversations a human owns leave on <i>Already With Human</i>, so the bot never answers them. Connect <i>Human</i> to Escalate.';
+
+/** Routes, escalates and releases WhatsApp conversations between a bot and humans. The shell: operations live in actions/. */
+export class WhatsAppEscalation implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WhatsApp Escalation',
+		name: 'whatsAppEscalation',
+		icon: { light: 'file:escalation.svg', dark: 'file:escalation.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] }}',
+		description: 'Hands WhatsApp conversations from the bot to a human with the transcript and order context, once, and keeps the bot quiet until release',
+		defaults: { name: 'WhatsApp Escalation' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: `={{ $parameter.operation === "route" ? [{ type: "main", displayName: "Human" }, { type: "main", displayName: "Bot" }, { type: "main", displayName: "Already With Human" }] : $parameter.operation === "escalate" ? [{ type: "main", displayName: "New Case" }, { type: "main", displayName: "Existing Case" }] : [{ type: "main" }] }}`,
+		properties: [
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				default: 'route',
+				options: [
+					{ name: 'Escalate', value: 'escalate', action: 'Hand a conversation to a human', description: 'Open a case (once per conversation) with the transcript and order context' },
+					{ name: 'Get', value: 'get', action: 'Get a conversation', description: 'Read the conversation record: owner, lease, orders, transcript' },
+					{ name: 'Release', value: 'release', action: 'Return a conversation to the bot', description: 'End the human lease; the bot answers again' },
+					{ name: 'Route', value: 'route', action: 'Route an item to human or bot', description: 'The bot gate: Human, Bot or Already With Human, by ordered rules' },
+				],
+			},
+			{ displayName: GATE_NOTICE, name: 'gateNotice', type: 'notice', default: '', displayOptions: { show: { operation: ['route'] } } },
+			...descriptions,
+			storeProperty,
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

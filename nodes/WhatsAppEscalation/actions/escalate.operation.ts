@@ -1,0 +1,104 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { PRIORITIES, type Priority } from '../../core/escalationRules';
+import { buildCasePackage, escalate } from '../../core/handoff';
+import { conversationProperties, forEachItem, resolveConversation } from './common';
+import { PRIORITY_OPTIONS, showFor } from './display';
+
+/** Escalate: hands the conversation to a human under a lease, once, and outputs the case package. */
+
+export const ESCALATE_OUTPUTS = { newCase: 0, existingCase: 1 } as const;
+
+const properties: INodeProperties[] = [
+	...conversationProperties,
+	{
+		displayName: 'Reason',
+		name: 'reason',
+		type: 'string',
+		default: '',
+		placeholder: 'Refund request',
+		description: "Why a human should take over. Leave empty to use the reason Route found (the item's routing.reason).",
+	},
+	{
+		displayName: 'Priority',
+		name: 'priority',
+		type: 'options',
+		options: [{ name: 'From Route (Default Normal)', value: 'fromRoute' }, ...PRIORITY_OPTIONS],
+		default: 'fromRoute',
+	},
+	{
+		displayName: 'Assignee',
+		name: 'assignee',
+		type: 'string',
+		default: '',
+		placeholder: 'support-team',
+		description: 'A person or queue, passed on in the case',
+	},
+	{
+		displayName: 'Lease (Minutes)',
+		name: 'leaseMinutes',
+		type: 'number',
+		typeOptions: { minValue: 0, numberPrecision: 2 },
+		default: 240,
+		description: 'After this long without a Release the conversation returns to the bot by itself. 0: only Release ends it.',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Media Link Template',
+				name: 'mediaLinkTemplate',
+				type: 'string',
+				default: '',
+				placeholder: 'https://n8n.example.com/webhook/whatsapp-media?id={id}',
+				description:
+					'A link per media in the case, {id} being the media ID: point it at a workflow that downloads the media (WhatsApp Reliable → Media → Download), so agents open it without a token. Empty: the media ID only.',
+			},
+			{
+				displayName: 'Transcript Lines',
+				name: 'transcriptLimit',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description: 'Newest transcript lines in the case. 0: all that are kept.',
+			},
+		],
+	},
+];
+
+export const description = showFor('escalate', properties);
+
+const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	return forEachItem(this, 2, (book, itemIndex, json, now) => {
+		const conversation = resolveConversation(this, book, itemIndex, json, { create: true, now })!;
+		const routing = (json.routing ?? {}) as IDataObject;
+		const chosen = this.getNodeParameter('priority', itemIndex, 'fromRoute') as string;
+		const routed = PRIORITIES.includes(routing.priority as Priority) ? (routing.priority as Priority) : 'normal';
+		const leaseMinutes = Number(this.getNodeParameter('leaseMinutes', itemIndex, 240)) || 0;
+		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+		const fromRoute = routing.route === 'human';
+		const result = escalate(
+			conversation,
+			{
+				reason: text(this.getNodeParameter('reason', itemIndex, '')) ?? text(routing.reason) ?? 'Manual escalation',
+				rule: fromRoute ? text(routing.rule) : null,
+				detail: fromRoute ? text(routing.detail) : null,
+				priority: PRIORITIES.includes(chosen as Priority) ? (chosen as Priority) : routed,
+				assignee: text(this.getNodeParameter('assignee', itemIndex, '')),
+				leaseMs: leaseMinutes > 0 ? leaseMinutes * 60_000 : null,
+			},
+			now,
+		);
+		const casePackage = buildCasePackage(conversation, result, json, {
+			transcriptLimit: Number(options.transcriptLimit) || undefined,
+			mediaLinkTemplate: text(options.mediaLinkTemplate) ?? undefined,
+		});
+		return { output: result.created ? ESCALATE_OUTPUTS.newCase : ESCALATE_OUTPUTS.existingCase, json: casePackage as unknown as IDataObject };
+	});
+}

@@ -1,0 +1,36 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { conversationKey, conversationView } from '../../core/conversation';
+import { expireLease } from '../../core/handoff';
+import { conversationProperties, forEachItem, resolveConversation } from './common';
+import { showFor } from './display';
+
+/** Get: the conversation record: owner and lease, profile, correlations with their state, transcript. */
+
+const properties: INodeProperties[] = [
+	...conversationProperties,
+	{
+		displayName: 'Transcript Lines',
+		name: 'transcriptLimit',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 0,
+		description: 'Newest transcript lines to output. 0: all that are kept.',
+	},
+];
+
+export const description = showFor('get', properties);
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	return forEachItem(this, 1, (book, itemIndex, json, now) => {
+		const conversation = resolveConversation(this, book, itemIndex, json, { create: false, now });
+		if (!conversation) {
+			const customer = this.getNodeParameter('customerId', itemIndex, '') || (json.customer as IDataObject | undefined)?.id || json.waId || json.to || json.customerId;
+			const phone = this.getNodeParameter('phoneNumberId', itemIndex, '') || json.phoneNumberId || '';
+			return { output: 0, json: { found: false, conversationKey: conversationKey(String(phone), String(customer ?? '')), owner: 'bot' } };
+		}
+		expireLease(conversation, now);
+		const limit = Number(this.getNodeParameter('transcriptLimit', itemIndex, 0)) || undefined;
+		return { output: 0, json: { found: true, ...conversationView(conversation, limit) } as unknown as IDataObject };
+	});
+}

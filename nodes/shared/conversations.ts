@@ -1,0 +1,106 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { ConversationBook, type BookConfig } from '../core/conversation';
+import type { WhatsAppEvent } from '../core/events';
+import { persistWithExecution, processState } from './processState';
+
+/**
+ * The conversations of a workflow, shared by every node in it: the trigger records inbound events
+ * and statuses, the send node records accepted sends, the escalation node routes, escalates, releases
+ * and reads. The book lives in this n8n process (exact under concurrent executions) and is written to
+ * the workflow's static data at the end of every execution that touched it (survives restarts); see
+ * processState. Only `execute()` may open it, never a `webhook()`.
+ */
+
+export const CONVERSATIONS_STATE = 'conversations';
+
+type Context = Pick<IExecuteFunctions, 'getWorkflow' | 'getNode' | 'getWorkflowStaticData' | 'getNodeParameter'> & {
+	logger?: IExecuteFunctions['logger'];
+};
+
+/** Opens the workflow's book, applies limits the caller sets, drops expired conversations, and persists it with this execution. */
+export function openConversations(ctx: Context, config: Partial<BookConfig> = {}, now = Date.now()): ConversationBook {
+	const book = processState(ctx, CONVERSATIONS_STATE, () => new ConversationBook(), 'workflow');
+	book.configure(config);
+	book.purge(now);
+	persistWithExecution(ctx, CONVERSATIONS_STATE, book, 'workflow');
+	return book;
+}
+
+/** The boolean option "Record Conversations" (default on) in the given collection parameter. */
+function recordingOn(ctx: Context, collection: string, itemIndex: number): boolean {
+	try {
+		const values = ctx.getNodeParameter(collection, itemIndex, {}) as IDataObject | undefined;
+		return values?.recordConversations !== false;
+	} catch {
+		return true;
+	}
+}
+
+function warn(ctx: Context, what: string, error: unknown): void {
+	ctx.logger?.warn(`WhatsApp conversations: could not record ${what}: ${(error as Error)?.message ?? String(error)}`, {
+		workflowId: ctx.getWorkflow().id,
+		node: ctx.getNode().name,
+	});
+}
+
+/**
+ * Called by the trigger's `execute()` with the settled events, when its option "Record Conversations"
+ * (in Options) is on. Never throws: a recording problem is logged and the events go on unchanged.
+ */
+export function recordInbound(ctx: Context, events: Iterable<WhatsAppEvent & { duplicate?: boolean }>): number {
+	if (!recordingOn(ctx, 'options', 0)) return 0;
+	try {
+		const fresh = [...events].filter((event) => !event.duplicate);
+		if (fresh.length === 0) return 0;
+		const book = openConversations(ctx);
+		const now = Date.now();
+		return fresh.filter((event) => book.recordEvent(event, now) === 'recorded').length;
+	} catch (error) {
+		warn(ctx, 'inbound events', error);
+		return 0;
+	}
+}
+
+export interface AcceptedSend {
+	phoneNumberId: string;
+	/** The normalised number we sent to. */
+	to: string;
+	/** The wa_id Meta resolved, when it said. */
+	waId?: string | null;
+	messageId: string;
+	/** The JSON body that was accepted (the fallback template when that was sent instead). */
+	message: object;
+	correlationId?: string;
+	messageStatus?: string;
+	fallbackTemplate?: boolean;
+}
+
+/**
+ * Called by the send node for each accepted send, when its additional field "Record Conversations"
+ * is on (the default). Never throws.
+ */
+export function recordOutbound(ctx: Context, itemIndex: number, send: AcceptedSend): boolean {
+	if (!recordingOn(ctx, 'additionalFields', itemIndex)) return false;
+	try {
+		const now = Date.now();
+		const book = openConversations(ctx, {}, now);
+		const result = book.recordOutbound(
+			{
+				phoneNumberId: send.phoneNumberId,
+				customerId: send.waId || send.to,
+				messageId: send.messageId,
+				message: send.message as Record<string, unknown>,
+				correlationId: send.correlationId,
+				messageStatus: send.messageStatus,
+				fallbackTemplate: send.fallbackTemplate,
+				at: now,
+			},
+			now,
+		);
+		return result === 'recorded';
+	} catch (error) {
+		warn(ctx, 'a sent message', error);
+		return false;
+	}
+}
