@@ -13,6 +13,7 @@ import { splitEvents } from '../core/events';
 import { checkHandshake } from '../core/handshake';
 import { verifySignature } from '../core/signature';
 import { admitEvents, settleEvents, TRIGGER_OUTPUTS, type TriggerItem } from '../core/triggerPipeline';
+import { recordInbound } from '../shared/conversations';
 import { persistWithExecution } from '../shared/processState';
 import { openTriggerState, readTriggerOptions } from './triggerState';
 
@@ -117,6 +118,14 @@ export class WhatsAppReliableTrigger implements INodeType {
 						description:
 							'Whether to emit statuses that arrive after a later one (e.g. delivered after read) flagged with stale: true instead of dropping them',
 					},
+					{
+						displayName: 'Record Conversations',
+						name: 'recordConversations',
+						type: 'boolean',
+						default: true,
+						description:
+							'Whether to record messages, Flow answers and statuses in the conversation record the WhatsApp Escalation node reads (transcript, order states, owner)',
+					},
 				],
 			},
 		],
@@ -195,6 +204,7 @@ export class WhatsAppReliableTrigger implements INodeType {
 			}
 		});
 		const settled = settleEvents(inputs, { store, ledger, emitStale: options.emitStaleStatuses });
+		recordInbound(this, settled.flat().map(({ item }) => item));
 		persistWithExecution(this, 'dedupe', store);
 		persistWithExecution(this, 'ledger', ledger);
 		return settled.map((items, input) =>
