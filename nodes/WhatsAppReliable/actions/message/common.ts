@@ -40,6 +40,14 @@ export const sendFieldsProperty: INodeProperties = {
 				'Send at most once per key: if a send with this key was already accepted, nothing is sent and the earlier message ID is output with skipped = true. Concurrent executions with the same key send once.',
 		},
 		{
+			displayName: 'Record Conversations',
+			name: 'recordConversations',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to record the accepted message in the conversation record the WhatsApp Escalation node reads (transcript with delivery statuses, order state)',
+		},
+		{
 			displayName: 'Reply To Message ID',
 			name: 'replyToMessageId',
 			type: 'string',

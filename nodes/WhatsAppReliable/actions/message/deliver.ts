@@ -6,6 +6,7 @@ import { classifyGraphError } from '../../../core/graphErrors';
 import { mediaUploadBody, parseBody, parseSendResult, type OutgoingMessage, type SendResult } from '../../../core/messages';
 import type { StopReason } from '../../../core/retryPolicy';
 import { RatePacer, sendOnce, type ClaimedSend } from '../../../core/sendOnce';
+import { recordOutbound } from '../../../shared/conversations';
 import { persistWithExecution, processState } from '../../../shared/processState';
 import { failureFields, graphApiError, itemError } from '../errors';
 import { runJobs, type Job, type JobResult } from '../jobs';
@@ -154,6 +155,7 @@ export class MessageSender {
 		switch (outcome.kind) {
 			case 'sent': {
 				const { result, attempts, fallbackTemplate } = outcome.value;
+				recordOutbound(this.ctx, prepared.itemIndex, { phoneNumberId: this.target.phoneNumberId, to: prepared.to, waId: result.waId, messageId: result.messageId, message: fallbackTemplate && prepared.fallback ? prepared.fallback : prepared.build(), correlationId: prepared.correlationId, messageStatus: result.messageStatus, fallbackTemplate });
 				const json: IDataObject = { messageId: result.messageId, ...base, waId: result.waId ?? null, messageStatus: result.messageStatus, skipped: false, attempts };
 				if (fallbackTemplate) Object.assign(json, { windowClosed: true, fallbackTemplate: true });
 				return { kind: 'ok', output: 0, json };
