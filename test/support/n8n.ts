@@ -22,7 +22,16 @@ import * as path from 'node:path';
 // A start takes 15-20 s and a restart 10-15 s on 2 cores: e2e tests get minutes, not jest's default 5 s.
 if (typeof jest !== 'undefined') jest.setTimeout(180_000);
 
-export const REPO_DIR = path.resolve(__dirname, '..', '..');
+/** The repository root: the nearest folder up that holds scripts/n8n.sh (also from compiled benchmarks). */
+export const REPO_DIR = (() => {
+	let dir = __dirname;
+	while (!fs.existsSync(path.join(dir, 'scripts', 'n8n.sh'))) {
+		const parent = path.dirname(dir);
+		if (parent === dir) throw new Error(`no scripts/n8n.sh above ${__dirname}`);
+		dir = parent;
+	}
+	return dir;
+})();
 export const PACKAGE_NAME = 'n8n-nodes-whatsapp-reliable';
 
 export interface StartOptions {
