@@ -9,7 +9,8 @@
 #   scripts/n8n.sh exec ...  run the n8n CLI of the cache under Node 24 (e.g. exec import:workflow --help)
 #
 # Environment: N8N_CACHE_DIR (cache root, default ~/.cache/n8n-nodes-whatsapp-reliable),
-# N8N_PORT (default 5678), N8N_LOCAL_FOLDER (default <repo>/.n8n-local), OWNER_EMAIL, OWNER_PASSWORD.
+# N8N_PORT (default 5678), N8N_LOCAL_FOLDER (default <repo>/.n8n-local), N8N_EXAMPLES_DIR (default
+# <repo>/examples/workflows), OWNER_EMAIL, OWNER_PASSWORD.
 set -euo pipefail
 
 N8N_VERSION=2.41.1
@@ -143,13 +144,22 @@ start() {
 		N8N_INSTANCE_OWNER_PASSWORD_HASH="$hash" N8N_LOG_LEVEL="${N8N_LOG_LEVEL:-info}" N8N_LOG_OUTPUT=console
 
 	# Example workflows carry fixed ids; importing again updates them (they arrive unpublished).
-	local -a examples=()
+	# Credentials they need may sit beside them in examples/credentials/*.json (n8n's export format).
+	local examples_dir="${N8N_EXAMPLES_DIR:-$REPO_DIR/examples/workflows}"
+	local credentials_dir="$examples_dir/../credentials"
+	local -a examples=() credentials=()
 	shopt -s nullglob
-	examples=("$REPO_DIR"/examples/workflows/*.json)
+	examples=("$examples_dir"/*.json)
+	credentials=("$credentials_dir"/*.json)
 	shopt -u nullglob
+	if ((${#credentials[@]})); then
+		log "importing ${#credentials[@]} example credential(s)"
+		n8n_cli import:credentials --separate --input="$credentials_dir" >"$folder/import.log" 2>&1 ||
+			{ tail -n 40 "$folder/import.log" >&2; exit 1; }
+	fi
 	if ((${#examples[@]})); then
 		log "importing ${#examples[@]} example workflow(s)"
-		n8n_cli import:workflow --separate --input="$REPO_DIR/examples/workflows" >"$folder/import.log" 2>&1 ||
+		n8n_cli import:workflow --separate --input="$examples_dir" >"$folder/import.log" 2>&1 ||
 			{ tail -n 40 "$folder/import.log" >&2; exit 1; }
 	fi
 
@@ -159,7 +169,8 @@ start() {
 	# Ctrl-C or a TERM: n8n gets a TERM and is waited for, so it shuts down cleanly.
 	trap 'trap - INT TERM; kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; exit 130' INT TERM
 
-	OWNER_EMAIL="$email" OWNER_PASSWORD="$password" node "$REPO_DIR/scripts/n8n-local.mjs" \
+	OWNER_EMAIL="$email" OWNER_PASSWORD="$password" node --disable-warning=ExperimentalWarning \
+		"$REPO_DIR/scripts/n8n-local.mjs" \
 		"http://127.0.0.1:$port" "$folder/.n8n/database.sqlite" "${examples[@]}" ||
 		log "publishing the examples failed (n8n keeps running; see above)"
 	wait "$pid"
