@@ -46,9 +46,10 @@ export const optionsProperty: INodeProperties = {
 			displayName: 'Max Messages Per Second',
 			name: 'maxPerSecond',
 			type: 'number',
-			typeOptions: { minValue: 1, maxValue: 1000 },
+			typeOptions: { minValue: 0, maxValue: 1000 },
 			default: DEFAULT_MAX_PER_SECOND,
-			description: "Ceiling on requests per second from this node, retries included. 80 is Meta's default throughput per number.",
+			description:
+				"Ceiling on requests per second from this node, retries included. 80 is Meta's default throughput per number; raise it only if Meta raised yours. 0 turns the ceiling off.",
 		},
 		{
 			displayName: 'Max Retry Time (Seconds)',
@@ -109,7 +110,8 @@ export function readSettings(ctx: IExecuteFunctions): Settings {
 			pairRateDelayMs: num(options.pairRateDelayMs, DEFAULT_RETRY_OPTIONS.pairRateDelayMs, 0),
 		},
 		concurrency: Math.round(num(options.concurrency, DEFAULT_CONCURRENCY, 1, MAX_CONCURRENCY)),
-		maxPerSecond: num(options.maxPerSecond, DEFAULT_MAX_PER_SECOND, 1, 1000),
+		// 0 means no ceiling (RatePacer ignores rates that are not positive).
+		maxPerSecond: num(options.maxPerSecond, DEFAULT_MAX_PER_SECOND, 0, 1000),
 		phoneNumberId: typeof options.phoneNumberId === 'string' ? options.phoneNumberId.trim() : '',
 		sendOnceTtlMs: num(options.sendOnceTtlHours, DEFAULT_SEND_ONCE_TTL_HOURS, 1) * 3_600_000,
 	};
