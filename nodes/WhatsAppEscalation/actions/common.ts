@@ -81,14 +81,8 @@ export function readStoreConfig(ctx: IExecuteFunctions): Partial<BookConfig> {
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : typeof value === 'number' ? String(value) : null);
 
-/** The conversation an item belongs to: parameters first, then the item's fields. */
-export function resolveConversation(
-	ctx: IExecuteFunctions,
-	book: ConversationBook,
-	itemIndex: number,
-	json: IDataObject,
-	options: { create: boolean; now: number },
-): Conversation | undefined {
+/** The customer and business number an item names: parameters first, then the item's fields. */
+export function conversationIds(ctx: IExecuteFunctions, itemIndex: number, json: IDataObject): { customerId: string; phoneNumberId: string | null } {
 	const customer = json.customer as IDataObject | null | undefined;
 	const customerId = normaliseCustomerId(
 		text(ctx.getNodeParameter('customerId', itemIndex, '')) ?? text(customer?.id) ?? text(json.waId) ?? text(json.to) ?? text(json.customerId),
@@ -99,7 +93,18 @@ export function resolveConversation(
 			description: 'Set "Customer ID" (e.g. {{ $json.body.phone }}), or pass items from the WhatsApp Reliable Trigger or the WhatsApp Reliable node, which carry one.',
 		});
 	}
-	const phoneNumberId = text(ctx.getNodeParameter('phoneNumberId', itemIndex, '')) ?? text(json.phoneNumberId);
+	return { customerId, phoneNumberId: text(ctx.getNodeParameter('phoneNumberId', itemIndex, '')) ?? text(json.phoneNumberId) };
+}
+
+/** The conversation an item belongs to; without a number, the customer's only conversation. */
+export function resolveConversation(
+	ctx: IExecuteFunctions,
+	book: ConversationBook,
+	itemIndex: number,
+	json: IDataObject,
+	options: { create: boolean; now: number },
+): Conversation | undefined {
+	const { customerId, phoneNumberId } = conversationIds(ctx, itemIndex, json);
 	if (!phoneNumberId) {
 		const known = book.findByCustomer(customerId);
 		if (known.length === 1) return options.create ? book.open(known[0].data.phoneNumberId, customerId, options.now) : known[0];

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { conversationKey, conversationView } from '../../core/conversation';
 import { expireLease } from '../../core/handoff';
-import { conversationProperties, forEachItem, resolveConversation } from './common';
+import { conversationIds, conversationProperties, forEachItem, resolveConversation } from './common';
 import { showFor } from './display';
 
 /** Get: the conversation record: owner and lease, profile, correlations with their state, transcript. */
@@ -25,9 +25,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	return forEachItem(this, 1, (book, itemIndex, json, now) => {
 		const conversation = resolveConversation(this, book, itemIndex, json, { create: false, now });
 		if (!conversation) {
-			const customer = this.getNodeParameter('customerId', itemIndex, '') || (json.customer as IDataObject | undefined)?.id || json.waId || json.to || json.customerId;
-			const phone = this.getNodeParameter('phoneNumberId', itemIndex, '') || json.phoneNumberId || '';
-			return { output: 0, json: { found: false, conversationKey: conversationKey(String(phone), String(customer ?? '')), owner: 'bot' } };
+			const { customerId, phoneNumberId } = conversationIds(this, itemIndex, json);
+			return { output: 0, json: { found: false, conversationKey: conversationKey(phoneNumberId ?? '', customerId), owner: 'bot' } };
 		}
 		expireLease(conversation, now);
 		const limit = Number(this.getNodeParameter('transcriptLimit', itemIndex, 0)) || undefined;

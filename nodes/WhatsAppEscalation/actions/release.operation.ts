@@ -1,5 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { release, unansweredInbound } from '../../core/handoff';
 import { conversationProperties, forEachItem, resolveConversation } from './common';
