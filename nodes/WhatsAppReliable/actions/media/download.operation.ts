@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
 
 import { parseBody, requireText } from '../../../core/messages';
 import { callGraph } from '../../transport';
@@ -67,7 +68,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 					const meta = await callGraph(this, session.target, { method: 'GET', path: encodeURIComponent(mediaId) }, session.policy);
 					if (!meta.ok) return failedCall(session, itemIndex, meta);
 					const info = (parseBody(meta.value.body) ?? {}) as MediaInfo;
-					const file = await callGraph(this, session.target, { method: 'GET', url: String(info.url ?? ''), binary: true }, session.policy);
+					if (typeof info.url !== 'string' || info.url === '') {
+						throw new NodeApiError(this.getNode(), { message: 'no url' }, { message: `Meta returned no download URL for media ${mediaId}`, description: 'The media may have expired or belong to another phone number.', itemIndex });
+					}
+					const file = await callGraph(this, session.target, { method: 'GET', url: info.url, binary: true }, session.policy);
 					if (!file.ok) return failedCall(session, itemIndex, file);
 					const body = file.value.body;
 					const data = Buffer.isBuffer(body) ? body : body instanceof ArrayBuffer ? Buffer.from(body) : Buffer.from(String(body ?? ''));

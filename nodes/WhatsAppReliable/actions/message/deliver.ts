@@ -37,6 +37,8 @@ interface Sent {
 	result: SendResult;
 	attempts: number;
 	fallbackTemplate: boolean;
+	/** The message Meta accepted: with the uploaded media id, or the fallback template. */
+	message: OutgoingMessage;
 }
 
 interface Failed {
@@ -116,7 +118,8 @@ export class MessageSender {
 			if (typeof data?.id !== 'string') return { ok: false, failure: { failure: unexpectedReply(uploaded.value.body), attempts, stoppedBecause: 'permanent', windowClosed: false } };
 			mediaId = data.id;
 		}
-		const sent = await this.post(prepared.build(mediaId));
+		const message = prepared.build(mediaId);
+		const sent = await this.post(message);
 		attempts += sent.attempts;
 		let fallbackTemplate = false;
 		let reply = sent;
@@ -134,7 +137,8 @@ export class MessageSender {
 		if (!result) return { ok: false, failure: { failure: unexpectedReply(reply.value.body), attempts, stoppedBecause: 'permanent', windowClosed: false } };
 		const record: SentRecord = { messageId: result.messageId, waId: result.waId, messageStatus: result.messageStatus, sentAt: new Date(runtime.now()).toISOString() };
 		if (fallbackTemplate) record.fallbackTemplate = true;
-		return { ok: true, value: { result, attempts, fallbackTemplate }, record: JSON.stringify(record) };
+		const accepted = fallbackTemplate && prepared.fallback ? prepared.fallback : message;
+		return { ok: true, value: { result, attempts, fallbackTemplate, message: accepted }, record: JSON.stringify(record) };
 	}
 
 	private async run(prepared: PreparedMessage): Promise<JobResult> {
@@ -154,8 +158,8 @@ export class MessageSender {
 
 		switch (outcome.kind) {
 			case 'sent': {
-				const { result, attempts, fallbackTemplate } = outcome.value;
-				recordOutbound(this.ctx, prepared.itemIndex, { phoneNumberId: this.target.phoneNumberId, to: prepared.to, waId: result.waId, messageId: result.messageId, message: fallbackTemplate && prepared.fallback ? prepared.fallback : prepared.build(), correlationId: prepared.correlationId, messageStatus: result.messageStatus, fallbackTemplate });
+				const { result, attempts, fallbackTemplate, message } = outcome.value;
+				recordOutbound(this.ctx, prepared.itemIndex, { phoneNumberId: this.target.phoneNumberId, to: prepared.to, waId: result.waId, messageId: result.messageId, message, correlationId: prepared.correlationId, messageStatus: result.messageStatus, fallbackTemplate });
 				const json: IDataObject = { messageId: result.messageId, ...base, waId: result.waId ?? null, messageStatus: result.messageStatus, skipped: false, attempts };
 				if (fallbackTemplate) Object.assign(json, { windowClosed: true, fallbackTemplate: true });
 				return { kind: 'ok', output: 0, json };
