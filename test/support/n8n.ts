@@ -153,29 +153,22 @@ async function waitFor<T>(
 /** An error that stops a wait at once (e.g. n8n exited). */
 class FatalError extends Error {}
 
-// Instances still running, killed (with their task runner) if the test process exits or is interrupted.
-const live = new Set<N8nInstance>();
-const killAllNow = () => {
-	for (const instance of live) instance.killNow();
-};
-const onSignal = (signal: NodeJS.Signals) => {
-	killAllNow();
-	process.exit(signal === 'SIGINT' ? 130 : 143);
-};
-function track(instance: N8nInstance, running: boolean) {
-	const before = live.size;
-	if (running) live.add(instance);
-	else live.delete(instance);
-	if (before === 0 && live.size === 1) {
-		process.on('exit', killAllNow);
-		process.on('SIGINT', onSignal);
-		process.on('SIGTERM', onSignal);
-	} else if (before > 0 && live.size === 0) {
-		process.off('exit', killAllNow);
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
-	}
-}
+/**
+ * A small watcher started next to each n8n: when the test process is gone (finished without stop(),
+ * interrupted, killed) it stops n8n's whole process group and removes the folder. jest gives test files
+ * their own `process` object, whose signal and exit listeners never fire, so this lives outside.
+ */
+const REAPER = `
+watched=$1 n8n=$2 dir=$3
+while kill -0 "$watched" 2>/dev/null; do
+	kill -0 "$n8n" 2>/dev/null || exit 0
+	sleep 1
+done
+kill -TERM -- "-$n8n" 2>/dev/null
+for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$n8n" 2>/dev/null || break; sleep 1; done
+kill -KILL -- "-$n8n" 2>/dev/null
+[ "$KEEP" = 1 ] || rm -rf "$dir"
+`;
 
 export class N8nInstance {
 	readonly baseUrl: string;
@@ -514,8 +507,8 @@ export class N8nInstance {
 		}
 	}
 
-	/** Kills n8n and its task runner at once (used on abnormal exit). */
-	killNow(): void {
+	/** Kills n8n and its task runner at once. */
+	private killNow(): void {
 		const pid = this.child?.pid;
 		if (pid === undefined || this.child?.exitCode !== null || this.child?.signalCode !== null) return;
 		try {
@@ -601,13 +594,12 @@ export class N8nInstance {
 		});
 		fs.closeSync(fd);
 		this.child = child;
-		track(this, true);
-		this.exited = new Promise((resolve) => {
-			child.once('exit', () => {
-				track(this, false);
-				resolve();
-			});
-		});
+		this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+		spawn('bash', ['-c', REAPER, 'n8n-e2e-reaper', String(process.pid), String(child.pid), this.dir], {
+			detached: true,
+			stdio: 'ignore',
+			env: { PATH: process.env.PATH ?? '/usr/bin:/bin', KEEP: process.env.N8N_E2E_KEEP ?? '' },
+		}).unref();
 		const tail = () => `--- n8n log (last 60 lines) ---\n${this.logText(logStart).split('\n').slice(-60).join('\n')}`;
 		const exitedEarly = async () => {
 			if (child.exitCode !== null || child.signalCode !== null) {
