@@ -260,6 +260,42 @@ describe('WhatsApp Reliable (send) in a real n8n', () => {
 		expect(graph.sends()).toHaveLength(1);
 	});
 
+	it('routes a closed 24-hour window (131047) to the Window Closed output, or sends the fallback template', async () => {
+		const closedTo = '15550100041';
+		graph.failWhen((r) => (r.body as Json)?.to === closedTo && (r.body as Json).type === 'text', '131047');
+		const routed = chainWorkflow(
+			'waSendE2eWind001',
+			'wa-send-e2e-window',
+			credentialId,
+			[send('Send', { to: '={{ $json.to }}', messageType: 'text', text: 'Your order shipped', onWindowClosed: 'route' })],
+			{ splitItems: true },
+		);
+		await n8n.importAndPublish(routed);
+		await n8n.http('POST', hook('wa-send-e2e-window'), { body: { items: [{ to: closedTo }, { to: '15550100042' }] } });
+		const [execution] = await n8n.waitForExecutions(routed.id, 1, { includeData: true });
+		expect(execution.status).toBe('success');
+		expect(nodeOutput(execution, 'Send', 0)).toEqual([expect.objectContaining({ to: '15550100042', skipped: false })]);
+		expect(nodeOutput(execution, 'Send', 1)).toEqual([expect.objectContaining({ to: closedTo, windowClosed: true, code: 131047, errorClass: 'window_closed' })]);
+
+		graph.reset();
+		graph.failWhen((r) => (r.body as Json)?.to === closedTo && (r.body as Json).type === 'text', '131047');
+		const fallback = chainWorkflow('waSendE2eWind002', 'wa-send-e2e-fallback', credentialId, [
+			send('Send', {
+				to: closedTo,
+				messageType: 'text',
+				text: 'Your order shipped',
+				onWindowClosed: 'fallbackTemplate',
+				fallbackTemplateName: 'order_update',
+				fallbackTemplateLanguage: 'en_US',
+				fallbackTemplateParameters: { parameter: [{ text: '42' }] },
+			}),
+		]);
+		await n8n.importAndPublish(fallback);
+		const response = await n8n.http('POST', hook('wa-send-e2e-fallback'), { body: {} });
+		expect(response.json<Json[]>()[0]).toMatchObject({ windowClosed: true, fallbackTemplate: true, messageId: graph.accepted()[0].messageId });
+		expect(graph.accepted().map((a) => a.type)).toEqual(['template']);
+	});
+
 	it('sends once per idempotency key under concurrent executions and after a restart', async () => {
 		const workflow = chainWorkflow(
 			'waSendE2eOnce001',
