@@ -123,6 +123,8 @@ export const DEFAULT_BOOK_CONFIG: BookConfig = {
 };
 
 const DAY_MS = 86_400_000;
+/** Inbound timestamps have whole-second resolution. */
+const ORDER_SLACK_MS = 1000;
 /** Flow answers are free-form: cap their stored size. */
 const MAX_FLOW_JSON = 2000;
 
@@ -278,9 +280,11 @@ export class Conversation {
 	append(entry: TranscriptEntry, limit: number): boolean {
 		if (this.has(entry.id)) return false;
 		const transcript = this.data.transcript;
-		// Entries arrive nearly in order; keep the transcript sorted by time for readers.
+		// Arrival order, except that a clearly older entry (a webhook Meta redelivered after an outage)
+		// moves back to its time. WhatsApp stamps inbound messages in whole seconds and our sends in ms,
+		// so within the same second arrival order is the truer order.
 		let at = transcript.length;
-		while (at > 0 && transcript[at - 1].at > entry.at) at--;
+		while (at > 0 && transcript[at - 1].at > entry.at + ORDER_SLACK_MS) at--;
 		transcript.splice(at, 0, entry);
 		if (transcript.length > limit) transcript.splice(0, transcript.length - limit);
 		return true;

@@ -287,3 +287,17 @@ describe('turn counter', () => {
 		expect(conversation.countTurn('m4', false)).toBe(1);
 	});
 });
+
+describe('transcript order', () => {
+	it('keeps arrival order within a second (inbound stamps are whole seconds) and moves clearly older entries back', () => {
+		const book = new ConversationBook();
+		const second = 1_730_000_100;
+		book.recordEvent(one({ messages: [textMessage('wamid.q', 'hours?', CUSTOMER, String(second))] }), T0);
+		book.recordOutbound(sent('wamid.a', text('9 to 18'), { at: second * 1000 + 700 }), T0);
+		// the customer's next message, stamped in the same second as our answer
+		book.recordEvent(one({ messages: [textMessage('wamid.q2', 'thanks', CUSTOMER, String(second))] }), T0);
+		// a message Meta redelivers after an outage, a minute older
+		book.recordEvent(one({ messages: [textMessage('wamid.old', 'earlier', CUSTOMER, String(second - 60))] }), T0);
+		expect(book.get(PNID, CUSTOMER)!.data.transcript.map((e) => e.id)).toEqual(['wamid.old', 'wamid.q', 'wamid.a', 'wamid.q2']);
+	});
+});
