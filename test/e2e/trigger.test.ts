@@ -180,6 +180,15 @@ describe('WhatsApp Reliable Trigger in a real n8n', () => {
 		expect(await count()).toBe(before + 1);
 	});
 
+	it('starts one execution for 20 concurrent copies of one body', async () => {
+		const before = await count();
+		const payload = body(change(PHONE_A, { messages: [textMessage('wamid.twenty', 'same')] }));
+		const responses = await Promise.all(Array.from({ length: 20 }, () => post(payload)));
+		expect(responses.every((r) => r.status === 200)).toBe(true);
+		await n8n.settle(WORKFLOW_ID, { quietMs: 2000 });
+		expect(await count()).toBe(before + 1);
+	});
+
 	const fifty = Array.from({ length: 50 }, (_, i) => body(change(PHONE_A, { messages: [textMessage(`wamid.c${i}`, `message ${i}`)] })));
 
 	it('runs exactly 50 executions for 50 concurrent bodies sent twice, concurrently', async () => {
