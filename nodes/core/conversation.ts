@@ -115,7 +115,7 @@ export interface BookConfig {
 }
 
 export const DEFAULT_BOOK_CONFIG: BookConfig = {
-	maxConversations: 1000,
+	maxConversations: 500,
 	transcriptLength: 30,
 	retentionDays: 30,
 	maxTextLength: 500,

@@ -5,12 +5,16 @@
  * example (with the capture server as helpdesk and the fake Graph API) and a bare Webhook → Escalate
  * workflow to race executions directly.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { ConversationBook, DEFAULT_BOOK_CONFIG } from '../../nodes/core/conversation';
+import { escalate } from '../../nodes/core/handoff';
+
 import { CaptureServer } from '../support/captureServer';
 import { FakeGraphApi } from '../support/fakeGraphApi';
-import { N8nInstance, PACKAGE_NAME, REPO_DIR } from '../support/n8n';
+import { cachePaths, N8nInstance, PACKAGE_NAME, REPO_DIR } from '../support/n8n';
 import { body, change, metaSerialise, PHONE_A, sign, textMessage } from '../support/payloads';
 
 const APP_SECRET = 'e2e-escalation-app-secret';
@@ -48,6 +52,33 @@ function supportBot(credentials: { webhook: string; api: string }, capture: Capt
 	const workflow = JSON.parse(text);
 	if (variant) workflow.nodes.find((n: Json) => n.name === 'Escalate').parameters.leaseMinutes = variant.leaseMinutes;
 	return workflow;
+}
+
+/** A book at the default capacity: every conversation 30 messages, sends delivered and read. */
+function fullBook(now: number): ConversationBook {
+	const book = new ConversationBook();
+	let n = 0;
+	for (let c = 0; c < DEFAULT_BOOK_CONFIG.maxConversations; c++) {
+		const customer = `4930${String(10_000_000 + c)}`;
+		for (let i = 0; i < DEFAULT_BOOK_CONFIG.transcriptLength; i++) {
+			const id = `wamid.HBgNNDkxNTExMjM0NTY3OBUCABEYEjQ1${(++n).toString(16).toUpperCase().padStart(16, '0')}A`;
+			const at = now - 3_600_000 + i * 60_000;
+			if (i % 2 === 0) {
+				book.recordOutbound({ phoneNumberId: PNID, customerId: customer, messageId: id, message: { type: 'text', text: { body: 'Orders ship within 1 to 2 working days; you get a tracking link by email.' } }, at }, at);
+				for (const value of ['delivered', 'read']) {
+					book.recordEvent({ kind: 'status', phoneNumberId: PNID, customer: { id: customer }, messageId: id, status: value, correlationId: null, errors: [] } as never, at);
+				}
+			} else {
+				book.recordEvent({ kind: 'message', subtype: 'text', phoneNumberId: PNID, customer: { id: customer, waId: customer, profileName: 'Zoë Müller' }, messageId: id, timestamp: Math.floor(at / 1000), text: 'Hi, where is my order? I ordered it last week.', errors: [] } as never, at);
+			}
+		}
+	}
+	return book;
+}
+
+/** Runs JavaScript under n8n's Node 24 (it has node:sqlite) to read and write n8n's database directly. */
+function withDatabase(dbFile: string, script: string, input: string): string {
+	return execFileSync(path.join(cachePaths().NODE_BIN, 'node'), ['--no-warnings', '-e', script, dbFile], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
 /** Webhook → Escalate → New Case / Existing Case → capture server: races executions on Escalate alone. */
@@ -210,5 +241,57 @@ describe('WhatsApp Escalation in a real n8n', () => {
 		await until('the bot after the release', () => textsTo(customer).length === 2);
 		expect(textsTo(customer)[1]).toBe('Orders ship within 1 to 2 working days.');
 		expect(n8n.logText()).not.toContain('WhatsApp conversations: could not record');
+	});
+
+	it('measures what a full conversation book costs per execution, and restores it from the database', async () => {
+		// Baseline: FAQ round trips (signed webhook → trigger → Route → bot reply at the Graph API) with a small book.
+		const roundTrip = async (customer: string) => {
+			const before = sendsTo(customer).length;
+			const started = Date.now();
+			await say(bot, customer, 'What are your opening hours?');
+			await until('the reply', () => sendsTo(customer).length > before);
+			return Date.now() - started;
+		};
+		const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+		const small: number[] = [];
+		for (let i = 0; i < 15; i++) small.push(await roundTrip('4915100000500'));
+		await n8n.settle(bot.id);
+
+		// Seed the database with a book at capacity, one conversation held by a human, and restart n8n so it restores it.
+		const now = Date.now();
+		const book = fullBook(now);
+		const held = book.open(PNID, '4915100000600', now);
+		const { lease } = escalate(held, { reason: 'Seeded', rule: null, detail: null, priority: 'normal', assignee: null, leaseMs: null }, now);
+		const dbFile = path.join(n8n.dir, '.n8n', 'database.sqlite');
+		const readScript = "const {DatabaseSync}=require('node:sqlite');const db=new DatabaseSync(process.argv[1]);process.stdout.write(db.prepare('SELECT staticData FROM workflow_entity WHERE id=?').get(require('fs').readFileSync(0,'utf8')).staticData||'{}')";
+		const writeScript =
+			"const {DatabaseSync}=require('node:sqlite');const db=new DatabaseSync(process.argv[1]);db.exec('PRAGMA busy_timeout=10000');const {id,data}=JSON.parse(require('fs').readFileSync(0,'utf8'));db.prepare('UPDATE workflow_entity SET staticData=? WHERE id=?').run(data,id);";
+		const staticData = JSON.parse(withDatabase(dbFile, readScript, bot.id));
+		// n8n keeps a workflow's "global" static data under the key "global".
+		staticData.global = { ...staticData.global, conversations: book.snapshot() };
+		const data = JSON.stringify(staticData);
+		withDatabase(dbFile, writeScript, JSON.stringify({ id: bot.id, data }));
+		await n8n.restart();
+
+		const full: number[] = [];
+		full.push(await roundTrip('4915100000501')); // the first execution restores the book
+		for (let i = 0; i < 14; i++) full.push(await roundTrip('4915100000501'));
+		await n8n.settle(bot.id);
+		const saved = withDatabase(dbFile, readScript, bot.id);
+		timings.staticDataBytesWithFullBook = Buffer.byteLength(saved);
+		timings.bookBytes = Buffer.byteLength(JSON.stringify(book.snapshot()));
+		timings.faqRoundTripSmallBookMedianMs = median(small);
+		timings.faqRoundTripFullBookMedianMs = median(full);
+		timings.faqRoundTripFullBookFirstMs = full[0];
+
+		// The restored book is the one in use: the seeded human still owns that conversation.
+		await say(bot, '4915100000600', 'hello?');
+		const [forwarded] = await capture.waitFor((r) => r.path === '/helpdesk/api/messages' && (r.body as Json).from === '4915100000600');
+		expect(forwarded.body).toMatchObject({ caseId: lease.caseId });
+		// what the executions saved is the live book: the seeded conversations plus the new customer's, within capacity
+		const persisted = JSON.parse(saved).global.conversations.conversations;
+		expect(persisted[`${PNID}:4915100000600`].ownership.lease.caseId).toBe(lease.caseId);
+		expect(persisted[`${PNID}:4915100000501`].transcript).toHaveLength(DEFAULT_BOOK_CONFIG.transcriptLength);
+		expect(Object.keys(persisted)).toHaveLength(DEFAULT_BOOK_CONFIG.maxConversations);
 	});
 });

@@ -348,3 +348,18 @@ describe('errors', () => {
 		expect(bot[0].pairedItem).toEqual({ item: 1 });
 	});
 });
+
+describe('description', () => {
+	it('shows the store limits with the defaults the store uses', async () => {
+		const { storeProperty } = await import('../../nodes/WhatsAppEscalation/actions/common');
+		const { DEFAULT_BOOK_CONFIG } = await import('../../nodes/core/conversation');
+		for (const option of storeProperty.options as Array<{ name: keyof typeof DEFAULT_BOOK_CONFIG; default: unknown }>) {
+			expect([option.name, option.default]).toEqual([option.name, DEFAULT_BOOK_CONFIG[option.name]]);
+		}
+	});
+
+	it('has the outputs of each operation', () => {
+		const outputs = escalation.description.outputs as string;
+		for (const name of ['Human', 'Bot', 'Already With Human', 'New Case', 'Existing Case']) expect(outputs).toContain(`"${name}"`);
+	});
+});
