@@ -157,6 +157,17 @@ start() {
 		n8n_cli import:credentials --separate --input="$credentials_dir" >"$folder/import.log" 2>&1 ||
 			{ tail -n 40 "$folder/import.log" >&2; exit 1; }
 	fi
+	# The examples reference three credentials by fixed id. They are made once per local folder, with a
+	# random verify token, a fresh Flow endpoint key pair and placeholders for what only Meta can give;
+	# later starts leave them (and your edits) alone.
+	if [[ ! -f "$folder/.example-credentials" ]]; then
+		log "creating the example credentials (edit them in the editor: App Secret, Access Token, Phone Number ID)"
+		mkdir -p "$folder/example-credentials"
+		node "$REPO_DIR/scripts/example-credentials.mjs" "$folder/example-credentials"
+		n8n_cli import:credentials --separate --input="$folder/example-credentials" >"$folder/import.log" 2>&1 ||
+			{ tail -n 40 "$folder/import.log" >&2; exit 1; }
+		touch "$folder/.example-credentials"
+	fi
 	if ((${#examples[@]})); then
 		log "importing ${#examples[@]} example workflow(s)"
 		n8n_cli import:workflow --separate --input="$examples_dir" >"$folder/import.log" 2>&1 ||
