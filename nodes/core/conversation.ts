@@ -1,3 +1,4 @@
+import { asRecord, asString } from './coerce';
 import type { WhatsAppEvent } from './events';
 import type { Priority } from './escalationRules';
 import { StatusLedger, type LedgerSnapshot } from './statusLedger';
@@ -133,17 +134,10 @@ function cut(text: string | null | undefined, max: number): string | undefined {
 	return text.length > max ? `${text.slice(0, Math.max(0, max - 1))}…` : text;
 }
 
-function str(value: unknown): string | null {
-	return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : null;
-}
-
-function obj(value: unknown): Record<string, unknown> {
-	return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
 
 /** Phone numbers in any notation become digits, so "+49 151 1234" and the wa_id "491511234" meet. */
 export function normaliseCustomerId(value: unknown): string | null {
-	const text = str(value)?.trim();
+	const text = asString(value)?.trim();
 	if (!text) return null;
 	return /^\+?[\d\s().-]+$/.test(text) ? text.replace(/\D/g, '') : text;
 }
@@ -199,28 +193,28 @@ export interface OutboundRecord {
 function outboundText(type: string, payload: Record<string, unknown>): string | null {
 	switch (type) {
 		case 'text':
-			return str(payload.body);
+			return asString(payload.body);
 		case 'template': {
 			const params = (Array.isArray(payload.components) ? payload.components : [])
-				.flatMap((c) => (Array.isArray(obj(c).parameters) ? (obj(c).parameters as unknown[]) : []))
-				.map((p) => str(obj(p).text) ?? str(obj(obj(p).currency).fallback_value) ?? str(obj(obj(p).date_time).fallback_value))
+				.flatMap((c) => (Array.isArray(asRecord(c).parameters) ? (asRecord(c).parameters as unknown[]) : []))
+				.map((p) => asString(asRecord(p).text) ?? asString(asRecord(asRecord(p).currency).fallback_value) ?? asString(asRecord(asRecord(p).date_time).fallback_value))
 				.filter((p): p is string => p !== null);
-			return `[template ${str(payload.name) ?? '?'}${params.length ? `: ${params.join(' | ')}` : ''}]`;
+			return `[template ${asString(payload.name) ?? '?'}${params.length ? `: ${params.join(' | ')}` : ''}]`;
 		}
 		case 'interactive':
-			return str(obj(payload.body).text);
+			return asString(asRecord(payload.body).text);
 		case 'reaction':
-			return str(payload.emoji);
+			return asString(payload.emoji);
 		case 'location':
-			return [str(payload.name), str(payload.address)].filter(Boolean).join(', ') || null;
+			return [asString(payload.name), asString(payload.address)].filter(Boolean).join(', ') || null;
 		default:
-			return str(payload.caption);
+			return asString(payload.caption);
 	}
 }
 
 export function outboundEntry(record: OutboundRecord, owner: OwnerKind, maxText: number): TranscriptEntry {
-	const type = str(record.message.type) ?? 'unknown';
-	const payload = obj(record.message[type]);
+	const type = asString(record.message.type) ?? 'unknown';
+	const payload = asRecord(record.message[type]);
 	const entry: TranscriptEntry = { dir: 'out', id: record.messageId, at: record.at, type, by: owner === 'human' ? 'human' : 'bot' };
 	const text = cut(outboundText(type, payload), maxText);
 	if (text) entry.text = text;
@@ -228,12 +222,12 @@ export function outboundEntry(record: OutboundRecord, owner: OwnerKind, maxText:
 	if (record.messageStatus && record.messageStatus !== 'accepted') entry.accepted = record.messageStatus;
 	if (record.fallbackTemplate) entry.fallback = true;
 	if (['image', 'video', 'audio', 'document', 'sticker'].includes(type)) {
-		const id = str(payload.id);
+		const id = asString(payload.id);
 		entry.media = { id: id === 'pending-upload' ? null : id, mime: null };
-		if (str(payload.filename)) entry.media.name = str(payload.filename)!;
-		if (str(payload.link)) entry.media.link = str(payload.link)!;
+		if (asString(payload.filename)) entry.media.name = asString(payload.filename)!;
+		if (asString(payload.link)) entry.media.link = asString(payload.link)!;
 	}
-	if (type === 'reaction') entry.reaction = { to: str(payload.message_id), emoji: str(payload.emoji) };
+	if (type === 'reaction') entry.reaction = { to: asString(payload.message_id), emoji: asString(payload.emoji) };
 	return entry;
 }
 
@@ -595,14 +589,14 @@ export class ConversationBook {
 
 	/** Merges a persisted book: conversations already live win (they are at least as new). */
 	restore(data: unknown): void {
-		const snapshot = obj(data);
+		const snapshot = asRecord(data);
 		if (snapshot.v !== 1) return;
-		const config = obj(snapshot.config);
+		const config = asRecord(snapshot.config);
 		for (const key of Object.keys(DEFAULT_BOOK_CONFIG) as Array<keyof BookConfig>) {
 			if (typeof config[key] === 'number' && Number.isFinite(config[key])) this.config[key] = config[key] as number;
 		}
 		const restored = new Map<string, Conversation>();
-		const entries = Object.entries(obj(snapshot.conversations)).sort((a, b) => (obj(a[1]).updatedAt as number) - (obj(b[1]).updatedAt as number));
+		const entries = Object.entries(asRecord(snapshot.conversations)).sort((a, b) => (asRecord(a[1]).updatedAt as number) - (asRecord(b[1]).updatedAt as number));
 		for (const [key, raw] of entries) {
 			if (this.conversations.has(key)) continue;
 			const conversation = reviveConversation(raw, this.ledgerCapacity());
@@ -631,25 +625,25 @@ export class ConversationBook {
 }
 
 function reviveConversation(raw: unknown, ledgerCapacity: number): Conversation | undefined {
-	const s = obj(raw) as Partial<ConversationSnapshot>;
+	const s = asRecord(raw) as Partial<ConversationSnapshot>;
 	if (typeof s.phoneNumberId !== 'string' || typeof s.customerId !== 'string' || !Array.isArray(s.transcript)) return undefined;
-	const ownership = obj(s.ownership) as Partial<Ownership>;
+	const ownership = asRecord(s.ownership) as Partial<Ownership>;
 	const data: ConversationData = {
 		phoneNumberId: s.phoneNumberId,
 		customerId: s.customerId,
-		profile: { waId: null, userId: null, name: null, username: null, ...obj(s.profile) },
+		profile: { waId: null, userId: null, name: null, username: null, ...asRecord(s.profile) },
 		createdAt: Number(s.createdAt) || 0,
 		updatedAt: Number(s.updatedAt) || 0,
 		lastInboundAt: typeof s.lastInboundAt === 'number' ? s.lastInboundAt : null,
 		transcript: s.transcript,
-		correlations: obj(s.correlations) as Record<string, CorrelationState>,
+		correlations: asRecord(s.correlations) as Record<string, CorrelationState>,
 		ownership: {
 			owner: ownership.owner === 'human' || ownership.owner === 'closed' ? ownership.owner : 'bot',
 			since: Number(ownership.since) || 0,
 			lease: (ownership.lease as Lease | null | undefined) ?? null,
 			resumedAfter: ownership.resumedAfter ?? null,
 		},
-		unrecognised: { count: 0, lastMessageId: null, ...obj(s.unrecognised) },
+		unrecognised: { count: 0, lastMessageId: null, ...asRecord(s.unrecognised) },
 		casesOpened: Number(s.casesOpened) || 0,
 	};
 	return new Conversation(data, ledgerCapacity, s.ledger);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+import { asNumber, asRecord, asString } from './coerce';
 import { classifyGraphError, type GraphErrorClass, type RetryDecision } from './graphErrors';
 import {
 	changeSchema,
@@ -136,19 +137,6 @@ function hash(value: unknown): string {
 	return createHash('sha256').update(JSON.stringify(value) ?? 'undefined').digest('hex').slice(0, 32);
 }
 
-function asString(value: unknown): string | null {
-	return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
-}
-
-function asNumber(value: unknown): number | null {
-	const n = typeof value === 'string' ? Number(value) : value;
-	return typeof n === 'number' && Number.isFinite(n) ? n : null;
-}
-
-function record(value: unknown): Record<string, unknown> {
-	return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
 function toTimestamp(value: unknown): { timestamp: number | null; timestampIso: string | null } {
 	const timestamp = asNumber(value);
 	if (timestamp === null) return { timestamp: null, timestampIso: null };
@@ -227,7 +215,7 @@ function parseFlowResponse(nfm: Record<string, unknown>): FlowResponse {
 	let parsed: Record<string, unknown> = {};
 	if (responseJson) {
 		try {
-			parsed = record(JSON.parse(responseJson));
+			parsed = asRecord(JSON.parse(responseJson));
 		} catch {
 			parsed = {};
 		}
@@ -238,7 +226,7 @@ function parseFlowResponse(nfm: Record<string, unknown>): FlowResponse {
 
 function parseOrder(order: Record<string, unknown>): OrderInfo {
 	const items = (Array.isArray(order.product_items) ? order.product_items : []).map((raw) => {
-		const item = record(raw);
+		const item = asRecord(raw);
 		return {
 			productRetailerId: asString(item.product_retailer_id),
 			quantity: asNumber(item.quantity),
@@ -258,8 +246,8 @@ function parseOrder(order: Record<string, unknown>): OrderInfo {
 }
 
 function messageEvent(scope: Scope, message: InboundMessage): WhatsAppEvent {
-	const body = record(message[message.type as keyof InboundMessage]);
-	const interactive = message.type === 'interactive' ? record(message.interactive) : {};
+	const body = asRecord(message[message.type as keyof InboundMessage]);
+	const interactive = message.type === 'interactive' ? asRecord(message.interactive) : {};
 	const interactiveType = asString(interactive.type);
 	const isFlow = interactiveType === 'nfm_reply';
 	const subtype = interactiveType ? `interactive.${interactiveType}` : message.type;
@@ -315,7 +303,7 @@ function messageEvent(scope: Scope, message: InboundMessage): WhatsAppEvent {
 			break;
 		case 'interactive': {
 			if (interactiveType === 'button_reply' || interactiveType === 'list_reply') {
-				const reply = record(interactive[interactiveType]);
+				const reply = asRecord(interactive[interactiveType]);
 				event.reply = {
 					type: interactiveType,
 					id: asString(reply.id),
@@ -324,7 +312,7 @@ function messageEvent(scope: Scope, message: InboundMessage): WhatsAppEvent {
 				};
 				event.text = event.reply.title;
 			} else if (isFlow) {
-				event.flow = parseFlowResponse(record(interactive.nfm_reply));
+				event.flow = parseFlowResponse(asRecord(interactive.nfm_reply));
 			}
 			break;
 		}
