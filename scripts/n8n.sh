@@ -73,9 +73,10 @@ install_locked() {
 
 	if [[ ! -f "$HOME_DIR/sqlite.done" ]]; then
 		# Only the SQLite driver needs a native build; the Node package ships the headers it needs.
+		# Scripts are switched on explicitly: this may run inside `npm test`, whose .npmrc skips them.
 		log "building the SQLite driver for Node $NODE_VERSION"
 		run_logged "$HOME_DIR/sqlite-rebuild.log" env npm_config_nodedir="$NODE_DIR" \
-			npm_config_build_from_source=true npm rebuild --prefix "$HOME_DIR/n8n" sqlite3
+			npm_config_build_from_source=true npm rebuild --ignore-scripts=false --prefix "$HOME_DIR/n8n" sqlite3
 		touch "$HOME_DIR/sqlite.done"
 	fi
 
