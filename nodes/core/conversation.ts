@@ -395,16 +395,8 @@ export function transcriptLine(conversation: Conversation, entry: TranscriptEntr
 	return line;
 }
 
-export interface LeaseView {
-	caseId: string;
-	assignee: string | null;
-	reason: string;
-	rule: string | null;
-	detail: string | null;
-	priority: Priority;
-	since: string | null;
-	expiresAt: string | null;
-}
+/** A lease as output for people and other systems: times as ISO strings. */
+export type LeaseView = Omit<Lease, 'since' | 'expiresAt'> & { since: string | null; expiresAt: string | null };
 
 export function leaseView(lease: Lease): LeaseView {
 	return { ...lease, since: iso(lease.since), expiresAt: iso(lease.expiresAt) };

@@ -9,6 +9,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { closeServer, listenOnLoopback } from './loopbackServer';
+
 export interface CapturedRequest {
 	method: string;
 	/** Path without the query string. */
@@ -40,16 +42,12 @@ export class CaptureServer {
 	}
 
 	async start(port = 0): Promise<string> {
-		this.server = http.createServer((req, res) => void this.handle(req, res));
-		await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+		this.server = await listenOnLoopback((req, res) => this.handle(req, res), port);
 		return this.baseUrl;
 	}
 
 	async stop(): Promise<void> {
-		const server = this.server;
-		if (!server) return;
-		server.closeAllConnections();
-		await new Promise<void>((resolve) => server.close(() => resolve()));
+		await closeServer(this.server);
 		this.server = undefined;
 	}
 

@@ -16,6 +16,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { closeServer, listenOnLoopback } from './loopbackServer';
+
 export interface GraphErrorSpec {
 	status: number;
 	code: number;
@@ -163,17 +165,12 @@ export class FakeGraphApi {
 	}
 
 	async start(port = 0): Promise<string> {
-		this.server = http.createServer((req, res) => void this.handle(req, res));
-		this.server.keepAliveTimeout = 5_000;
-		await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+		this.server = await listenOnLoopback((req, res) => this.handle(req, res), port);
 		return this.baseUrl;
 	}
 
 	async stop(): Promise<void> {
-		const server = this.server;
-		if (!server) return;
-		server.closeAllConnections();
-		await new Promise<void>((resolve) => server.close(() => resolve()));
+		await closeServer(this.server);
 		this.server = undefined;
 	}
 
