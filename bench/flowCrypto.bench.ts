@@ -51,7 +51,11 @@ function prepare(publicKey: KeyObject, count: number): Prepared[] {
 			data: { service: 'haircut', slot: '11:00', name: 'Zoë', notes: 'x'.repeat(200) },
 		};
 		const cipher = createCipheriv('aes-128-gcm', aesKey, iv);
-		const data = Buffer.concat([cipher.update(JSON.stringify(payload)), cipher.final(), cipher.getAuthTag()]);
+		const data = Buffer.concat([
+			cipher.update(JSON.stringify(payload)),
+			cipher.final(),
+			cipher.getAuthTag(),
+		]);
 		const envelope = {
 			encrypted_flow_data: data.toString('base64'),
 			encrypted_aes_key: publicEncrypt(
@@ -61,12 +65,19 @@ function prepare(publicKey: KeyObject, count: number): Prepared[] {
 			initial_vector: iv.toString('base64'),
 		};
 		const raw = Buffer.from(JSON.stringify(envelope));
-		out.push({ raw, envelope, signature: 'sha256=' + createHmac('sha256', APP_SECRET).update(raw).digest('hex') });
+		out.push({
+			raw,
+			envelope,
+			signature: 'sha256=' + createHmac('sha256', APP_SECRET).update(raw).digest('hex'),
+		});
 	}
 	return out;
 }
 
-const answer = { screen: 'SUMMARY', data: { summary: 'Zoë, haircut at 11:00', service: 'haircut', slot: '11:00' } };
+const answer = {
+	screen: 'SUMMARY',
+	data: { summary: 'Zoë, haircut at 11:00', service: 'haircut', slot: '11:00' },
+};
 
 function floor(requests: Prepared[], key: KeyObject): void {
 	for (const request of requests) {
@@ -79,10 +90,16 @@ function floor(requests: Prepared[], key: KeyObject): void {
 		const iv = Buffer.from(envelope.initial_vector, 'base64');
 		const decipher = createDecipheriv('aes-128-gcm', aesKey, iv);
 		decipher.setAuthTag(data.subarray(-16));
-		JSON.parse(Buffer.concat([decipher.update(data.subarray(0, -16)), decipher.final()]).toString('utf8'));
+		JSON.parse(
+			Buffer.concat([decipher.update(data.subarray(0, -16)), decipher.final()]).toString('utf8'),
+		);
 		const flipped = Buffer.from(iv.map((b) => ~b & 0xff));
 		const cipher = createCipheriv('aes-128-gcm', aesKey, flipped);
-		Buffer.concat([cipher.update(JSON.stringify(answer)), cipher.final(), cipher.getAuthTag()]).toString('base64');
+		Buffer.concat([
+			cipher.update(JSON.stringify(answer)),
+			cipher.final(),
+			cipher.getAuthTag(),
+		]).toString('base64');
 	}
 }
 
@@ -120,7 +137,12 @@ function median(values: number[]): number {
 function main(): void {
 	const passphrase = 'bench passphrase';
 	const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-	const pem = pair.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }) as string;
+	const pem = pair.privateKey.export({
+		type: 'pkcs8',
+		format: 'pem',
+		cipher: 'aes-256-cbc',
+		passphrase,
+	}) as string;
 	const bareKey = createPrivateKey({ key: pem, passphrase });
 	const requests = prepare(pair.publicKey, REQUESTS);
 
@@ -145,11 +167,19 @@ function main(): void {
 	const f = median(results.floor);
 	const c = median(results.crypto);
 	const r = median(results.request);
-	console.log(`flowCrypto bench: ${ROUNDS} rounds x ${REQUESTS} requests, RSA-2048, Node ${process.version}, median of rounds`);
+	console.log(
+		`flowCrypto bench: ${ROUNDS} rounds x ${REQUESTS} requests, RSA-2048, Node ${process.version}, median of rounds`,
+	);
 	console.log(`  floor   (bare node:crypto)            ${f.toFixed(1)} us CPU/request`);
-	console.log(`  crypto  (decrypt + encrypt module)    ${c.toFixed(1)} us CPU/request  ratio ${(c / f).toFixed(3)}`);
-	console.log(`  request (signature..classify + reply) ${r.toFixed(1)} us CPU/request  ratio ${(r / f).toFixed(3)}`);
-	console.log(`  throughput: floor ${(1e6 / f).toFixed(0)} req/s per CPU second, request ${(1e6 / r).toFixed(0)} req/s per CPU second`);
+	console.log(
+		`  crypto  (decrypt + encrypt module)    ${c.toFixed(1)} us CPU/request  ratio ${(c / f).toFixed(3)}`,
+	);
+	console.log(
+		`  request (signature..classify + reply) ${r.toFixed(1)} us CPU/request  ratio ${(r / f).toFixed(3)}`,
+	);
+	console.log(
+		`  throughput: floor ${(1e6 / f).toFixed(0)} req/s per CPU second, request ${(1e6 / r).toFixed(0)} req/s per CPU second`,
+	);
 }
 
 main();

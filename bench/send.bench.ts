@@ -30,7 +30,11 @@ async function plainFetch(graph: FakeGraphApi): Promise<number> {
 			const i = next++;
 			const response = await fetch(url, {
 				method: 'POST',
-				headers: { Authorization: `Bearer ${graph.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+				headers: {
+					Authorization: `Bearer ${graph.token}`,
+					'Content-Type': 'application/json',
+					Accept: 'application/json',
+				},
 				body: JSON.stringify(buildText({ to: recipient(i) }, { body: text(i) })),
 			});
 			const body = (await response.json()) as { messages?: Array<{ id: string }> };
@@ -41,7 +45,11 @@ async function plainFetch(graph: FakeGraphApi): Promise<number> {
 	return accepted;
 }
 
-async function node(graph: FakeGraphApi, options: Record<string, unknown>, idempotent: boolean): Promise<number> {
+async function node(
+	graph: FakeGraphApi,
+	options: Record<string, unknown>,
+	idempotent: boolean,
+): Promise<number> {
 	resetProcessStateForTests();
 	const ctx = mockContext({
 		credentials: graph.credentials(),
@@ -52,7 +60,9 @@ async function node(graph: FakeGraphApi, options: Record<string, unknown>, idemp
 			to: recipient(i),
 			messageType: 'text',
 			text: text(i),
-			additionalFields: idempotent ? { idempotencyKey: `bench-${Date.now()}-${i}`, correlationId: `order-${i}` } : { correlationId: `order-${i}` },
+			additionalFields: idempotent
+				? { idempotencyKey: `bench-${Date.now()}-${i}`, correlationId: `order-${i}` }
+				: { correlationId: `order-${i}` },
 			options: { concurrency: CONCURRENCY, ...options },
 		}),
 	});
@@ -68,7 +78,8 @@ async function timed(run: () => Promise<number>): Promise<number> {
 	return ITEMS / seconds;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const median = (values: number[]) =>
+	[...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
 	const graph = new FakeGraphApi();
@@ -91,10 +102,14 @@ async function main(): Promise<void> {
 	}
 	await graph.stop();
 	const floor = median(results.get(variants[0][0])!);
-	console.log(`send path: ${ITEMS} text messages to ${RECIPIENTS} recipients, concurrency ${CONCURRENCY}, ${ROUNDS} rounds, median items/s`);
+	console.log(
+		`send path: ${ITEMS} text messages to ${RECIPIENTS} recipients, concurrency ${CONCURRENCY}, ${ROUNDS} rounds, median items/s`,
+	);
 	for (const [name] of variants) {
 		const value = median(results.get(name)!);
-		console.log(`  ${name.padEnd(42)} ${value.toFixed(0).padStart(6)} items/s   ratio to floor ${(value / floor).toFixed(2)}`);
+		console.log(
+			`  ${name.padEnd(42)} ${value.toFixed(0).padStart(6)} items/s   ratio to floor ${(value / floor).toFixed(2)}`,
+		);
 	}
 }
 

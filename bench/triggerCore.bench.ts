@@ -10,7 +10,15 @@ import { splitEvents } from '../nodes/core/events';
 import { verifySignature } from '../nodes/core/signature';
 import { StatusLedger } from '../nodes/core/statusLedger';
 import { admitEvents, settleEvents } from '../nodes/core/triggerPipeline';
-import { body, change, metaSerialise, PHONE_A, sign, status, textMessage } from '../test/support/payloads';
+import {
+	body,
+	change,
+	metaSerialise,
+	PHONE_A,
+	sign,
+	status,
+	textMessage,
+} from '../test/support/payloads';
 
 const SECRET = 'bench-secret';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -30,13 +38,24 @@ function signed(payload: unknown, events: number): Signed {
 }
 
 function singleBodies(n: number, offset: number): Signed[] {
-	return Array.from({ length: n }, (_, i) => signed(body(change(PHONE_A, { messages: [textMessage(`wamid.s${offset + i}`, `hello ${i} – grüße`)] })), 1));
+	return Array.from({ length: n }, (_, i) =>
+		signed(
+			body(
+				change(PHONE_A, { messages: [textMessage(`wamid.s${offset + i}`, `hello ${i} – grüße`)] }),
+			),
+			1,
+		),
+	);
 }
 
 function batchBodies(n: number, offset: number): Signed[] {
 	return Array.from({ length: n }, (_, b) => {
-		const messages = Array.from({ length: 50 }, (_, i) => textMessage(`wamid.b${offset + b}-${i}`, `hello ${i}`));
-		const statuses = Array.from({ length: 50 }, (_, i) => status(`wamid.o${offset + b}-${i % 25}`, i < 25 ? 'delivered' : 'read'));
+		const messages = Array.from({ length: 50 }, (_, i) =>
+			textMessage(`wamid.b${offset + b}-${i}`, `hello ${i}`),
+		);
+		const statuses = Array.from({ length: 50 }, (_, i) =>
+			status(`wamid.o${offset + b}-${i % 25}`, i < 25 ? 'delivered' : 'read'),
+		);
 		return signed(body(change(PHONE_A, { messages, statuses })), 100);
 	});
 }
@@ -49,8 +68,14 @@ function ours(bodies: Signed[]): number {
 		if (!verifySignature(b.raw, b.signature, SECRET).valid) throw new Error('signature');
 		const split = splitEvents(JSON.parse(b.raw.toString('utf8')));
 		if (!split.ok) throw new Error(split.reason);
-		const admitted = admitEvents(split.events, { filters: { kinds: [], phoneNumberIds: [] }, store, claimTtlMs: 10_000, emitDuplicates: false });
-		for (const out of settleEvents(admitted.outputs, { store, ledger, emitStale: false })) emitted += out.length;
+		const admitted = admitEvents(split.events, {
+			filters: { kinds: [], phoneNumberIds: [] },
+			store,
+			claimTtlMs: 10_000,
+			emitDuplicates: false,
+		});
+		for (const out of settleEvents(admitted.outputs, { store, ledger, emitStale: false }))
+			emitted += out.length;
 	}
 	return emitted;
 }
@@ -58,7 +83,10 @@ function ours(bodies: Signed[]): number {
 async function theirs(bodies: Signed[]): Promise<number> {
 	// whatsapp-api-js is an ES module; a dynamic import keeps it out of the product build.
 	const { WhatsAppAPI } = (await import('whatsapp-api-js')) as unknown as {
-		WhatsAppAPI: new (o: object) => { post(d: unknown, raw: string, sig: string): Promise<unknown>; on: Record<string, unknown> };
+		WhatsAppAPI: new (o: object) => {
+			post(d: unknown, raw: string, sig: string): Promise<unknown>;
+			on: Record<string, unknown>;
+		};
 	};
 	const api = new WhatsAppAPI({ token: 'x', appSecret: SECRET, v: 'v23.0' });
 	let emitted = 0;
@@ -89,17 +117,27 @@ function memoryPerKey(): number {
 	const store = new MemoryDedupeStore({ ttlMs: 7 * 86400_000, capacity: n });
 	const now = Date.now();
 	for (let i = 0; i < n; i += 100) {
-		store.checkAndRecord(Array.from({ length: 100 }, (_, j) => `message:wamid.HBgLNDkxNTExMjM0NTY3OBUCABIYIDNFQjA${i + j}`), now);
+		store.checkAndRecord(
+			Array.from(
+				{ length: 100 },
+				(_, j) => `message:wamid.HBgLNDkxNTExMjM0NTY3OBUCABIYIDNFQjA${i + j}`,
+			),
+			now,
+		);
 	}
 	gc?.();
 	const bytes = (process.memoryUsage().heapUsed - before) / n;
 	const persisted = JSON.stringify(store.snapshot()).length / n;
-	console.log(`dedupe store: ${bytes.toFixed(0)} bytes of heap per key, ${persisted.toFixed(0)} bytes per key in static data (${store.size} keys)`);
+	console.log(
+		`dedupe store: ${bytes.toFixed(0)} bytes of heap per key, ${persisted.toFixed(0)} bytes per key in static data (${store.size} keys)`,
+	);
 	return bytes;
 }
 
 async function main() {
-	console.log(`trigger core pipeline vs whatsapp-api-js post(), ${BODIES} bodies per round, median of ${ROUNDS} rounds`);
+	console.log(
+		`trigger core pipeline vs whatsapp-api-js post(), ${BODIES} bodies per round, median of ${ROUNDS} rounds`,
+	);
 	let offset = 0;
 	const batches = Math.max(1, Math.floor(BODIES / 20));
 	for (const [label, make, count] of [

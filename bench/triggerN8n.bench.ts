@@ -35,7 +35,11 @@ async function load(send: () => Promise<number>, requests: number, concurrency: 
 	);
 	const seconds = (performance.now() - start) / 1000;
 	latencies.sort((a, b) => a - b);
-	return { rps: requests / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+	return {
+		rps: requests / seconds,
+		p50: percentile(latencies, 50),
+		p99: percentile(latencies, 99),
+	};
 }
 
 function workflows(credentialId: string) {
@@ -68,7 +72,12 @@ function workflows(credentialId: string) {
 				typeVersion: 2,
 				position: [0, 0],
 				webhookId: 'bench-plain',
-				parameters: { httpMethod: 'POST', path: 'bench-plain', responseMode: 'onReceived', options: { responseData: 'noData' } },
+				parameters: {
+					httpMethod: 'POST',
+					path: 'bench-plain',
+					responseMode: 'onReceived',
+					options: { responseData: 'noData' },
+				},
 			},
 		],
 		connections: {},
@@ -80,26 +89,54 @@ function workflows(credentialId: string) {
 async function main() {
 	const n8n = await N8nInstance.start();
 	try {
-		const credentialId = await n8n.createCredential('whatsAppWebhookApi', 'bench', { appSecret: SECRET, verifyToken: 'bench' });
+		const credentialId = await n8n.createCredential('whatsAppWebhookApi', 'bench', {
+			appSecret: SECRET,
+			verifyToken: 'bench',
+		});
 		const { trigger, plain } = workflows(credentialId);
 		const triggerUrl = n8n.webhookUrl('bench-trigger', 'whatsapp');
 		await n8n.importAndPublish(trigger, { probe: `${triggerUrl}?hub.mode=subscribe` });
-		await n8n.importAndPublish(plain, { probe: async () => (await n8n.http('POST', '/webhook/bench-plain', { body: {} })).status === 200 });
+		await n8n.importAndPublish(plain, {
+			probe: async () =>
+				(await n8n.http('POST', '/webhook/bench-plain', { body: {} })).status === 200,
+		});
 
 		const sendOurs = async () => {
-			const raw = Buffer.from(metaSerialise(body(change(PHONE_A, { messages: [textMessage(`wamid.bench${sequence++}`, 'hello – grüße')] }))));
-			const res = await fetch(triggerUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw, SECRET) }, body: raw });
+			const raw = Buffer.from(
+				metaSerialise(
+					body(
+						change(PHONE_A, {
+							messages: [textMessage(`wamid.bench${sequence++}`, 'hello – grüße')],
+						}),
+					),
+				),
+			);
+			const res = await fetch(triggerUrl, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw, SECRET) },
+				body: raw,
+			});
 			await res.arrayBuffer();
 			return res.status;
 		};
 		const sendPlain = async () => {
-			const raw = metaSerialise(body(change(PHONE_A, { messages: [textMessage(`wamid.plain${sequence++}`, 'hello – grüße')] })));
-			const res = await fetch(n8n.url('/webhook/bench-plain'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+			const raw = metaSerialise(
+				body(
+					change(PHONE_A, { messages: [textMessage(`wamid.plain${sequence++}`, 'hello – grüße')] }),
+				),
+			);
+			const res = await fetch(n8n.url('/webhook/bench-plain'), {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: raw,
+			});
 			await res.arrayBuffer();
 			return res.status;
 		};
 
-		console.log(`n8n acks: WhatsApp Reliable Trigger vs plain Webhook node (same n8n, same run; ${REQUESTS} requests at c=1, ${REQUESTS * 2} at c=10)`);
+		console.log(
+			`n8n acks: WhatsApp Reliable Trigger vs plain Webhook node (same n8n, same run; ${REQUESTS} requests at c=1, ${REQUESTS * 2} at c=10)`,
+		);
 		console.log('| concurrency | node | acks/s | p50 ms | p99 ms |');
 		console.log('|---|---|---|---|---|');
 		for (const concurrency of [1, 10]) {
@@ -110,18 +147,30 @@ async function main() {
 			await n8n.settle();
 			const o = await load(sendOurs, requests, concurrency);
 			await n8n.settle();
-			console.log(`| ${concurrency} | plain Webhook | ${p.rps.toFixed(1)} | ${p.p50.toFixed(0)} | ${p.p99.toFixed(0)} |`);
-			console.log(`| ${concurrency} | WhatsApp Reliable Trigger | ${o.rps.toFixed(1)} | ${o.p50.toFixed(0)} | ${o.p99.toFixed(0)} |`);
-			console.log(`ratio at c=${concurrency}: acks/s ${(o.rps / p.rps).toFixed(2)}, p50 ${(o.p50 / p.p50).toFixed(2)}, p99 ${(o.p99 / p.p99).toFixed(2)}`);
+			console.log(
+				`| ${concurrency} | plain Webhook | ${p.rps.toFixed(1)} | ${p.p50.toFixed(0)} | ${p.p99.toFixed(0)} |`,
+			);
+			console.log(
+				`| ${concurrency} | WhatsApp Reliable Trigger | ${o.rps.toFixed(1)} | ${o.p50.toFixed(0)} | ${o.p99.toFixed(0)} |`,
+			);
+			console.log(
+				`ratio at c=${concurrency}: acks/s ${(o.rps / p.rps).toFixed(2)}, p50 ${(o.p50 / p.p50).toFixed(2)}, p99 ${(o.p99 / p.p99).toFixed(2)}`,
+			);
 		}
 
 		const empty = await load(sendOurs, REQUESTS, 1);
 		// Fill the store to ~95% of its capacity with 100-event batches (one execution each).
 		const target = Math.floor(CAPACITY * 0.95);
 		for (let filled = 0; filled < target; filled += 100) {
-			const messages = Array.from({ length: 100 }, () => textMessage(`wamid.fill${sequence++}`, 'fill'));
+			const messages = Array.from({ length: 100 }, () =>
+				textMessage(`wamid.fill${sequence++}`, 'fill'),
+			);
 			const raw = Buffer.from(metaSerialise(body(change(PHONE_A, { messages }))));
-			const res = await fetch(triggerUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw, SECRET) }, body: raw });
+			const res = await fetch(triggerUrl, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw, SECRET) },
+				body: raw,
+			});
 			if (res.status !== 200) throw new Error(`fill answered ${res.status}`);
 		}
 		await n8n.settle();

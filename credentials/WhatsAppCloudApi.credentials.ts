@@ -24,7 +24,8 @@ export class WhatsAppCloudApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'A system-user access token with whatsapp_business_messaging and whatsapp_business_management permissions',
+			description:
+				'A system-user access token with whatsapp_business_messaging and whatsapp_business_management permissions',
 		},
 		{
 			displayName: 'Phone Number ID',
@@ -32,7 +33,8 @@ export class WhatsAppCloudApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			required: true,
-			description: 'The sending phone number ID (WhatsApp → API Setup). Nodes use it unless they name another.',
+			description:
+				'The sending phone number ID (WhatsApp → API Setup). Nodes use it unless they name another.',
 		},
 		{
 			displayName: 'WhatsApp Business Account ID',
@@ -53,7 +55,8 @@ export class WhatsAppCloudApi implements ICredentialType {
 			name: 'baseUrl',
 			type: 'string',
 			default: 'https://graph.facebook.com',
-			description: "Meta's Graph API by default. Point it at a proxy or a test server if you need to.",
+			description:
+				"Meta's Graph API by default. Point it at a proxy or a test server if you need to.",
 		},
 	];
 

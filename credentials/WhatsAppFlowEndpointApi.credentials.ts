@@ -13,7 +13,8 @@ export class WhatsAppFlowEndpointApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:whatsapp.svg', dark: 'file:whatsapp.dark.svg' };
 
-	documentationUrl = 'https://developers.facebook.com/docs/whatsapp/flows/guides/implementingyourflowendpoint';
+	documentationUrl =
+		'https://developers.facebook.com/docs/whatsapp/flows/guides/implementingyourflowendpoint';
 
 	properties: INodeProperties[] = [
 		{
@@ -33,7 +34,8 @@ export class WhatsAppFlowEndpointApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: 'The passphrase of the private key, if it is encrypted (openssl genrsa -des3 asks for one)',
+			description:
+				'The passphrase of the private key, if it is encrypted (openssl genrsa -des3 asks for one)',
 		},
 		{
 			displayName: 'App Secret',

@@ -25,7 +25,7 @@ export class WhatsAppWebhookApi implements ICredentialType {
 			default: '',
 			required: true,
 			description:
-				"Meta App Dashboard → App settings → Basic → App secret. Meta signs every webhook POST with it; requests whose X-Hub-Signature-256 does not match are rejected with 401.",
+				'Meta App Dashboard → App settings → Basic → App secret. Meta signs every webhook POST with it; requests whose X-Hub-Signature-256 does not match are rejected with 401.',
 		},
 		{
 			displayName: 'Verify Token',
@@ -38,5 +38,4 @@ export class WhatsAppWebhookApi implements ICredentialType {
 				'Any string you choose. Paste the same value into WhatsApp → Configuration → Webhook → Verify token in the App Dashboard.',
 		},
 	];
-
 }

@@ -39,8 +39,12 @@ const credentials = [
 	},
 ];
 for (const credential of credentials) {
-	writeFileSync(join(folder, `${credential.id}.json`), JSON.stringify(credential, null, 2), { mode: 0o600 });
+	writeFileSync(join(folder, `${credential.id}.json`), JSON.stringify(credential, null, 2), {
+		mode: 0o600,
+	});
 }
 writeFileSync(join(folder, 'flow-endpoint-public.pem'), publicKey);
 console.error(`[n8n.sh] webhook verify token for Meta's App Dashboard: ${verifyToken}`);
-console.error(`[n8n.sh] Flow endpoint public key to upload to Meta: ${join(folder, 'flow-endpoint-public.pem')}`);
+console.error(
+	`[n8n.sh] Flow endpoint public key to upload to Meta: ${join(folder, 'flow-endpoint-public.pem')}`,
+);

@@ -69,14 +69,20 @@ function webhookRoutes(workflowId) {
 	const db = new DatabaseSync(databaseFile, { readOnly: true });
 	try {
 		return db
-			.prepare('SELECT method, webhookPath, node FROM webhook_entity WHERE workflowId = ? ORDER BY node, method')
+			.prepare(
+				'SELECT method, webhookPath, node FROM webhook_entity WHERE workflowId = ? ORDER BY node, method',
+			)
 			.all(workflowId);
 	} finally {
 		db.close();
 	}
 }
 
-await waitUntil('n8n to be ready', async () => (await fetch(`${baseUrl}/healthz/readiness`)).status === 200, 300_000);
+await waitUntil(
+	'n8n to be ready',
+	async () => (await fetch(`${baseUrl}/healthz/readiness`)).status === 200,
+	300_000,
+);
 await waitUntil(
 	'the owner login',
 	async () => {
@@ -86,7 +92,10 @@ await waitUntil(
 			body: JSON.stringify({ emailOrLdapLoginId: email, password }),
 		});
 		if (!res.ok) return false;
-		cookie = res.headers.getSetCookie().find((c) => c.startsWith('n8n-auth=')).split(';')[0];
+		cookie = res.headers
+			.getSetCookie()
+			.find((c) => c.startsWith('n8n-auth='))
+			.split(';')[0];
 		return true;
 	},
 	60_000,
@@ -101,11 +110,15 @@ for (const file of workflowFiles) {
 		await publish(id);
 		lines.push(`  ${name ?? id}  (${basename(file)}, id ${id}): published`);
 		for (const route of webhookRoutes(id)) {
-			lines.push(`    ${route.method.padEnd(6)} ${baseUrl}/webhook/${route.webhookPath}   [${route.node}]`);
+			lines.push(
+				`    ${route.method.padEnd(6)} ${baseUrl}/webhook/${route.webhookPath}   [${route.node}]`,
+			);
 		}
 	} catch (error) {
 		failed += 1;
-		lines.push(`  ${name ?? id ?? basename(file)}  (${basename(file)}): NOT published: ${error.message}`);
+		lines.push(
+			`  ${name ?? id ?? basename(file)}  (${basename(file)}): NOT published: ${error.message}`,
+		);
 	}
 }
 
@@ -117,7 +130,9 @@ console.log(
 		`  Login:    ${email}`,
 		`  Password: ${password}`,
 		'',
-		workflowFiles.length ? 'Example workflows and their production webhook URLs:' : 'No example workflows in examples/workflows/.',
+		workflowFiles.length
+			? 'Example workflows and their production webhook URLs:'
+			: 'No example workflows in examples/workflows/.',
 		...lines,
 		'',
 		'Press Ctrl-C to stop n8n.',

@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { storeProperty } from './actions/common';
@@ -16,7 +21,8 @@ export class WhatsAppEscalation implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',
-		description: 'Hands WhatsApp conversations from the bot to a human with the transcript and order context, once, and keeps the bot quiet until release',
+		description:
+			'Hands WhatsApp conversations from the bot to a human with the transcript and order context, once, and keeps the bot quiet until release',
 		defaults: { name: 'WhatsApp Escalation' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -29,13 +35,40 @@ export class WhatsAppEscalation implements INodeType {
 				noDataExpression: true,
 				default: 'route',
 				options: [
-					{ name: 'Escalate', value: 'escalate', action: 'Hand a conversation to a human', description: 'Open a case (once per conversation) with the transcript and order context' },
-					{ name: 'Get', value: 'get', action: 'Get a conversation', description: 'Read the conversation record: owner, lease, orders, transcript' },
-					{ name: 'Release', value: 'release', action: 'Return a conversation to the bot', description: 'End the human lease; the bot answers again' },
-					{ name: 'Route', value: 'route', action: 'Route an item to human or bot', description: 'The bot gate: Human, Bot or Already With Human, by ordered rules' },
+					{
+						name: 'Escalate',
+						value: 'escalate',
+						action: 'Hand a conversation to a human',
+						description:
+							'Open a case (once per conversation) with the transcript and order context',
+					},
+					{
+						name: 'Get',
+						value: 'get',
+						action: 'Get a conversation',
+						description: 'Read the conversation record: owner, lease, orders, transcript',
+					},
+					{
+						name: 'Release',
+						value: 'release',
+						action: 'Return a conversation to the bot',
+						description: 'End the human lease; the bot answers again',
+					},
+					{
+						name: 'Route',
+						value: 'route',
+						action: 'Route an item to human or bot',
+						description: 'The bot gate: Human, Bot or Already With Human, by ordered rules',
+					},
 				],
 			},
-			{ displayName: GATE_NOTICE, name: 'gateNotice', type: 'notice', default: '', displayOptions: { show: { operation: ['route'] } } },
+			{
+				displayName: GATE_NOTICE,
+				name: 'gateNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { operation: ['route'] } },
+			},
 			...descriptions,
 			storeProperty,
 		],

@@ -8,7 +8,13 @@ import {
 } from 'n8n-workflow';
 
 import { flowExchanges } from '../WhatsAppFlowTrigger/FlowExchangeRegistry';
-import { FlowRespondError, resolveRequestId, respondToFlow, type RespondParameters, type RespondWith } from './flowRespond';
+import {
+	FlowRespondError,
+	resolveRequestId,
+	respondToFlow,
+	type RespondParameters,
+	type RespondWith,
+} from './flowRespond';
 
 // Answering a Flow request only makes sense inside the execution a WhatsApp Flow Trigger started;
 // as an AI tool it would have no request to answer.
@@ -22,14 +28,15 @@ export class WhatsAppFlowRespond implements INodeType {
 		version: 1,
 		subtitle:
 			'={{ {"nextScreen": "Next screen", "complete": "Complete the Flow", "errorMessage": "Error on screen", "invalidToken": "Invalid flow token"}[$parameter["respondWith"]] }}',
-		description: 'Answers the WhatsApp Flow request that started this execution, encrypted with its key',
+		description:
+			'Answers the WhatsApp Flow request that started this execution, encrypted with its key',
 		defaults: { name: 'WhatsApp Flow Respond' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		properties: [
 			{
 				displayName:
-					'Answers once, with the parameters of the first item, and passes all items through. It must run within the trigger\'s response timeout.',
+					"Answers once, with the parameters of the first item, and passes all items through. It must run within the trigger's response timeout.",
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -125,7 +132,12 @@ export class WhatsAppFlowRespond implements INodeType {
 		const passThrough = items.map((item, index) => ({ ...item, pairedItem: { item: index } }));
 		if (items.length === 0) return [passThrough];
 		const options = this.getNodeParameter('options', 0, {}) as { requestId?: string };
-		const requestId = resolveRequestId(flowExchanges, options.requestId, this.getExecutionId(), items[0].json.requestId);
+		const requestId = resolveRequestId(
+			flowExchanges,
+			options.requestId,
+			this.getExecutionId(),
+			items[0].json.requestId,
+		);
 		try {
 			const result = respondToFlow(flowExchanges, requestId, () => {
 				const respondWith = this.getNodeParameter('respondWith', 0) as RespondWith;
@@ -141,7 +153,9 @@ export class WhatsAppFlowRespond implements INodeType {
 				return parameters;
 			});
 			if (result.answered && !result.written) {
-				this.logger.warn(`WhatsApp Flow request ${requestId} was answered after its connection had closed`);
+				this.logger.warn(
+					`WhatsApp Flow request ${requestId} was answered after its connection had closed`,
+				);
 			}
 		} catch (error) {
 			const description = error instanceof FlowRespondError ? error.description : undefined;

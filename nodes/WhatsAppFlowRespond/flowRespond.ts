@@ -6,7 +6,11 @@ import {
 	parseJsonObject,
 	type FlowReply,
 } from '../core/flowEndpoint';
-import type { FlowAnswerResult, FlowExchangeRegistry, PendingFlowExchange } from '../WhatsAppFlowTrigger/FlowExchangeRegistry';
+import type {
+	FlowAnswerResult,
+	FlowExchangeRegistry,
+	PendingFlowExchange,
+} from '../WhatsAppFlowTrigger/FlowExchangeRegistry';
 
 /** The respond node's decision, apart from n8n: which request, which answer. */
 
@@ -30,15 +34,22 @@ export class FlowRespondError extends Error {
 	}
 }
 
-export function buildReply(parameters: RespondParameters, exchange: PendingFlowExchange): FlowReply {
+export function buildReply(
+	parameters: RespondParameters,
+	exchange: PendingFlowExchange,
+): FlowReply {
 	switch (parameters.respondWith) {
 		case 'nextScreen': {
 			const screen = (parameters.screen ?? '').trim();
-			if (!screen) throw new FlowRespondError('Screen is empty', 'Enter the id of the screen to show next.');
+			if (!screen)
+				throw new FlowRespondError('Screen is empty', 'Enter the id of the screen to show next.');
 			return nextScreenReply(screen, parseJsonObject(parameters.data, 'Screen Data'));
 		}
 		case 'complete':
-			return completeReply(exchange.flowToken, parseJsonObject(parameters.params, 'Response Params'));
+			return completeReply(
+				exchange.flowToken,
+				parseJsonObject(parameters.params, 'Response Params'),
+			);
 		case 'errorMessage': {
 			if (!exchange.screen) {
 				throw new FlowRespondError(
@@ -105,7 +116,10 @@ function tryBuildReply(
 	try {
 		return { ok: true, reply: buildReply(parameters(), exchange) };
 	} catch (error) {
-		return { ok: false, error: error instanceof Error ? error : new FlowRespondError(String(error)) };
+		return {
+			ok: false,
+			error: error instanceof Error ? error : new FlowRespondError(String(error)),
+		};
 	}
 }
 

@@ -93,7 +93,8 @@ export class FlowExchangeRegistry {
 		const executionId = this.requestToExecution.get(requestId);
 		if (executionId !== undefined) {
 			this.requestToExecution.delete(requestId);
-			if (this.executionToRequest.get(executionId) === requestId) this.executionToRequest.delete(executionId);
+			if (this.executionToRequest.get(executionId) === requestId)
+				this.executionToRequest.delete(executionId);
 		}
 		return exchange;
 	}
@@ -112,7 +113,8 @@ export class FlowExchangeRegistry {
 		return {
 			answered: false,
 			reason: 'unknown',
-			message: 'no open Flow request has this id (n8n restarted, or the request never reached this n8n process)',
+			message:
+				'no open Flow request has this id (n8n restarted, or the request never reached this n8n process)',
 		};
 	}
 
@@ -134,7 +136,8 @@ export class FlowExchangeRegistry {
 	}
 
 	private remember(requestId: string, settlement: FlowSettlement): void {
-		if (this.settled.size >= SETTLED_MEMORY) this.settled.delete(this.settled.keys().next().value as string);
+		if (this.settled.size >= SETTLED_MEMORY)
+			this.settled.delete(this.settled.keys().next().value as string);
 		this.settled.set(requestId, settlement);
 	}
 }

@@ -37,7 +37,9 @@ export class WhatsAppFlowTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Request', 'Error Notification'],
-		credentials: [{ name: 'whatsAppFlowEndpointApi', required: true, testedBy: 'whatsAppFlowEndpointKeyTest' }],
+		credentials: [
+			{ name: 'whatsAppFlowEndpointApi', required: true, testedBy: 'whatsAppFlowEndpointKeyTest' },
+		],
 		webhooks: [
 			{
 				name: 'default',
@@ -61,7 +63,7 @@ export class WhatsAppFlowTrigger implements INodeType {
 				type: 'string',
 				default: 'whatsapp-flow',
 				required: true,
-				description: 'The last part of the endpoint URL to enter in the Flow\'s endpoint settings',
+				description: "The last part of the endpoint URL to enter in the Flow's endpoint settings",
 			},
 			{
 				displayName: 'Options',
@@ -96,7 +98,8 @@ export class WhatsAppFlowTrigger implements INodeType {
 								description: 'The client shows the message and disables the Flow for this token',
 							},
 						],
-						description: 'How the endpoint answers when the workflow fails or does not answer within the response timeout',
+						description:
+							'How the endpoint answers when the workflow fails or does not answer within the response timeout',
 					},
 					{
 						displayName: 'Response Timeout (Ms)',
@@ -148,7 +151,9 @@ export class WhatsAppFlowTrigger implements INodeType {
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const req = this.getRequestObject();
 		const res = this.getResponseObject();
-		const credentials = (await this.getCredentials('whatsAppFlowEndpointApi')) as FlowEndpointCredentials;
+		const credentials = (await this.getCredentials(
+			'whatsAppFlowEndpointApi',
+		)) as FlowEndpointCredentials;
 		const options = this.getNodeParameter('options', {}) as FlowTriggerOptions;
 		const result = handleFlowWebhook({
 			rawBody: (req as { rawBody?: Buffer }).rawBody,
@@ -179,7 +184,8 @@ export class WhatsAppFlowTrigger implements INodeType {
 		const executionId = this.getExecutionId();
 		for (const item of requests) {
 			const requestId = item.json.requestId;
-			if (typeof requestId === 'string' && executionId) flowExchanges.bindExecution(requestId, executionId);
+			if (typeof requestId === 'string' && executionId)
+				flowExchanges.bindExecution(requestId, executionId);
 		}
 		return [requests, notifications];
 	}

@@ -9,17 +9,25 @@ import type { FlowEndpointCredentials } from './flowWebhook';
  * unwraps a key wrapped with its own public half, and an app secret is set. The message carries the
  * SHA-256 fingerprint of the public key so it can be compared with the one uploaded to Meta.
  */
-export function testFlowEndpointCredential(credentials: FlowEndpointCredentials): INodeCredentialTestResult {
+export function testFlowEndpointCredential(
+	credentials: FlowEndpointCredentials,
+): INodeCredentialTestResult {
 	try {
 		if (!credentials.privateKey) return { status: 'Error', message: 'No private key is set' };
 		const key = loadPrivateKey(credentials.privateKey, credentials.passphrase || undefined);
 		const bits = rsaModulusBits(key);
 		if (bits !== 2048) {
-			return { status: 'Error', message: `The key has ${bits} bits; Meta requires a 2048-bit RSA key` };
+			return {
+				status: 'Error',
+				message: `The key has ${bits} bits; Meta requires a 2048-bit RSA key`,
+			};
 		}
 		const publicKey = createPublicKey(key);
 		const probe = randomBytes(16);
-		const wrapped = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, probe);
+		const wrapped = publicEncrypt(
+			{ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+			probe,
+		);
 		if (!unwrapAesKey(wrapped, key).equals(probe)) {
 			return { status: 'Error', message: 'The key does not unwrap what its public key wraps' };
 		}
@@ -29,7 +37,8 @@ export function testFlowEndpointCredential(credentials: FlowEndpointCredentials)
 			.digest('base64');
 		return { status: 'OK', message: `RSA-2048 key loaded; public key SHA-256 ${fingerprint}` };
 	} catch (error) {
-		const message = error instanceof FlowCryptoError ? error.message : 'The private key could not be used';
+		const message =
+			error instanceof FlowCryptoError ? error.message : 'The private key could not be used';
 		return { status: 'Error', message };
 	}
 }

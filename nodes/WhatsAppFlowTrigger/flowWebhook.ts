@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { loadPrivateKey } from '../core/flowCrypto';
-import { fallbackReply, openFlowRequest, type FlowHttpAnswer, type FlowRequestKind } from '../core/flowEndpoint';
+import {
+	fallbackReply,
+	openFlowRequest,
+	type FlowHttpAnswer,
+	type FlowRequestKind,
+} from '../core/flowEndpoint';
 import type { FlowExchangeRegistry } from './FlowExchangeRegistry';
 
 /**
@@ -56,7 +61,9 @@ export interface FlowWebhookResult {
 	requestId?: string;
 }
 
-function errorNotificationItem(request: Extract<FlowRequestKind, { kind: 'error_notification' }>): INodeExecutionData {
+function errorNotificationItem(
+	request: Extract<FlowRequestKind, { kind: 'error_notification' }>,
+): INodeExecutionData {
 	return {
 		json: {
 			action: request.action,
@@ -81,7 +88,8 @@ export function handleFlowWebhook(input: FlowWebhookInput): FlowWebhookResult {
 	const now = input.now ?? Date.now;
 	const outcome = openFlowRequest(input.rawBody, input.signatureHeader, {
 		appSecret: credentials.appSecret,
-		privateKey: () => loadPrivateKey(credentials.privateKey ?? '', credentials.passphrase || undefined),
+		privateKey: () =>
+			loadPrivateKey(credentials.privateKey ?? '', credentials.passphrase || undefined),
 	});
 
 	if (outcome.type === 'reject') {
@@ -106,7 +114,9 @@ export function handleFlowWebhook(input: FlowWebhookInput): FlowWebhookResult {
 		return {
 			handled: 'error_notification',
 			status: outcome.answer.status,
-			workflowData: options.emitErrorNotifications ? [[], [errorNotificationItem(request)]] : undefined,
+			workflowData: options.emitErrorNotifications
+				? [[], [errorNotificationItem(request)]]
+				: undefined,
 		};
 	}
 

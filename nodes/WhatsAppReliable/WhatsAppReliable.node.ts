@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import * as media from './actions/media';
@@ -15,7 +20,8 @@ export class WhatsAppReliable implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
-		description: "Send WhatsApp messages, templates and flows through the Cloud API, with retries that respect Meta's error classes and optional send-once",
+		description:
+			"Send WhatsApp messages, templates and flows through the Cloud API, with retries that respect Meta's error classes and optional send-once",
 		defaults: { name: 'WhatsApp Reliable' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

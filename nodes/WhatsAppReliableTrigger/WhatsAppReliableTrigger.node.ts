@@ -12,18 +12,23 @@ import {
 import { splitEvents } from '../core/events';
 import { checkHandshake } from '../core/handshake';
 import { verifySignature } from '../core/signature';
-import { admitEvents, settleEvents, TRIGGER_OUTPUTS, type TriggerItem } from '../core/triggerPipeline';
+import {
+	admitEvents,
+	settleEvents,
+	TRIGGER_OUTPUTS,
+	type TriggerItem,
+} from '../core/triggerPipeline';
 import { recordInbound } from '../shared/conversations';
 import { persistWithExecution } from '../shared/processState';
 import { openTriggerState, readTriggerOptions } from './triggerState';
 
 const SETUP_NOTICE = [
-	'<b>Set up in Meta\'s App Dashboard</b> (WhatsApp → Configuration → Webhook):',
+	"<b>Set up in Meta's App Dashboard</b> (WhatsApp → Configuration → Webhook):",
 	'1. Publish this workflow, open <i>Webhook URLs</i> above, choose <i>Production URL</i> and paste it as the <i>Callback URL</i>.',
-	'2. Paste the credential\'s <i>Verify Token</i> as <i>Verify token</i> and click <i>Verify and save</i>: this node answers the handshake without running the workflow.',
-	'3. The credential\'s <i>App Secret</i> is App settings → Basic → App secret; every POST is checked against it.',
+	"2. Paste the credential's <i>Verify Token</i> as <i>Verify token</i> and click <i>Verify and save</i>: this node answers the handshake without running the workflow.",
+	"3. The credential's <i>App Secret</i> is App settings → Basic → App secret; every POST is checked against it.",
 	'4. Subscribe the <i>messages</i> field (and any account or template fields you want on the Other output).',
-	'The <i>Test URL</i> accepts a single call after you click <i>Listen for test event</i>, and only while the editor waits, so Meta\'s later deliveries get 404 and are retried; use it only to capture one sample.',
+	"The <i>Test URL</i> accepts a single call after you click <i>Listen for test event</i>, and only while the editor waits, so Meta's later deliveries get 404 and are retried; use it only to capture one sample.",
 ].join('<br>');
 
 // Meta's callback URL is set by hand in the App Dashboard (it needs the verify-token handshake and an
@@ -52,7 +57,13 @@ export class WhatsAppReliableTrigger implements INodeType {
 		credentials: [{ name: 'whatsAppWebhookApi', required: true }],
 		webhooks: [
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: 'whatsapp' },
-			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: 'noData', path: 'whatsapp' },
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				responseData: 'noData',
+				path: 'whatsapp',
+			},
 		],
 		properties: [
 			{ displayName: SETUP_NOTICE, name: 'setupNotice', type: 'notice', default: '' },
@@ -101,14 +112,16 @@ export class WhatsAppReliableTrigger implements INodeType {
 						type: 'number',
 						typeOptions: { minValue: 0.01, numberPrecision: 2 },
 						default: 7,
-						description: 'How long an event is remembered. Meta retries undelivered webhooks for up to 7 days.',
+						description:
+							'How long an event is remembered. Meta retries undelivered webhooks for up to 7 days.',
 					},
 					{
 						displayName: 'Emit Duplicates',
 						name: 'emitDuplicates',
 						type: 'boolean',
 						default: false,
-						description: 'Whether to emit redelivered events flagged with duplicate: true instead of dropping them',
+						description:
+							'Whether to emit redelivered events flagged with duplicate: true instead of dropping them',
 					},
 					{
 						displayName: 'Emit Stale Statuses',
@@ -134,12 +147,17 @@ export class WhatsAppReliableTrigger implements INodeType {
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const res = this.getResponseObject();
 		const req = this.getRequestObject();
-		const credentials = await this.getCredentials<{ appSecret: string; verifyToken: string }>('whatsAppWebhookApi');
+		const credentials = await this.getCredentials<{ appSecret: string; verifyToken: string }>(
+			'whatsAppWebhookApi',
+		);
 		const reject = (status: number, reason: string): IWebhookResponseData => {
-			this.logger.warn(`WhatsApp Reliable Trigger rejected a ${req.method} request with ${status}: ${reason}`, {
-				workflowId: this.getWorkflow().id,
-				node: this.getNode().name,
-			});
+			this.logger.warn(
+				`WhatsApp Reliable Trigger rejected a ${req.method} request with ${status}: ${reason}`,
+				{
+					workflowId: this.getWorkflow().id,
+					node: this.getNode().name,
+				},
+			);
 			res.status(status).type('text/plain').send(reason);
 			return { noWebhookResponse: true };
 		};
@@ -158,7 +176,11 @@ export class WhatsAppReliableTrigger implements INodeType {
 				'the raw request body is not available, so the signature cannot be checked; make sure nothing in front of n8n rewrites the body and that this node receives the request directly',
 			);
 		}
-		const signature = verifySignature(rawBody, req.headers['x-hub-signature-256'], credentials.appSecret);
+		const signature = verifySignature(
+			rawBody,
+			req.headers['x-hub-signature-256'],
+			credentials.appSecret,
+		);
 		if (!signature.valid) return reject(401, `invalid signature: ${signature.message}`);
 
 		let body: unknown;
@@ -168,7 +190,8 @@ export class WhatsAppReliableTrigger implements INodeType {
 			return reject(400, 'the body is not valid JSON');
 		}
 		const split = splitEvents(body);
-		if (!split.ok) return reject(400, `not a WhatsApp Business Account notification: ${split.reason}`);
+		if (!split.ok)
+			return reject(400, `not a WhatsApp Business Account notification: ${split.reason}`);
 
 		const options = readTriggerOptions(this);
 		const { store } = openTriggerState(this, options);
@@ -188,7 +211,9 @@ export class WhatsAppReliableTrigger implements INodeType {
 			return { noWebhookResponse: true };
 		}
 		return {
-			workflowData: admitted.outputs.map((items) => items.map((item) => ({ json: item as unknown as IDataObject }))),
+			workflowData: admitted.outputs.map((items) =>
+				items.map((item) => ({ json: item as unknown as IDataObject })),
+			),
 		};
 	}
 
@@ -204,11 +229,17 @@ export class WhatsAppReliableTrigger implements INodeType {
 			}
 		});
 		const settled = settleEvents(inputs, { store, ledger, emitStale: options.emitStaleStatuses });
-		recordInbound(this, settled.flat().map(({ item }) => item));
+		recordInbound(
+			this,
+			settled.flat().map(({ item }) => item),
+		);
 		persistWithExecution(this, 'dedupe', store);
 		persistWithExecution(this, 'ledger', ledger);
 		return settled.map((items, input) =>
-			items.map(({ item, index }) => ({ json: item as unknown as IDataObject, pairedItem: { item: index, input } })),
+			items.map(({ item, index }) => ({
+				json: item as unknown as IDataObject,
+				pairedItem: { item: index, input },
+			})),
 		);
 	}
 }

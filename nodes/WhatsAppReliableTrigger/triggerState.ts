@@ -28,9 +28,11 @@ type Context = IWebhookFunctions | IExecuteFunctions;
 
 function nodeParameter<T>(ctx: Context, name: string, fallback: T): T {
 	// The webhook context has no item index; the execute context reads parameters for item 0.
-	return ('getInputData' in ctx
-		? (ctx as IExecuteFunctions).getNodeParameter(name, 0, fallback)
-		: (ctx as IWebhookFunctions).getNodeParameter(name, fallback)) as T;
+	return (
+		'getInputData' in ctx
+			? (ctx as IExecuteFunctions).getNodeParameter(name, 0, fallback)
+			: (ctx as IWebhookFunctions).getNodeParameter(name, fallback)
+	) as T;
 }
 
 export function readTriggerOptions(ctx: Context): TriggerOptions {

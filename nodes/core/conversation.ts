@@ -134,7 +134,6 @@ function cut(text: string | null | undefined, max: number): string | undefined {
 	return text.length > max ? `${text.slice(0, Math.max(0, max - 1))}…` : text;
 }
 
-
 /** Phone numbers in any notation become digits, so "+49 151 1234" and the wa_id "491511234" meet. */
 export function normaliseCustomerId(value: unknown): string | null {
 	const text = asString(value)?.trim();
@@ -159,7 +158,8 @@ export function inboundEntry(event: WhatsAppEvent, maxText: number, now: number)
 	if (event.reply?.id) entry.reply = event.reply.id;
 	if (event.flow) {
 		let fields = event.flow.fields;
-		if (JSON.stringify(fields).length > MAX_FLOW_JSON) fields = { truncated: cut(JSON.stringify(fields), MAX_FLOW_JSON) };
+		if (JSON.stringify(fields).length > MAX_FLOW_JSON)
+			fields = { truncated: cut(JSON.stringify(fields), MAX_FLOW_JSON) };
 		entry.flow = { token: event.flow.flowToken, fields };
 	}
 	if (event.media) {
@@ -171,7 +171,12 @@ export function inboundEntry(event: WhatsAppEvent, maxText: number, now: number)
 		entry.reaction = { to: event.reaction.messageId, emoji: event.reaction.emoji };
 		if (!entry.text && event.reaction.emoji) entry.text = event.reaction.emoji;
 	}
-	if (event.order) entry.order = { total: event.order.total, currency: event.order.currency, items: event.order.items.length };
+	if (event.order)
+		entry.order = {
+			total: event.order.total,
+			currency: event.order.currency,
+			items: event.order.items.length,
+		};
 	return entry;
 }
 
@@ -196,8 +201,15 @@ function outboundText(type: string, payload: Record<string, unknown>): string | 
 			return asString(payload.body);
 		case 'template': {
 			const params = (Array.isArray(payload.components) ? payload.components : [])
-				.flatMap((c) => (Array.isArray(asRecord(c).parameters) ? (asRecord(c).parameters as unknown[]) : []))
-				.map((p) => asString(asRecord(p).text) ?? asString(asRecord(asRecord(p).currency).fallback_value) ?? asString(asRecord(asRecord(p).date_time).fallback_value))
+				.flatMap((c) =>
+					Array.isArray(asRecord(c).parameters) ? (asRecord(c).parameters as unknown[]) : [],
+				)
+				.map(
+					(p) =>
+						asString(asRecord(p).text) ??
+						asString(asRecord(asRecord(p).currency).fallback_value) ??
+						asString(asRecord(asRecord(p).date_time).fallback_value),
+				)
 				.filter((p): p is string => p !== null);
 			return `[template ${asString(payload.name) ?? '?'}${params.length ? `: ${params.join(' | ')}` : ''}]`;
 		}
@@ -212,14 +224,25 @@ function outboundText(type: string, payload: Record<string, unknown>): string | 
 	}
 }
 
-export function outboundEntry(record: OutboundRecord, owner: OwnerKind, maxText: number): TranscriptEntry {
+export function outboundEntry(
+	record: OutboundRecord,
+	owner: OwnerKind,
+	maxText: number,
+): TranscriptEntry {
 	const type = asString(record.message.type) ?? 'unknown';
 	const payload = asRecord(record.message[type]);
-	const entry: TranscriptEntry = { dir: 'out', id: record.messageId, at: record.at, type, by: owner === 'human' ? 'human' : 'bot' };
+	const entry: TranscriptEntry = {
+		dir: 'out',
+		id: record.messageId,
+		at: record.at,
+		type,
+		by: owner === 'human' ? 'human' : 'bot',
+	};
 	const text = cut(outboundText(type, payload), maxText);
 	if (text) entry.text = text;
 	if (record.correlationId) entry.corr = record.correlationId;
-	if (record.messageStatus && record.messageStatus !== 'accepted') entry.accepted = record.messageStatus;
+	if (record.messageStatus && record.messageStatus !== 'accepted')
+		entry.accepted = record.messageStatus;
 	if (record.fallbackTemplate) entry.fallback = true;
 	if (['image', 'video', 'audio', 'document', 'sticker'].includes(type)) {
 		const id = asString(payload.id);
@@ -227,7 +250,8 @@ export function outboundEntry(record: OutboundRecord, owner: OwnerKind, maxText:
 		if (asString(payload.filename)) entry.media.name = asString(payload.filename)!;
 		if (asString(payload.link)) entry.media.link = asString(payload.link)!;
 	}
-	if (type === 'reaction') entry.reaction = { to: asString(payload.message_id), emoji: asString(payload.emoji) };
+	if (type === 'reaction')
+		entry.reaction = { to: asString(payload.message_id), emoji: asString(payload.emoji) };
 	return entry;
 }
 
@@ -243,7 +267,12 @@ export class Conversation {
 		if (ledger) this.ledger.restore(ledger);
 	}
 
-	static create(phoneNumberId: string, customerId: string, now: number, ledgerCapacity: number): Conversation {
+	static create(
+		phoneNumberId: string,
+		customerId: string,
+		now: number,
+		ledgerCapacity: number,
+	): Conversation {
 		return new Conversation(
 			{
 				phoneNumberId,
@@ -311,7 +340,11 @@ export class Conversation {
 		if (correlationId) {
 			const current = this.data.correlations[correlationId];
 			if (!current || current.messageId === event.messageId) {
-				const state: CorrelationState = current ?? { messageId: event.messageId, state: judgement.current, updatedAt: now };
+				const state: CorrelationState = current ?? {
+					messageId: event.messageId,
+					state: judgement.current,
+					updatedAt: now,
+				};
 				if (advanced || !current) {
 					state.state = judgement.current;
 					state.updatedAt = now;
@@ -360,12 +393,19 @@ export interface TranscriptLine {
 	correlationId?: string;
 	replyId?: string;
 	flow?: { flowToken: string | null; fields: Record<string, unknown> };
-	media?: { id: string | null; mimeType: string | null; filename?: string; url?: string; link?: string };
+	media?: {
+		id: string | null;
+		mimeType: string | null;
+		filename?: string;
+		url?: string;
+		link?: string;
+	};
 	reaction?: { messageId: string | null; emoji: string | null };
 	order?: { total: number | null; currency: string | null; items: number };
 }
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined) =>
+	ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 export function transcriptLine(conversation: Conversation, entry: TranscriptEntry): TranscriptLine {
 	const line: TranscriptLine = {
@@ -396,7 +436,10 @@ export function transcriptLine(conversation: Conversation, entry: TranscriptEntr
 }
 
 /** A lease as output for people and other systems: times as ISO strings. */
-export type LeaseView = Omit<Lease, 'since' | 'expiresAt'> & { since: string | null; expiresAt: string | null };
+export type LeaseView = Omit<Lease, 'since' | 'expiresAt'> & {
+	since: string | null;
+	expiresAt: string | null;
+};
 
 export function leaseView(lease: Lease): LeaseView {
 	return { ...lease, since: iso(lease.since), expiresAt: iso(lease.expiresAt) };
@@ -405,12 +448,24 @@ export function leaseView(lease: Lease): LeaseView {
 export interface ConversationView {
 	conversationKey: string;
 	phoneNumberId: string;
-	customer: { id: string; waId: string | null; userId: string | null; profileName: string | null; username: string | null };
+	customer: {
+		id: string;
+		waId: string | null;
+		userId: string | null;
+		profileName: string | null;
+		username: string | null;
+	};
 	owner: OwnerKind;
 	ownerSince: string | null;
 	lease: LeaseView | null;
 	resumedAfter: { caseId: string; releasedAt: string | null; reason: ReleaseReason } | null;
-	correlations: Array<{ correlationId: string; messageId: string; state: string; errorClass: string | null; updatedAt: string | null }>;
+	correlations: Array<{
+		correlationId: string;
+		messageId: string;
+		state: string;
+		errorClass: string | null;
+		updatedAt: string | null;
+	}>;
 	unrecognisedTurns: number;
 	casesOpened: number;
 	createdAt: string | null;
@@ -419,19 +474,35 @@ export interface ConversationView {
 	transcript: TranscriptLine[];
 }
 
-export function conversationView(conversation: Conversation, transcriptLimit?: number): ConversationView {
+export function conversationView(
+	conversation: Conversation,
+	transcriptLimit?: number,
+): ConversationView {
 	const d = conversation.data;
 	// undefined: every line kept; 0: none; N: the newest N.
-	const entries = transcriptLimit === undefined ? d.transcript : transcriptLimit <= 0 ? [] : d.transcript.slice(-transcriptLimit);
+	const entries =
+		transcriptLimit === undefined
+			? d.transcript
+			: transcriptLimit <= 0
+				? []
+				: d.transcript.slice(-transcriptLimit);
 	const resumed = d.ownership.resumedAfter;
 	return {
 		conversationKey: conversation.key,
 		phoneNumberId: d.phoneNumberId,
-		customer: { id: d.customerId, waId: d.profile.waId, userId: d.profile.userId, profileName: d.profile.name, username: d.profile.username },
+		customer: {
+			id: d.customerId,
+			waId: d.profile.waId,
+			userId: d.profile.userId,
+			profileName: d.profile.name,
+			username: d.profile.username,
+		},
 		owner: d.ownership.owner,
 		ownerSince: iso(d.ownership.since),
 		lease: d.ownership.lease ? leaseView(d.ownership.lease) : null,
-		resumedAfter: resumed ? { caseId: resumed.caseId, releasedAt: iso(resumed.releasedAt), reason: resumed.reason } : null,
+		resumedAfter: resumed
+			? { caseId: resumed.caseId, releasedAt: iso(resumed.releasedAt), reason: resumed.reason }
+			: null,
 		correlations: Object.entries(d.correlations).map(([correlationId, c]) => ({
 			correlationId,
 			messageId: c.messageId,
@@ -481,8 +552,13 @@ export class ConversationBook {
 
 	/** New limits apply at once: transcripts are cut and conversations evicted to fit. */
 	configure(config: Partial<BookConfig>): void {
-		const next = { ...this.config, ...Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) } as BookConfig;
-		const changed = (Object.keys(next) as Array<keyof BookConfig>).some((k) => next[k] !== this.config[k]);
+		const next = {
+			...this.config,
+			...Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
+		} as BookConfig;
+		const changed = (Object.keys(next) as Array<keyof BookConfig>).some(
+			(k) => next[k] !== this.config[k],
+		);
 		this.config = next;
 		if (!changed) return;
 		for (const conversation of this.conversations.values()) {
@@ -531,7 +607,13 @@ export class ConversationBook {
 			conversation.append(entry, this.config.transcriptLength);
 			conversation.data.lastInboundAt = Math.max(conversation.data.lastInboundAt ?? 0, entry.at);
 			// A closed conversation opens again, with the bot, when the customer writes.
-			if (conversation.data.ownership.owner === 'closed') conversation.data.ownership = { ...conversation.data.ownership, owner: 'bot', since: now, lease: null };
+			if (conversation.data.ownership.owner === 'closed')
+				conversation.data.ownership = {
+					...conversation.data.ownership,
+					owner: 'bot',
+					since: now,
+					lease: null,
+				};
 			return 'recorded';
 		}
 		if (event.kind === 'status') {
@@ -540,7 +622,9 @@ export class ConversationBook {
 			if (!existing && !event.correlationId) return 'ignored';
 			const conversation = existing ?? this.open(event.phoneNumberId, customerId, now);
 			conversation.updateProfile(event.customer);
-			return conversation.applyStatus(event, now, this.config.maxCorrelations) ? 'recorded' : 'duplicate';
+			return conversation.applyStatus(event, now, this.config.maxCorrelations)
+				? 'recorded'
+				: 'duplicate';
 		}
 		return 'ignored';
 	}
@@ -550,10 +634,18 @@ export class ConversationBook {
 		const customerId = normaliseCustomerId(record.customerId);
 		if (!record.phoneNumberId || !customerId) return 'ignored';
 		const conversation = this.open(record.phoneNumberId, customerId, now);
-		const entry = outboundEntry(record, conversation.data.ownership.owner, this.config.maxTextLength);
+		const entry = outboundEntry(
+			record,
+			conversation.data.ownership.owner,
+			this.config.maxTextLength,
+		);
 		if (!conversation.append(entry, this.config.transcriptLength)) return 'duplicate';
 		if (record.correlationId) {
-			conversation.setCorrelation(record.correlationId, { messageId: record.messageId, state: record.messageStatus ?? 'accepted', updatedAt: now }, this.config.maxCorrelations);
+			conversation.setCorrelation(
+				record.correlationId,
+				{ messageId: record.messageId, state: record.messageStatus ?? 'accepted', updatedAt: now },
+				this.config.maxCorrelations,
+			);
 		}
 		return 'recorded';
 	}
@@ -566,7 +658,11 @@ export class ConversationBook {
 			// Activity order: once one is recent enough, all after it are too.
 			if (conversation.data.updatedAt > cutoff) break;
 			const lease = conversation.data.ownership.lease;
-			if (conversation.data.ownership.owner === 'human' && (lease?.expiresAt === null || (lease?.expiresAt ?? 0) > now)) continue;
+			if (
+				conversation.data.ownership.owner === 'human' &&
+				(lease?.expiresAt === null || (lease?.expiresAt ?? 0) > now)
+			)
+				continue;
 			this.conversations.delete(key);
 			dropped++;
 		}
@@ -575,7 +671,8 @@ export class ConversationBook {
 
 	snapshot(): BookSnapshot {
 		const conversations: Record<string, ConversationSnapshot> = {};
-		for (const [key, conversation] of this.conversations) conversations[key] = conversation.snapshot();
+		for (const [key, conversation] of this.conversations)
+			conversations[key] = conversation.snapshot();
 		return { v: 1, config: this.config, conversations };
 	}
 
@@ -585,10 +682,13 @@ export class ConversationBook {
 		if (snapshot.v !== 1) return;
 		const config = asRecord(snapshot.config);
 		for (const key of Object.keys(DEFAULT_BOOK_CONFIG) as Array<keyof BookConfig>) {
-			if (typeof config[key] === 'number' && Number.isFinite(config[key])) this.config[key] = config[key] as number;
+			if (typeof config[key] === 'number' && Number.isFinite(config[key]))
+				this.config[key] = config[key] as number;
 		}
 		const restored = new Map<string, Conversation>();
-		const entries = Object.entries(asRecord(snapshot.conversations)).sort((a, b) => (asRecord(a[1]).updatedAt as number) - (asRecord(b[1]).updatedAt as number));
+		const entries = Object.entries(asRecord(snapshot.conversations)).sort(
+			(a, b) => (asRecord(a[1]).updatedAt as number) - (asRecord(b[1]).updatedAt as number),
+		);
 		for (const [key, raw] of entries) {
 			if (this.conversations.has(key)) continue;
 			const conversation = reviveConversation(raw, this.ledgerCapacity());
@@ -618,7 +718,12 @@ export class ConversationBook {
 
 function reviveConversation(raw: unknown, ledgerCapacity: number): Conversation | undefined {
 	const s = asRecord(raw) as Partial<ConversationSnapshot>;
-	if (typeof s.phoneNumberId !== 'string' || typeof s.customerId !== 'string' || !Array.isArray(s.transcript)) return undefined;
+	if (
+		typeof s.phoneNumberId !== 'string' ||
+		typeof s.customerId !== 'string' ||
+		!Array.isArray(s.transcript)
+	)
+		return undefined;
 	const ownership = asRecord(s.ownership) as Partial<Ownership>;
 	const data: ConversationData = {
 		phoneNumberId: s.phoneNumberId,

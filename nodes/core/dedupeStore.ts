@@ -106,10 +106,18 @@ export class MemoryDedupeStore implements DedupeStore {
 	restore(snapshot: unknown, now = Date.now()): number {
 		if (!snapshot || typeof snapshot !== 'object') return 0;
 		const restored = Object.entries(snapshot as DedupeSnapshot)
-			.filter(([key, entry]) => Array.isArray(entry) && typeof entry[0] === 'number' && entry[0] > now && !this.entries.has(key))
+			.filter(
+				([key, entry]) =>
+					Array.isArray(entry) &&
+					typeof entry[0] === 'number' &&
+					entry[0] > now &&
+					!this.entries.has(key),
+			)
 			.sort((a, b) => a[1][0] - b[1][0]);
 		// Re-insert oldest first so eviction order stays oldest-first.
-		const merged = new Map<string, Entry>(restored.map(([key, [expiresAt, value]]) => [key, { expiresAt, value }]));
+		const merged = new Map<string, Entry>(
+			restored.map(([key, [expiresAt, value]]) => [key, { expiresAt, value }]),
+		);
 		for (const [key, entry] of this.entries) merged.set(key, entry);
 		this.entries.clear();
 		for (const [key, entry] of merged) this.entries.set(key, entry);

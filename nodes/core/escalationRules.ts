@@ -51,7 +51,12 @@ const listSchema = z
 	.union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))])
 	.optional()
 	.transform((value) =>
-		(Array.isArray(value) ? value.map(String) : value === undefined ? [] : String(value).split(/[,\n]/))
+		(Array.isArray(value)
+			? value.map(String)
+			: value === undefined
+				? []
+				: String(value).split(/[,\n]/)
+		)
 			.map((entry) => entry.trim())
 			.filter(Boolean),
 	);
@@ -60,7 +65,12 @@ const listSchema = z
 const flagSchema = z
 	.union([z.boolean(), z.string(), z.number(), z.null()])
 	.optional()
-	.transform((value) => value === true || value === 1 || (typeof value === 'string' && value.trim().toLowerCase() === 'true'));
+	.transform(
+		(value) =>
+			value === true ||
+			value === 1 ||
+			(typeof value === 'string' && value.trim().toLowerCase() === 'true'),
+	);
 
 const numberSchema = z.union([z.number(), z.string()]).optional();
 
@@ -104,7 +114,13 @@ export type Rule = RuleBase &
 		| { type: 'custom'; condition: boolean }
 	);
 
-export const DEFAULT_FAILED_PAYMENT_VALUES = ['failed', 'declined', 'canceled', 'cancelled', 'error'];
+export const DEFAULT_FAILED_PAYMENT_VALUES = [
+	'failed',
+	'declined',
+	'canceled',
+	'cancelled',
+	'error',
+];
 
 /** Lower case without accents, so "Réclamation" matches "reclamation". */
 export function normaliseText(text: string): string {
@@ -123,11 +139,15 @@ export function keywordRegex(keyword: string): RegExp {
 	const prefix = keyword.endsWith('*');
 	const core = normaliseText(prefix ? keyword.slice(0, -1) : keyword).trim();
 	const body = core.split(/\s+/).map(escapeRegex).join('\\s+');
-	return new RegExp(`(?<![\\p{L}\\p{N}])${body}${prefix ? '[\\p{L}\\p{N}]*' : ''}(?![\\p{L}\\p{N}])`, 'u');
+	return new RegExp(
+		`(?<![\\p{L}\\p{N}])${body}${prefix ? '[\\p{L}\\p{N}]*' : ''}(?![\\p{L}\\p{N}])`,
+		'u',
+	);
 }
 
 function toNumber(value: unknown): number | null {
-	const n = typeof value === 'string' && value.trim() !== '' ? Number(value.replace(/,/g, '')) : value;
+	const n =
+		typeof value === 'string' && value.trim() !== '' ? Number(value.replace(/,/g, '')) : value;
 	return typeof n === 'number' && Number.isFinite(n) ? n : null;
 }
 
@@ -156,32 +176,70 @@ export function compileRules(raw: readonly unknown[]): Rule[] {
 			throw new RuleConfigError(index, field, `Rule ${index + 1}: ${field}: ${issue.message}`);
 		}
 		const p = parsed.data;
-		const base: RuleBase = { index, reason: p.reason?.trim() || DEFAULT_REASONS[p.type], priority: p.priority ?? 'normal' };
-		const number = (field: 'threshold' | 'maxTurns' | 'maxAgeMinutes', fallback: number, min: number) => {
+		const base: RuleBase = {
+			index,
+			reason: p.reason?.trim() || DEFAULT_REASONS[p.type],
+			priority: p.priority ?? 'normal',
+		};
+		const number = (
+			field: 'threshold' | 'maxTurns' | 'maxAgeMinutes',
+			fallback: number,
+			min: number,
+		) => {
 			const value = p[field] === undefined || p[field] === '' ? fallback : toNumber(p[field]);
-			if (value === null || value < min) throw new RuleConfigError(index, field, `Rule ${index + 1}: ${field} must be a number of at least ${min}`);
+			if (value === null || value < min)
+				throw new RuleConfigError(
+					index,
+					field,
+					`Rule ${index + 1}: ${field} must be a number of at least ${min}`,
+				);
 			return value;
 		};
 		switch (p.type) {
 			case 'keywords': {
-				if (p.keywords.length === 0) throw new RuleConfigError(index, 'keywords', `Rule ${index + 1}: add at least one keyword`);
-				return { ...base, type: p.type, field: p.field?.trim() || 'text', keywords: p.keywords.map((keyword) => ({ keyword, regex: keywordRegex(keyword) })) };
+				if (p.keywords.length === 0)
+					throw new RuleConfigError(
+						index,
+						'keywords',
+						`Rule ${index + 1}: add at least one keyword`,
+					);
+				return {
+					...base,
+					type: p.type,
+					field: p.field?.trim() || 'text',
+					keywords: p.keywords.map((keyword) => ({ keyword, regex: keywordRegex(keyword) })),
+				};
 			}
 			case 'pattern': {
-				if (!p.pattern) throw new RuleConfigError(index, 'pattern', `Rule ${index + 1}: the pattern is empty`);
+				if (!p.pattern)
+					throw new RuleConfigError(index, 'pattern', `Rule ${index + 1}: the pattern is empty`);
 				let regex: RegExp;
 				try {
 					regex = new RegExp(p.pattern, 'iu');
 				} catch (error) {
-					throw new RuleConfigError(index, 'pattern', `Rule ${index + 1}: the pattern is not a valid regular expression: ${(error as Error).message}`);
+					throw new RuleConfigError(
+						index,
+						'pattern',
+						`Rule ${index + 1}: the pattern is not a valid regular expression: ${(error as Error).message}`,
+					);
 				}
 				return { ...base, type: p.type, field: p.field?.trim() || 'text', regex };
 			}
 			case 'replyIds':
-				if (p.replyIds.length === 0) throw new RuleConfigError(index, 'replyIds', `Rule ${index + 1}: add at least one reply ID`);
+				if (p.replyIds.length === 0)
+					throw new RuleConfigError(
+						index,
+						'replyIds',
+						`Rule ${index + 1}: add at least one reply ID`,
+					);
 				return { ...base, type: p.type, replyIds: p.replyIds };
 			case 'orderValue':
-				return { ...base, type: p.type, valueField: p.valueField?.trim() || 'order.total', threshold: number('threshold', 0, 0) };
+				return {
+					...base,
+					type: p.type,
+					valueField: p.valueField?.trim() || 'order.total',
+					threshold: number('threshold', 0, 0),
+				};
 			case 'failedStatus':
 				return { ...base, type: p.type, errorClasses: p.errorClasses };
 			case 'paymentFailed':
@@ -189,10 +247,18 @@ export function compileRules(raw: readonly unknown[]): Rule[] {
 					...base,
 					type: p.type,
 					paymentField: p.paymentField?.trim() || 'payment.status',
-					failedValues: (p.failedValues.length ? p.failedValues : DEFAULT_FAILED_PAYMENT_VALUES).map(normaliseText),
+					failedValues: (p.failedValues.length
+						? p.failedValues
+						: DEFAULT_FAILED_PAYMENT_VALUES
+					).map(normaliseText),
 				};
 			case 'unrecognisedTurns':
-				return { ...base, type: p.type, maxTurns: Math.round(number('maxTurns', 2, 1)), recognised: p.recognised };
+				return {
+					...base,
+					type: p.type,
+					maxTurns: Math.round(number('maxTurns', 2, 1)),
+					recognised: p.recognised,
+				};
 			case 'staleInbound':
 				return { ...base, type: p.type, maxAgeMinutes: number('maxAgeMinutes', 60, 0) };
 			case 'custom':
@@ -235,11 +301,14 @@ function wildcardMatch(pattern: string, value: string): boolean {
 }
 
 /** The error classes of a failed status event or of a failed send item (the send node's fields). */
-function failureClasses(item: Record<string, unknown>): Array<{ errorClass: string; code: unknown }> {
+function failureClasses(
+	item: Record<string, unknown>,
+): Array<{ errorClass: string; code: unknown }> {
 	const out: Array<{ errorClass: string; code: unknown }> = [];
 	if (item.kind === 'status' && item.status === 'failed' && Array.isArray(item.errors)) {
 		for (const error of item.errors as Array<Record<string, unknown>>) {
-			if (typeof error?.errorClass === 'string') out.push({ errorClass: error.errorClass, code: error.code });
+			if (typeof error?.errorClass === 'string')
+				out.push({ errorClass: error.errorClass, code: error.code });
 		}
 		if (out.length === 0) out.push({ errorClass: 'unknown', code: null });
 	} else if (typeof item.errorClass === 'string') {
@@ -266,20 +335,29 @@ function matchRule(rule: Rule, subject: RuleSubject): string | null {
 		case 'replyIds': {
 			const reply = item.reply as { id?: unknown } | null | undefined;
 			const id = typeof reply?.id === 'string' ? reply.id : null;
-			return id !== null && rule.replyIds.some((pattern) => wildcardMatch(pattern, id)) ? `reply "${id}"` : null;
+			return id !== null && rule.replyIds.some((pattern) => wildcardMatch(pattern, id))
+				? `reply "${id}"`
+				: null;
 		}
 		case 'orderValue': {
 			const value = toNumber(getPath(item, rule.valueField));
-			return value !== null && value > rule.threshold ? `${rule.valueField} ${value} > ${rule.threshold}` : null;
+			return value !== null && value > rule.threshold
+				? `${rule.valueField} ${value} > ${rule.threshold}`
+				: null;
 		}
 		case 'failedStatus': {
-			const hit = failureClasses(item).find((f) => rule.errorClasses.length === 0 || rule.errorClasses.includes(f.errorClass));
-			return hit ? `${hit.errorClass}${hit.code !== null && hit.code !== undefined ? ` (code ${String(hit.code)})` : ''}` : null;
+			const hit = failureClasses(item).find(
+				(f) => rule.errorClasses.length === 0 || rule.errorClasses.includes(f.errorClass),
+			);
+			return hit
+				? `${hit.errorClass}${hit.code !== null && hit.code !== undefined ? ` (code ${String(hit.code)})` : ''}`
+				: null;
 		}
 		case 'paymentFailed': {
 			const value = getPath(item, rule.paymentField);
 			if (value === true) return `${rule.paymentField} is true`;
-			if (typeof value === 'string' && rule.failedValues.includes(normaliseText(value.trim()))) return `${rule.paymentField} is "${value}"`;
+			if (typeof value === 'string' && rule.failedValues.includes(normaliseText(value.trim())))
+				return `${rule.paymentField} is "${value}"`;
 			return null;
 		}
 		case 'unrecognisedTurns':
@@ -290,7 +368,9 @@ function matchRule(rule: Rule, subject: RuleSubject): string | null {
 			const timestamp = toNumber(item.timestamp);
 			if (!isInbound(item) || timestamp === null) return null;
 			const ageMinutes = (subject.now - timestamp * 1000) / 60_000;
-			return ageMinutes > rule.maxAgeMinutes ? `message is ${Math.round(ageMinutes)} min old (limit ${rule.maxAgeMinutes})` : null;
+			return ageMinutes > rule.maxAgeMinutes
+				? `message is ${Math.round(ageMinutes)} min old (limit ${rule.maxAgeMinutes})`
+				: null;
 		}
 		case 'custom':
 			return rule.condition ? 'condition is true' : null;
@@ -301,7 +381,14 @@ function matchRule(rule: Rule, subject: RuleSubject): string | null {
 export function evaluateRules(rules: readonly Rule[], subject: RuleSubject): RuleMatch | null {
 	for (const rule of rules) {
 		const detail = matchRule(rule, subject);
-		if (detail !== null) return { index: rule.index, type: rule.type, reason: rule.reason, detail, priority: rule.priority };
+		if (detail !== null)
+			return {
+				index: rule.index,
+				type: rule.type,
+				reason: rule.reason,
+				detail,
+				priority: rule.priority,
+			};
 	}
 	return null;
 }
@@ -311,6 +398,8 @@ export function evaluateRules(rules: readonly Rule[], subject: RuleSubject): Rul
  * unrecognised-turns rule's, or undefined when no such rule exists (nothing is counted).
  */
 export function turnRecognition(rules: readonly Rule[]): boolean | undefined {
-	const rule = rules.find((r): r is Extract<Rule, { type: 'unrecognisedTurns' }> => r.type === 'unrecognisedTurns');
+	const rule = rules.find(
+		(r): r is Extract<Rule, { type: 'unrecognisedTurns' }> => r.type === 'unrecognisedTurns',
+	);
 	return rule?.recognised;
 }

@@ -22,7 +22,13 @@ import {
  * error or field update, across all entries and changes. Every node reads these fields.
  */
 
-export type EventKind = 'message' | 'flow_response' | 'status' | 'error' | 'account_update' | 'unknown';
+export type EventKind =
+	| 'message'
+	| 'flow_response'
+	| 'status'
+	| 'error'
+	| 'account_update'
+	| 'unknown';
 
 export interface EventError {
 	code: number | null;
@@ -64,7 +70,12 @@ export interface FlowResponse {
 export interface OrderInfo {
 	catalogId: string | null;
 	text: string | null;
-	items: Array<{ productRetailerId: string | null; quantity: number | null; itemPrice: number | null; currency: string | null }>;
+	items: Array<{
+		productRetailerId: string | null;
+		quantity: number | null;
+		itemPrice: number | null;
+		currency: string | null;
+	}>;
 	/** Sum of quantity × item price when every item has both. */
 	total: number | null;
 	currency: string | null;
@@ -87,11 +98,23 @@ export interface WhatsAppEvent {
 	timestampIso: string | null;
 	/** Text body, caption, button or reply title: whatever a human would read. */
 	text: string | null;
-	context: { messageId: string | null; from: string | null; forwarded: boolean; frequentlyForwarded: boolean } | null;
+	context: {
+		messageId: string | null;
+		from: string | null;
+		forwarded: boolean;
+		frequentlyForwarded: boolean;
+	} | null;
 	reply: ReplyInfo | null;
 	flow: FlowResponse | null;
 	order: OrderInfo | null;
-	media: { id: string | null; mimeType: string | null; sha256: string | null; filename: string | null; caption: string | null; url: string | null } | null;
+	media: {
+		id: string | null;
+		mimeType: string | null;
+		sha256: string | null;
+		filename: string | null;
+		caption: string | null;
+		url: string | null;
+	} | null;
 	reaction: { messageId: string | null; emoji: string | null; removed: boolean } | null;
 	status: string | null;
 	/** `biz_opaque_callback_data` from the send, e.g. an order id: ties statuses to the business object. */
@@ -134,7 +157,10 @@ interface Scope {
 }
 
 function hash(value: unknown): string {
-	return createHash('sha256').update(JSON.stringify(value) ?? 'undefined').digest('hex').slice(0, 32);
+	return createHash('sha256')
+		.update(JSON.stringify(value) ?? 'undefined')
+		.digest('hex')
+		.slice(0, 32);
 }
 
 function toTimestamp(value: unknown): { timestamp: number | null; timestampIso: string | null } {
@@ -160,7 +186,13 @@ export function toEventErrors(items: GraphErrorItem[] | undefined): EventError[]
 	});
 }
 
-function baseEvent(scope: Scope, kind: EventKind, subtype: string, dedupeKey: string, raw: unknown): WhatsAppEvent {
+function baseEvent(
+	scope: Scope,
+	kind: EventKind,
+	subtype: string,
+	dedupeKey: string,
+	raw: unknown,
+): WhatsAppEvent {
 	return {
 		kind,
 		subtype,
@@ -188,7 +220,13 @@ function baseEvent(scope: Scope, kind: EventKind, subtype: string, dedupeKey: st
 }
 
 function unknownEvent(scope: Scope, subtype: string, raw: unknown): WhatsAppEvent {
-	const event = baseEvent(scope, 'unknown', subtype, `unknown:${hash([scope.wabaId, scope.field, scope.entryTime, raw])}`, raw);
+	const event = baseEvent(
+		scope,
+		'unknown',
+		subtype,
+		`unknown:${hash([scope.wabaId, scope.field, scope.entryTime, raw])}`,
+		raw,
+	);
 	event.timestamp = scope.entryTime;
 	event.timestampIso = toTimestamp(scope.entryTime).timestampIso;
 	return event;
@@ -221,7 +259,13 @@ function parseFlowResponse(nfm: Record<string, unknown>): FlowResponse {
 		}
 	}
 	const { flow_token: flowToken, ...fields } = parsed;
-	return { flowToken: asString(flowToken), fields, responseJson, name: asString(nfm.name), body: asString(nfm.body) };
+	return {
+		flowToken: asString(flowToken),
+		fields,
+		responseJson,
+		name: asString(nfm.name),
+		body: asString(nfm.body),
+	};
 }
 
 function parseOrder(order: Record<string, unknown>): OrderInfo {
@@ -234,14 +278,17 @@ function parseOrder(order: Record<string, unknown>): OrderInfo {
 			currency: asString(item.currency),
 		};
 	});
-	const priced = items.length > 0 && items.every((i) => i.quantity !== null && i.itemPrice !== null);
+	const priced =
+		items.length > 0 && items.every((i) => i.quantity !== null && i.itemPrice !== null);
 	const currencies = new Set(items.map((i) => i.currency));
 	return {
 		catalogId: asString(order.catalog_id),
 		text: asString(order.text),
 		items,
-		total: priced ? items.reduce((sum, i) => sum + (i.quantity ?? 0) * (i.itemPrice ?? 0), 0) : null,
-		currency: currencies.size === 1 ? items[0]?.currency ?? null : null,
+		total: priced
+			? items.reduce((sum, i) => sum + (i.quantity ?? 0) * (i.itemPrice ?? 0), 0)
+			: null,
+		currency: currencies.size === 1 ? (items[0]?.currency ?? null) : null,
 	};
 }
 
@@ -251,7 +298,13 @@ function messageEvent(scope: Scope, message: InboundMessage): WhatsAppEvent {
 	const interactiveType = asString(interactive.type);
 	const isFlow = interactiveType === 'nfm_reply';
 	const subtype = interactiveType ? `interactive.${interactiveType}` : message.type;
-	const event = baseEvent(scope, isFlow ? 'flow_response' : 'message', subtype, `message:${message.id}`, message);
+	const event = baseEvent(
+		scope,
+		isFlow ? 'flow_response' : 'message',
+		subtype,
+		`message:${message.id}`,
+		message,
+	);
 
 	event.messageId = message.id;
 	Object.assign(event, toTimestamp(message.timestamp));
@@ -287,11 +340,20 @@ function messageEvent(scope: Scope, message: InboundMessage): WhatsAppEvent {
 			break;
 		case 'button':
 			event.text = asString(body.text);
-			event.reply = { type: 'template_button', id: asString(body.payload), title: asString(body.text), description: null };
+			event.reply = {
+				type: 'template_button',
+				id: asString(body.payload),
+				title: asString(body.text),
+				description: null,
+			};
 			break;
 		case 'reaction': {
 			const emoji = asString(body.emoji);
-			event.reaction = { messageId: asString(body.message_id), emoji: emoji || null, removed: !emoji };
+			event.reaction = {
+				messageId: asString(body.message_id),
+				emoji: emoji || null,
+				removed: !emoji,
+			};
 			break;
 		}
 		case 'order':
@@ -321,11 +383,21 @@ function messageEvent(scope: Scope, message: InboundMessage): WhatsAppEvent {
 }
 
 function statusEvent(scope: Scope, status: StatusItem): WhatsAppEvent {
-	const event = baseEvent(scope, 'status', status.status, `status:${status.id}:${status.status}`, status);
+	const event = baseEvent(
+		scope,
+		'status',
+		status.status,
+		`status:${status.id}:${status.status}`,
+		status,
+	);
 	event.messageId = status.id;
 	event.status = status.status;
 	Object.assign(event, toTimestamp(status.timestamp));
-	event.customer = findCustomer(scope, status.recipient_id ?? null, status.recipient_user_id ?? null);
+	event.customer = findCustomer(
+		scope,
+		status.recipient_id ?? null,
+		status.recipient_user_id ?? null,
+	);
 	event.correlationId = status.biz_opaque_callback_data ?? null;
 	event.errors = toEventErrors(status.errors);
 	return event;
@@ -345,7 +417,14 @@ function valueErrorEvent(scope: Scope, raw: unknown): WhatsAppEvent {
 /** Items of a `messages` change: messages, statuses and value-level errors; other arrays are kept as unknown. */
 function messagesChangeEvents(scope: Scope, value: Record<string, unknown>): WhatsAppEvent[] {
 	const events: WhatsAppEvent[] = [];
-	const handled = new Set(['messaging_product', 'metadata', 'contacts', 'messages', 'statuses', 'errors']);
+	const handled = new Set([
+		'messaging_product',
+		'metadata',
+		'contacts',
+		'messages',
+		'statuses',
+		'errors',
+	]);
 	const each = (name: string, toEvent: (item: unknown) => WhatsAppEvent) => {
 		const items = value[name];
 		if (items === undefined) return;
@@ -354,7 +433,9 @@ function messagesChangeEvents(scope: Scope, value: Record<string, unknown>): Wha
 	};
 	each('messages', (item) => {
 		const parsed = inboundMessageSchema.safeParse(item);
-		return parsed.success ? messageEvent(scope, parsed.data) : unknownEvent(scope, 'messages', item);
+		return parsed.success
+			? messageEvent(scope, parsed.data)
+			: unknownEvent(scope, 'messages', item);
 	});
 	each('statuses', (item) => {
 		const parsed = statusSchema.safeParse(item);
@@ -371,7 +452,10 @@ function messagesChangeEvents(scope: Scope, value: Record<string, unknown>): Wha
 function fieldUpdateEvent(scope: Scope, value: Record<string, unknown>): WhatsAppEvent {
 	const field = scope.field ?? 'unknown';
 	const kind: EventKind = KNOWN_ACCOUNT_FIELDS.has(field) ? 'account_update' : 'unknown';
-	const id = asString(value.message_template_id) ?? asString(value.flow_id) ?? asString(value.display_phone_number);
+	const id =
+		asString(value.message_template_id) ??
+		asString(value.flow_id) ??
+		asString(value.display_phone_number);
 	const what = asString(value.event) ?? asString(value.new_category) ?? asString(value.decision);
 	const key =
 		id !== null || what !== null
@@ -379,7 +463,8 @@ function fieldUpdateEvent(scope: Scope, value: Record<string, unknown>): WhatsAp
 			: `field:${field}:${scope.wabaId}:${hash(value)}:${scope.entryTime}`;
 	const event = baseEvent(scope, kind, field, key, value);
 	event.status = what;
-	event.text = asString(value.reason) ?? asString(value.message_template_name) ?? asString(value.description);
+	event.text =
+		asString(value.reason) ?? asString(value.message_template_name) ?? asString(value.description);
 	Object.assign(event, toTimestamp(scope.entryTime));
 	return event;
 }
@@ -398,12 +483,14 @@ function changeEvents(scope: Scope, rawChange: unknown): WhatsAppEvent[] {
 	const changeScope: Scope = {
 		...scope,
 		field,
-		phoneNumberId: metadata.success ? metadata.data.phone_number_id ?? null : null,
-		displayPhoneNumber: metadata.success ? metadata.data.display_phone_number ?? null : null,
+		phoneNumberId: metadata.success ? (metadata.data.phone_number_id ?? null) : null,
+		displayPhoneNumber: metadata.success ? (metadata.data.display_phone_number ?? null) : null,
 		contacts,
 	};
 	const carriesItems = ['messages', 'statuses', 'errors'].some((name) => name in value);
-	return carriesItems ? messagesChangeEvents(changeScope, value) : [fieldUpdateEvent(changeScope, value)];
+	return carriesItems
+		? messagesChangeEvents(changeScope, value)
+		: [fieldUpdateEvent(changeScope, value)];
 }
 
 /**
@@ -412,7 +499,8 @@ function changeEvents(scope: Scope, rawChange: unknown): WhatsAppEvent[] {
  */
 export function splitEvents(body: unknown): EnvelopeResult {
 	if (body === undefined || body === null) return { ok: false, reason: 'the body is empty' };
-	if (Array.isArray(body) || typeof body !== 'object') return { ok: false, reason: 'the body is not a JSON object' };
+	if (Array.isArray(body) || typeof body !== 'object')
+		return { ok: false, reason: 'the body is not a JSON object' };
 	if (Object.keys(body).length === 0) return { ok: false, reason: 'the body is an empty object' };
 	const envelope = webhookEnvelopeSchema.safeParse(body);
 	if (!envelope.success) {
@@ -430,8 +518,8 @@ export function splitEvents(body: unknown): EnvelopeResult {
 		const entry = entrySchema.safeParse(rawEntry);
 		const scope: Scope = {
 			field: null,
-			wabaId: entry.success ? entry.data.id ?? null : null,
-			entryTime: entry.success ? entry.data.time ?? null : null,
+			wabaId: entry.success ? (entry.data.id ?? null) : null,
+			entryTime: entry.success ? (entry.data.time ?? null) : null,
 			phoneNumberId: null,
 			displayPhoneNumber: null,
 			contacts: [],

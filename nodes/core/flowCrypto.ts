@@ -100,7 +100,9 @@ export function loadPrivateKey(pem: string, passphrase?: string): KeyObject {
 	let key: KeyObject;
 	try {
 		key = createPrivateKey(
-			passphrase ? { key: normalized, format: 'pem', passphrase } : { key: normalized, format: 'pem' },
+			passphrase
+				? { key: normalized, format: 'pem', passphrase }
+				: { key: normalized, format: 'pem' },
 		);
 	} catch (error) {
 		const encrypted = /ENCRYPTED/.test(normalized);
@@ -171,20 +173,29 @@ export function unwrapAesKey(encryptedAesKey: Buffer, privateKey: KeyObject): Bu
 	return aesKey;
 }
 
-export function decryptFlowRequest(envelope: FlowEnvelope, privateKey: KeyObject): DecryptedFlowRequest {
+export function decryptFlowRequest(
+	envelope: FlowEnvelope,
+	privateKey: KeyObject,
+): DecryptedFlowRequest {
 	const wrappedKey = strictBase64(envelope.encrypted_aes_key, 'encrypted_aes_key');
 	const flowData = strictBase64(envelope.encrypted_flow_data, 'encrypted_flow_data');
 	const iv = strictBase64(envelope.initial_vector, 'initial_vector');
 	if (iv.length === 0) throw new FlowCryptoError('iv_malformed', 'initial_vector is empty');
 	if (flowData.length < GCM_TAG_BYTES) {
-		throw new FlowCryptoError('envelope_malformed', 'encrypted_flow_data is shorter than the GCM tag');
+		throw new FlowCryptoError(
+			'envelope_malformed',
+			'encrypted_flow_data is shorter than the GCM tag',
+		);
 	}
 	const aesKey = unwrapAesKey(wrappedKey, privateKey);
 	const decipher = createDecipheriv('aes-128-gcm', aesKey, iv, { authTagLength: GCM_TAG_BYTES });
 	decipher.setAuthTag(flowData.subarray(flowData.length - GCM_TAG_BYTES));
 	let plaintext: Buffer;
 	try {
-		plaintext = Buffer.concat([decipher.update(flowData.subarray(0, flowData.length - GCM_TAG_BYTES)), decipher.final()]);
+		plaintext = Buffer.concat([
+			decipher.update(flowData.subarray(0, flowData.length - GCM_TAG_BYTES)),
+			decipher.final(),
+		]);
 	} catch {
 		throw new FlowCryptoError(
 			'gcm_authentication_failed',
@@ -196,8 +207,12 @@ export function decryptFlowRequest(envelope: FlowEnvelope, privateKey: KeyObject
 
 /** Encrypts the answer object as Meta's client expects it: base64(AES-128-GCM(key, ~iv)(JSON) || tag). */
 export function encryptFlowResponse(response: unknown, aesKey: Buffer, requestIv: Buffer): string {
-	const cipher = createCipheriv('aes-128-gcm', aesKey, invertIv(requestIv), { authTagLength: GCM_TAG_BYTES });
-	return Buffer.concat([cipher.update(JSON.stringify(response), 'utf8'), cipher.final(), cipher.getAuthTag()]).toString(
-		'base64',
-	);
+	const cipher = createCipheriv('aes-128-gcm', aesKey, invertIv(requestIv), {
+		authTagLength: GCM_TAG_BYTES,
+	});
+	return Buffer.concat([
+		cipher.update(JSON.stringify(response), 'utf8'),
+		cipher.final(),
+		cipher.getAuthTag(),
+	]).toString('base64');
 }

@@ -116,7 +116,10 @@ export function nextScreenReply(screen: string, data: Record<string, unknown>): 
  * Close the Flow. The client sends `params` back in the `nfm_reply` message webhook as
  * `response_json`; `flow_token` is always included so that message can be matched to the session.
  */
-export function completeReply(flowToken: string | undefined, params: Record<string, unknown>): FlowReply {
+export function completeReply(
+	flowToken: string | undefined,
+	params: Record<string, unknown>,
+): FlowReply {
 	const merged: Record<string, unknown> = { ...params };
 	if (flowToken !== undefined) merged.flow_token = flowToken;
 	return {
@@ -171,7 +174,12 @@ export type FlowEndpointOutcome =
 	/** Answered by the endpoint itself (ping, error notification). */
 	| { type: 'answered'; answer: FlowHttpAnswer; request: FlowRequestKind }
 	/** The workflow answers, with the key and IV the encryption needs. */
-	| { type: 'exchange'; request: Extract<FlowRequestKind, { kind: 'exchange' }>; aesKey: Buffer; iv: Buffer };
+	| {
+			type: 'exchange';
+			request: Extract<FlowRequestKind, { kind: 'exchange' }>;
+			aesKey: Buffer;
+			iv: Buffer;
+	  };
 
 function reject(status: number, reason: string, text: string): FlowEndpointOutcome {
 	return { type: 'reject', answer: { status, body: text }, reason };
@@ -203,7 +211,11 @@ export function openFlowRequest(
 	}
 	const envelope = flowEnvelopeSchema.safeParse(json);
 	if (!envelope.success) {
-		return reject(400, 'the body lacks encrypted_flow_data, encrypted_aes_key or initial_vector', 'Bad request');
+		return reject(
+			400,
+			'the body lacks encrypted_flow_data, encrypted_aes_key or initial_vector',
+			'Bad request',
+		);
 	}
 
 	let decrypted;
@@ -211,7 +223,12 @@ export function openFlowRequest(
 		decrypted = decryptFlowRequest(envelope.data, secrets.privateKey());
 	} catch (error) {
 		if (error instanceof FlowCryptoError) {
-			const text = error.status === 421 ? 'Cannot decrypt request' : error.status === 500 ? 'Endpoint misconfigured' : 'Bad request';
+			const text =
+				error.status === 421
+					? 'Cannot decrypt request'
+					: error.status === 500
+						? 'Endpoint misconfigured'
+						: 'Bad request';
 			return reject(error.status, error.message, text);
 		}
 		throw error;
@@ -227,11 +244,16 @@ export function openFlowRequest(
 	const parsed = flowRequestSchema.safeParse(decoded);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
-		return reject(400, `the decrypted request is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'Bad request');
+		return reject(
+			400,
+			`the decrypted request is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+			'Bad request',
+		);
 	}
 
 	const request = classifyFlowRequest(parsed.data);
-	if (request.kind === 'ping') return { type: 'answered', answer: encryptReply(pingReply(), aesKey, iv), request };
+	if (request.kind === 'ping')
+		return { type: 'answered', answer: encryptReply(pingReply(), aesKey, iv), request };
 	if (request.kind === 'error_notification') {
 		return { type: 'answered', answer: encryptReply(acknowledgeReply(), aesKey, iv), request };
 	}
@@ -256,6 +278,7 @@ export function parseJsonObject(value: unknown, field: string): Record<string, u
 	}
 	if (candidate === undefined || candidate === null) return {};
 	const parsed = flowDataObjectSchema.safeParse(candidate);
-	if (!parsed.success || Array.isArray(candidate)) throw new Error(`${field} must be a JSON object`);
+	if (!parsed.success || Array.isArray(candidate))
+		throw new Error(`${field} must be a JSON object`);
 	return parsed.data;
 }

@@ -51,7 +51,12 @@ export function newCaseId(now: number): string {
 	return `WA-${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(4).toString('hex')}`;
 }
 
-function endCase(conversation: Conversation, to: 'bot' | 'closed', reason: ReleaseReason, now: number): ReleaseResult {
+function endCase(
+	conversation: Conversation,
+	to: 'bot' | 'closed',
+	reason: ReleaseReason,
+	now: number,
+): ReleaseResult {
 	const ownership = conversation.data.ownership;
 	const previousOwner = ownership.owner;
 	const caseId = ownership.lease?.caseId ?? null;
@@ -61,14 +66,23 @@ function endCase(conversation: Conversation, to: 'bot' | 'closed', reason: Relea
 		lease: null,
 		resumedAfter: caseId !== null ? { caseId, releasedAt: now, reason } : ownership.resumedAfter,
 	};
-	conversation.data.unrecognised = { count: 0, lastMessageId: conversation.data.unrecognised.lastMessageId };
+	conversation.data.unrecognised = {
+		count: 0,
+		lastMessageId: conversation.data.unrecognised.lastMessageId,
+	};
 	return { released: previousOwner === 'human', caseId, previousOwner };
 }
 
 /** Returns the conversation to the bot if its lease has run out; true when it did. */
 export function expireLease(conversation: Conversation, now: number): boolean {
 	const { owner, lease } = conversation.data.ownership;
-	if (owner !== 'human' || lease?.expiresAt === null || lease?.expiresAt === undefined || lease.expiresAt > now) return false;
+	if (
+		owner !== 'human' ||
+		lease?.expiresAt === null ||
+		lease?.expiresAt === undefined ||
+		lease.expiresAt > now
+	)
+		return false;
 	endCase(conversation, 'bot', 'lease_expired', now);
 	return true;
 }
@@ -80,7 +94,12 @@ export function isWithHuman(conversation: Conversation, now: number): boolean {
 }
 
 /** Hands the conversation to a human, or returns the case already open. */
-export function escalate(conversation: Conversation, request: EscalationRequest, now: number, caseId: () => string = () => newCaseId(now)): EscalationResult {
+export function escalate(
+	conversation: Conversation,
+	request: EscalationRequest,
+	now: number,
+	caseId: () => string = () => newCaseId(now),
+): EscalationResult {
 	if (isWithHuman(conversation, now) && conversation.data.ownership.lease) {
 		return { lease: conversation.data.ownership.lease, created: false };
 	}
@@ -95,17 +114,25 @@ export function escalate(conversation: Conversation, request: EscalationRequest,
 		expiresAt: request.leaseMs ? now + request.leaseMs : null,
 	};
 	conversation.data.ownership = { owner: 'human', since: now, lease, resumedAfter: null };
-	conversation.data.unrecognised = { count: 0, lastMessageId: conversation.data.unrecognised.lastMessageId };
+	conversation.data.unrecognised = {
+		count: 0,
+		lastMessageId: conversation.data.unrecognised.lastMessageId,
+	};
 	conversation.data.casesOpened += 1;
 	return { lease, created: true };
 }
 
 /** Ends the human's lease: back to the bot, or closed until the customer writes again. Idempotent. */
-export function release(conversation: Conversation, to: 'bot' | 'closed', now: number): ReleaseResult {
+export function release(
+	conversation: Conversation,
+	to: 'bot' | 'closed',
+	now: number,
+): ReleaseResult {
 	expireLease(conversation, now);
 	const owner = conversation.data.ownership.owner;
 	if (owner !== 'human') {
-		if (owner !== to) conversation.data.ownership = { ...conversation.data.ownership, owner: to, since: now };
+		if (owner !== to)
+			conversation.data.ownership = { ...conversation.data.ownership, owner: to, since: now };
 		return { released: false, caseId: null, previousOwner: owner };
 	}
 	return endCase(conversation, to, 'manual', now);
@@ -139,10 +166,35 @@ export interface CasePackage {
 	/** Correlation ids (orders, payments) with the latest delivery state of their newest message. */
 	orders: ConversationView['correlations'];
 	/** Order messages the customer sent from the catalogue. */
-	orderMessages: Array<{ messageId: string | null; at: string; total: number | null; currency: string | null; items: number }>;
-	flowAnswers: Array<{ messageId: string | null; at: string; flowToken: string | null; fields: Record<string, unknown> }>;
-	media: Array<{ direction: TranscriptLine['direction']; messageId: string | null; at: string; id: string | null; mimeType: string | null; filename?: string; link: string | null }>;
-	summary: { inbound: number; outbound: number; firstAt: string | null; lastAt: string | null; lastCustomerMessage: string | null };
+	orderMessages: Array<{
+		messageId: string | null;
+		at: string;
+		total: number | null;
+		currency: string | null;
+		items: number;
+	}>;
+	flowAnswers: Array<{
+		messageId: string | null;
+		at: string;
+		flowToken: string | null;
+		fields: Record<string, unknown>;
+	}>;
+	media: Array<{
+		direction: TranscriptLine['direction'];
+		messageId: string | null;
+		at: string;
+		id: string | null;
+		mimeType: string | null;
+		filename?: string;
+		link: string | null;
+	}>;
+	summary: {
+		inbound: number;
+		outbound: number;
+		firstAt: string | null;
+		lastAt: string | null;
+		lastCustomerMessage: string | null;
+	};
 	lease: LeaseView;
 	/** The item that escalated (event or business payload), without Meta's raw copy. */
 	trigger: Record<string, unknown>;
@@ -165,7 +217,8 @@ export function buildCasePackage(
 	const all = conversation.data.transcript.map((entry) => transcriptLine(conversation, entry));
 	const linkFor = (line: TranscriptLine): string | null => {
 		if (line.media?.link) return line.media.link;
-		if (line.media?.id && options.mediaLinkTemplate) return options.mediaLinkTemplate.replace(/\{id\}/g, encodeURIComponent(line.media.id));
+		if (line.media?.id && options.mediaLinkTemplate)
+			return options.mediaLinkTemplate.replace(/\{id\}/g, encodeURIComponent(line.media.id));
 		return line.media?.url ?? null;
 	};
 	const inbound = all.filter((l) => l.direction === 'inbound');
@@ -187,8 +240,17 @@ export function buildCasePackage(
 		customer: view.customer,
 		transcript: view.transcript,
 		orders: view.correlations,
-		orderMessages: all.filter((l) => l.order).map((l) => ({ messageId: l.messageId, at: l.at, ...l.order! })),
-		flowAnswers: all.filter((l) => l.flow).map((l) => ({ messageId: l.messageId, at: l.at, flowToken: l.flow!.flowToken, fields: l.flow!.fields })),
+		orderMessages: all
+			.filter((l) => l.order)
+			.map((l) => ({ messageId: l.messageId, at: l.at, ...l.order! })),
+		flowAnswers: all
+			.filter((l) => l.flow)
+			.map((l) => ({
+				messageId: l.messageId,
+				at: l.at,
+				flowToken: l.flow!.flowToken,
+				fields: l.flow!.fields,
+			})),
 		media: all
 			.filter((l) => l.media)
 			.map((l) => ({

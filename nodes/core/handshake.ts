@@ -8,11 +8,15 @@ export type HandshakeResult =
 	| { accepted: true; challenge: string }
 	| { accepted: false; reason: string };
 
-export function checkHandshake(query: Record<string, unknown>, verifyToken: string | undefined): HandshakeResult {
+export function checkHandshake(
+	query: Record<string, unknown>,
+	verifyToken: string | undefined,
+): HandshakeResult {
 	const mode = query['hub.mode'];
 	const token = query['hub.verify_token'];
 	const challenge = query['hub.challenge'];
-	if (!verifyToken) return { accepted: false, reason: 'no verify token is configured in the credential' };
+	if (!verifyToken)
+		return { accepted: false, reason: 'no verify token is configured in the credential' };
 	if (mode !== 'subscribe') return { accepted: false, reason: 'hub.mode is not "subscribe"' };
 	if (typeof token !== 'string' || !secretsEqual(token, verifyToken)) {
 		return { accepted: false, reason: 'hub.verify_token does not match the credential' };

@@ -48,30 +48,45 @@ export type RetryVerdict = { retry: true; delayMs: number } | { retry: false; re
  * Decides about the next attempt after `attemptsMade` attempts failed, the last with `signal`.
  * `random` returns [0, 1).
  */
-export function nextRetry(signal: RetrySignal, attemptsMade: number, elapsedMs: number, options: RetryOptions, random: () => number): RetryVerdict {
+export function nextRetry(
+	signal: RetrySignal,
+	attemptsMade: number,
+	elapsedMs: number,
+	options: RetryOptions,
+	random: () => number,
+): RetryVerdict {
 	if (signal.retry === 'no') return { retry: false, reason: 'permanent' };
 	// `later`: retrying within this execution fails again (quality caps); the operator pauses instead.
 	if (signal.retry === 'later') return { retry: false, reason: 'pause' };
-	const cap = signal.retry === 'limited' ? Math.min(options.limitedAttempts, options.maxAttempts) : options.maxAttempts;
+	const cap =
+		signal.retry === 'limited'
+			? Math.min(options.limitedAttempts, options.maxAttempts)
+			: options.maxAttempts;
 	if (attemptsMade >= cap) return { retry: false, reason: 'attempts' };
 
 	const exponent = Math.min(attemptsMade - 1, 30);
 	let delayMs: number;
 	if (signal.code === PAIR_RATE_LIMIT_CODE) {
 		// At least the pair interval, doubling; jitter only above the floor so it is never undercut.
-		const floor = Math.min(options.pairRateDelayMs * 2 ** exponent, Math.max(options.maxDelayMs, options.pairRateDelayMs));
+		const floor = Math.min(
+			options.pairRateDelayMs * 2 ** exponent,
+			Math.max(options.maxDelayMs, options.pairRateDelayMs),
+		);
 		delayMs = floor + random() * floor * 0.5;
 	} else {
 		// Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^n)).
 		delayMs = random() * Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** exponent);
 	}
-	if (signal.retryAfterMs !== undefined && signal.retryAfterMs > delayMs) delayMs = signal.retryAfterMs;
+	if (signal.retryAfterMs !== undefined && signal.retryAfterMs > delayMs)
+		delayMs = signal.retryAfterMs;
 	delayMs = Math.round(delayMs);
 	if (elapsedMs + delayMs > options.maxTotalMs) return { retry: false, reason: 'time' };
 	return { retry: true, delayMs };
 }
 
-export type AttemptOutcome<T, F extends RetrySignal> = { ok: true; value: T } | { ok: false; failure: F };
+export type AttemptOutcome<T, F extends RetrySignal> =
+	| { ok: true; value: T }
+	| { ok: false; failure: F };
 
 export type RetryResult<T, F extends RetrySignal> =
 	| { ok: true; value: T; attempts: number; elapsedMs: number }
@@ -96,7 +111,14 @@ export async function withRetry<T, F extends RetrySignal>(
 		const elapsedMs = clock.now() - started;
 		if (outcome.ok) return { ok: true, value: outcome.value, attempts, elapsedMs };
 		const verdict = nextRetry(outcome.failure, attempts, elapsedMs, options, clock.random);
-		if (!verdict.retry) return { ok: false, failure: outcome.failure, attempts, elapsedMs, stoppedBecause: verdict.reason };
+		if (!verdict.retry)
+			return {
+				ok: false,
+				failure: outcome.failure,
+				attempts,
+				elapsedMs,
+				stoppedBecause: verdict.reason,
+			};
 		onRetry?.(outcome.failure, attempts, verdict.delayMs);
 		await clock.sleep(verdict.delayMs);
 	}

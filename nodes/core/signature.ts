@@ -7,9 +7,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * the parsed JSON breaks on non-ASCII text, '@', whitespace and key order.
  */
 
-export type SignatureFailure = 'missing_signature' | 'malformed_signature' | 'signature_mismatch' | 'missing_secret';
+export type SignatureFailure =
+	| 'missing_signature'
+	| 'malformed_signature'
+	| 'signature_mismatch'
+	| 'missing_secret';
 
-export type SignatureResult = { valid: true } | { valid: false; reason: SignatureFailure; message: string };
+export type SignatureResult =
+	| { valid: true }
+	| { valid: false; reason: SignatureFailure; message: string };
 
 const HEADER_PATTERN = /^sha256=([0-9a-fA-F]{64})$/;
 

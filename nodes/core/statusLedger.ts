@@ -86,7 +86,8 @@ export class StatusLedger {
 
 	snapshot(): LedgerSnapshot {
 		const out: LedgerSnapshot = {};
-		for (const [id, state] of this.messages) out[id] = [state.rank, state.failed ? 1 : 0, state.seen];
+		for (const [id, state] of this.messages)
+			out[id] = [state.rank, state.failed ? 1 : 0, state.seen];
 		return out;
 	}
 
@@ -96,7 +97,11 @@ export class StatusLedger {
 		for (const [id, value] of Object.entries(snapshot as LedgerSnapshot)) {
 			if (!Array.isArray(value) || this.messages.has(id)) continue;
 			const [rank, failed, seen] = value;
-			restored.set(id, { rank: Number(rank) || 0, failed: failed === 1, seen: Array.isArray(seen) ? seen.map(String) : [] });
+			restored.set(id, {
+				rank: Number(rank) || 0,
+				failed: failed === 1,
+				seen: Array.isArray(seen) ? seen.map(String) : [],
+			});
 		}
 		// Persisted messages are older than live ones: put them first in eviction order.
 		for (const [id, state] of this.messages) restored.set(id, state);

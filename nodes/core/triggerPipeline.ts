@@ -13,7 +13,13 @@ import type { LedgerJudgement, StatusLedger } from './statusLedger';
  *    ledger here means only events that reached an execution move a message's status.
  */
 
-export const TRIGGER_OUTPUTS = ['Messages', 'Flow Responses', 'Statuses', 'Failures', 'Other'] as const;
+export const TRIGGER_OUTPUTS = [
+	'Messages',
+	'Flow Responses',
+	'Statuses',
+	'Failures',
+	'Other',
+] as const;
 export type TriggerOutput = 0 | 1 | 2 | 3 | 4;
 
 export interface TriggerFilters {
@@ -66,7 +72,13 @@ const CONFIRMED = 'confirmed';
 
 export function admitEvents(
 	events: WhatsAppEvent[],
-	options: { filters: TriggerFilters; store: DedupeStore; claimTtlMs: number; emitDuplicates: boolean; now?: number },
+	options: {
+		filters: TriggerFilters;
+		store: DedupeStore;
+		claimTtlMs: number;
+		emitDuplicates: boolean;
+		now?: number;
+	},
 ): AdmitResult {
 	const wanted = events.filter((event) => passesFilters(event, options.filters));
 	// One batch can repeat an event; only its first copy may claim the key.

@@ -14,12 +14,19 @@ import { persistWithExecution, processState } from './processState';
 
 export const CONVERSATIONS_STATE = 'conversations';
 
-type Context = Pick<IExecuteFunctions, 'getWorkflow' | 'getNode' | 'getWorkflowStaticData' | 'getNodeParameter'> & {
+type Context = Pick<
+	IExecuteFunctions,
+	'getWorkflow' | 'getNode' | 'getWorkflowStaticData' | 'getNodeParameter'
+> & {
 	logger?: IExecuteFunctions['logger'];
 };
 
 /** Opens the workflow's book, applies limits the caller sets, drops expired conversations, and persists it with this execution. */
-export function openConversations(ctx: Context, config: Partial<BookConfig> = {}, now = Date.now()): ConversationBook {
+export function openConversations(
+	ctx: Context,
+	config: Partial<BookConfig> = {},
+	now = Date.now(),
+): ConversationBook {
 	const book = processState(ctx, CONVERSATIONS_STATE, () => new ConversationBook(), 'workflow');
 	book.configure(config);
 	book.purge(now);
@@ -38,17 +45,23 @@ function recordingOn(ctx: Context, collection: string, itemIndex: number): boole
 }
 
 function warn(ctx: Context, what: string, error: unknown): void {
-	ctx.logger?.warn(`WhatsApp conversations: could not record ${what}: ${(error as Error)?.message ?? String(error)}`, {
-		workflowId: ctx.getWorkflow().id,
-		node: ctx.getNode().name,
-	});
+	ctx.logger?.warn(
+		`WhatsApp conversations: could not record ${what}: ${(error as Error)?.message ?? String(error)}`,
+		{
+			workflowId: ctx.getWorkflow().id,
+			node: ctx.getNode().name,
+		},
+	);
 }
 
 /**
  * Called by the trigger's `execute()` with the settled events, when its option "Record Conversations"
  * (in Options) is on. Never throws: a recording problem is logged and the events go on unchanged.
  */
-export function recordInbound(ctx: Context, events: Iterable<WhatsAppEvent & { duplicate?: boolean }>): number {
+export function recordInbound(
+	ctx: Context,
+	events: Iterable<WhatsAppEvent & { duplicate?: boolean }>,
+): number {
 	if (!recordingOn(ctx, 'options', 0)) return 0;
 	try {
 		const fresh = [...events].filter((event) => !event.duplicate);

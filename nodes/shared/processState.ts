@@ -42,7 +42,7 @@ const states = new Map<string, Persistable>();
 
 function stateKey(ctx: StateContext, name: string, scope: StateScope): string {
 	const node = ctx.getNode();
-	const owner = scope === 'node' ? node.id ?? node.name : '';
+	const owner = scope === 'node' ? (node.id ?? node.name) : '';
 	return `${ctx.getWorkflow().id ?? 'unsaved'}\u0000${owner}\u0000${name}`;
 }
 
@@ -85,7 +85,10 @@ export function persistWithExecution(
 	state: Persistable,
 	scope: StateScope = 'node',
 ): void {
-	staticData(ctx, scope)[name] = { [HOOK]: true, toJSON: () => state.snapshot() } as unknown as IDataObject;
+	staticData(ctx, scope)[name] = {
+		[HOOK]: true,
+		toJSON: () => state.snapshot(),
+	} as unknown as IDataObject;
 }
 
 /** Forgets all live state; for tests that simulate a process restart. */

@@ -11,7 +11,15 @@ import {
 	unansweredInbound,
 	type EscalationRequest,
 } from '../../nodes/core/handoff';
-import { body, change, flowReply, orderMessage, PHONE_A, status, textMessage } from '../support/payloads';
+import {
+	body,
+	change,
+	flowReply,
+	orderMessage,
+	PHONE_A,
+	status,
+	textMessage,
+} from '../support/payloads';
 
 const CUSTOMER = '4915112345678';
 const PNID = PHONE_A.phone_number_id;
@@ -46,9 +54,23 @@ describe('escalate: one open case per conversation', () => {
 		const first = escalate(conversation, request(), T0, () => `case-${++ids}`);
 		expect(first).toEqual({
 			created: true,
-			lease: { caseId: 'case-1', assignee: 'support', reason: 'Refund request', rule: 'keywords', detail: '"refund*" in text', priority: 'high', since: T0, expiresAt: T0 + 30 * MINUTE },
+			lease: {
+				caseId: 'case-1',
+				assignee: 'support',
+				reason: 'Refund request',
+				rule: 'keywords',
+				detail: '"refund*" in text',
+				priority: 'high',
+				since: T0,
+				expiresAt: T0 + 30 * MINUTE,
+			},
 		});
-		const second = escalate(conversation, request({ reason: 'Another rule', priority: 'low' }), T0 + MINUTE, () => `case-${++ids}`);
+		const second = escalate(
+			conversation,
+			request({ reason: 'Another rule', priority: 'low' }),
+			T0 + MINUTE,
+			() => `case-${++ids}`,
+		);
 		expect(second).toEqual({ created: false, lease: first.lease });
 		expect(ids).toBe(1);
 		expect(conversation.data.casesOpened).toBe(1);
@@ -87,9 +109,22 @@ describe('release and the lease', () => {
 	it('returns the conversation to the bot on release, idempotently, and opens a new case next time', () => {
 		const { conversation } = fresh();
 		const { lease } = escalate(conversation, request(), T0);
-		expect(release(conversation, 'bot', T0 + MINUTE)).toEqual({ released: true, caseId: lease.caseId, previousOwner: 'human' });
-		expect(conversation.data.ownership).toEqual({ owner: 'bot', since: T0 + MINUTE, lease: null, resumedAfter: { caseId: lease.caseId, releasedAt: T0 + MINUTE, reason: 'manual' } });
-		expect(release(conversation, 'bot', T0 + 2 * MINUTE)).toEqual({ released: false, caseId: null, previousOwner: 'bot' });
+		expect(release(conversation, 'bot', T0 + MINUTE)).toEqual({
+			released: true,
+			caseId: lease.caseId,
+			previousOwner: 'human',
+		});
+		expect(conversation.data.ownership).toEqual({
+			owner: 'bot',
+			since: T0 + MINUTE,
+			lease: null,
+			resumedAfter: { caseId: lease.caseId, releasedAt: T0 + MINUTE, reason: 'manual' },
+		});
+		expect(release(conversation, 'bot', T0 + 2 * MINUTE)).toEqual({
+			released: false,
+			caseId: null,
+			previousOwner: 'bot',
+		});
 		const again = escalate(conversation, request(), T0 + 3 * MINUTE);
 		expect(again.created).toBe(true);
 		expect(again.lease.caseId).not.toBe(lease.caseId);
@@ -99,9 +134,16 @@ describe('release and the lease', () => {
 	it('closes a conversation on request', () => {
 		const { conversation } = fresh();
 		escalate(conversation, request(), T0);
-		expect(release(conversation, 'closed', T0 + 1)).toMatchObject({ released: true, previousOwner: 'human' });
+		expect(release(conversation, 'closed', T0 + 1)).toMatchObject({
+			released: true,
+			previousOwner: 'human',
+		});
 		expect(conversation.data.ownership.owner).toBe('closed');
-		expect(release(fresh().conversation, 'closed', T0)).toEqual({ released: false, caseId: null, previousOwner: 'bot' });
+		expect(release(fresh().conversation, 'closed', T0)).toEqual({
+			released: false,
+			caseId: null,
+			previousOwner: 'bot',
+		});
 	});
 
 	it('expires the lease when the conversation is next looked at, at the exact expiry', () => {
@@ -109,7 +151,11 @@ describe('release and the lease', () => {
 		const { lease } = escalate(conversation, request({ leaseMs: 10 * MINUTE }), T0);
 		expect(isWithHuman(conversation, T0 + 10 * MINUTE - 1)).toBe(true);
 		expect(isWithHuman(conversation, T0 + 10 * MINUTE)).toBe(false);
-		expect(conversation.data.ownership.resumedAfter).toEqual({ caseId: lease.caseId, releasedAt: T0 + 10 * MINUTE, reason: 'lease_expired' });
+		expect(conversation.data.ownership.resumedAfter).toEqual({
+			caseId: lease.caseId,
+			releasedAt: T0 + 10 * MINUTE,
+			reason: 'lease_expired',
+		});
 		expect(expireLease(conversation, T0 + 11 * MINUTE)).toBe(false);
 		expect(escalate(conversation, request(), T0 + 11 * MINUTE).created).toBe(true);
 	});
@@ -125,15 +171,33 @@ describe('release and the lease', () => {
 		const { conversation } = fresh();
 		const { lease } = escalate(conversation, request(), T0);
 		release(conversation, 'bot', T0 + 5);
-		expect(takeResumedAfter(conversation)).toEqual({ caseId: lease.caseId, releasedAt: T0 + 5, reason: 'manual' });
+		expect(takeResumedAfter(conversation)).toEqual({
+			caseId: lease.caseId,
+			releasedAt: T0 + 5,
+			reason: 'manual',
+		});
 		expect(takeResumedAfter(conversation)).toBeNull();
 	});
 
 	it('lists what the customer wrote after the last answer, for the bot to pick up', () => {
 		const { book, conversation } = fresh();
 		record(book, { messages: [textMessage('wamid.1', 'refund please')] });
-		book.recordOutbound({ phoneNumberId: PNID, customerId: CUSTOMER, messageId: 'wamid.o1', message: { type: 'text', text: { body: 'An agent will contact you' } }, at: T0 + 1 }, T0);
-		record(book, { messages: [textMessage('wamid.2', 'hello?', CUSTOMER, '1730000002'), textMessage('wamid.3', 'anyone?', CUSTOMER, '1730000003')] });
+		book.recordOutbound(
+			{
+				phoneNumberId: PNID,
+				customerId: CUSTOMER,
+				messageId: 'wamid.o1',
+				message: { type: 'text', text: { body: 'An agent will contact you' } },
+				at: T0 + 1,
+			},
+			T0,
+		);
+		record(book, {
+			messages: [
+				textMessage('wamid.2', 'hello?', CUSTOMER, '1730000002'),
+				textMessage('wamid.3', 'anyone?', CUSTOMER, '1730000003'),
+			],
+		});
 		expect(unansweredInbound(conversation).map((l) => l.text)).toEqual(['hello?', 'anyone?']);
 	});
 });
@@ -142,20 +206,46 @@ describe('the case package', () => {
 	it('carries the customer, both directions with statuses, orders, Flow answers and media links', () => {
 		const { book, conversation } = fresh();
 		book.recordOutbound(
-			{ phoneNumberId: PNID, customerId: CUSTOMER, messageId: 'wamid.conf', message: { type: 'template', template: { name: 'order_confirmation' } }, correlationId: 'order-1001', at: T0 - 5000 },
+			{
+				phoneNumberId: PNID,
+				customerId: CUSTOMER,
+				messageId: 'wamid.conf',
+				message: { type: 'template', template: { name: 'order_confirmation' } },
+				correlationId: 'order-1001',
+				at: T0 - 5000,
+			},
 			T0,
 		);
 		record(book, { statuses: [status('wamid.conf', 'read', { correlationId: 'order-1001' })] });
 		record(book, { messages: [orderMessage('wamid.order')] });
-		record(book, { messages: [flowReply('wamid.flow', 'claim-7', { problem: 'damaged', photo: true })] });
 		record(book, {
-			messages: [{ from: CUSTOMER, id: 'wamid.photo', timestamp: '1730000400', type: 'image', image: { id: 'media-77', mime_type: 'image/jpeg', sha256: 'x', caption: 'the box' } }],
+			messages: [flowReply('wamid.flow', 'claim-7', { problem: 'damaged', photo: true })],
 		});
-		record(book, { messages: [textMessage('wamid.text', 'I want a refund', CUSTOMER, '1730000500')] });
+		record(book, {
+			messages: [
+				{
+					from: CUSTOMER,
+					id: 'wamid.photo',
+					timestamp: '1730000400',
+					type: 'image',
+					image: { id: 'media-77', mime_type: 'image/jpeg', sha256: 'x', caption: 'the box' },
+				},
+			],
+		});
+		record(book, {
+			messages: [textMessage('wamid.text', 'I want a refund', CUSTOMER, '1730000500')],
+		});
 
-		const trigger = { kind: 'message', text: 'I want a refund', raw: { huge: true }, routing: { route: 'human' } };
+		const trigger = {
+			kind: 'message',
+			text: 'I want a refund',
+			raw: { huge: true },
+			routing: { route: 'human' },
+		};
 		const result = escalate(conversation, request({ assignee: null }), T0);
-		const pkg = buildCasePackage(conversation, result, trigger, { mediaLinkTemplate: 'https://n8n.example/webhook/media?id={id}' });
+		const pkg = buildCasePackage(conversation, result, trigger, {
+			mediaLinkTemplate: 'https://n8n.example/webhook/media?id={id}',
+		});
 
 		expect(pkg).toMatchObject({
 			caseId: result.lease.caseId,
@@ -168,10 +258,26 @@ describe('the case package', () => {
 			leaseExpiresAt: new Date(T0 + 30 * MINUTE).toISOString(),
 			conversationKey: `${PNID}:${CUSTOMER}`,
 			customer: { id: CUSTOMER, profileName: 'Zoë Müller' },
-			orders: [{ correlationId: 'order-1001', messageId: 'wamid.conf', state: 'read', errorClass: null }],
+			orders: [
+				{ correlationId: 'order-1001', messageId: 'wamid.conf', state: 'read', errorClass: null },
+			],
 			orderMessages: [{ messageId: 'wamid.order', total: 25, currency: 'EUR', items: 2 }],
-			flowAnswers: [{ messageId: 'wamid.flow', flowToken: 'claim-7', fields: { problem: 'damaged', photo: true } }],
-			media: [{ direction: 'inbound', messageId: 'wamid.photo', id: 'media-77', mimeType: 'image/jpeg', link: 'https://n8n.example/webhook/media?id=media-77' }],
+			flowAnswers: [
+				{
+					messageId: 'wamid.flow',
+					flowToken: 'claim-7',
+					fields: { problem: 'damaged', photo: true },
+				},
+			],
+			media: [
+				{
+					direction: 'inbound',
+					messageId: 'wamid.photo',
+					id: 'media-77',
+					mimeType: 'image/jpeg',
+					link: 'https://n8n.example/webhook/media?id=media-77',
+				},
+			],
 			summary: { inbound: 4, outbound: 1, lastCustomerMessage: 'I want a refund' },
 			trigger: { kind: 'message', text: 'I want a refund', routing: { route: 'human' } },
 		});
@@ -185,7 +291,12 @@ describe('the case package', () => {
 		]);
 		expect(JSON.parse(JSON.stringify(pkg))).toEqual(pkg);
 
-		const repeat = buildCasePackage(conversation, escalate(conversation, request(), T0 + 1), trigger, { transcriptLimit: 2 });
+		const repeat = buildCasePackage(
+			conversation,
+			escalate(conversation, request(), T0 + 1),
+			trigger,
+			{ transcriptLimit: 2 },
+		);
 		expect(repeat).toMatchObject({ caseId: pkg.caseId, created: false });
 		expect(repeat.transcript.map((l) => l.messageId)).toEqual(['wamid.photo', 'wamid.text']);
 		expect(repeat.media[0].link).toBeNull();

@@ -18,7 +18,11 @@ import {
 	rsaModulusBits,
 	unwrapAesKey,
 } from '../../nodes/core/flowCrypto';
-import { decryptFlowResponseAsClient, encryptFlowRequestAsClient, invertedIv } from '../fixtures/flow/flowClient';
+import {
+	decryptFlowResponseAsClient,
+	encryptFlowRequestAsClient,
+	invertedIv,
+} from '../fixtures/flow/flowClient';
 import { oracleGcmDecrypt, oracleGcmEncrypt, oracleInvertIv } from '../fixtures/flow/gcmOracle';
 import { flowTestKeys } from '../fixtures/flow/keys';
 
@@ -26,7 +30,11 @@ const keys = flowTestKeys();
 const APP_SECRET = 'test-app-secret';
 
 function envelopeOf(body: string) {
-	return JSON.parse(body) as { encrypted_flow_data: string; encrypted_aes_key: string; initial_vector: string };
+	return JSON.parse(body) as {
+		encrypted_flow_data: string;
+		encrypted_aes_key: string;
+		initial_vector: string;
+	};
 }
 
 function failureOf(fn: () => unknown): FlowCryptoError {
@@ -116,16 +124,23 @@ describe('loadPrivateKey', () => {
 		expect(missing.reason).toBe('private_key_invalid');
 		expect(missing.status).toBe(500);
 		expect(missing.message).toMatch(/no passphrase/);
-		const wrong = failureOf(() => loadPrivateKey(keys.business.encryptedPkcs8Pem, 'not the passphrase'));
+		const wrong = failureOf(() =>
+			loadPrivateKey(keys.business.encryptedPkcs8Pem, 'not the passphrase'),
+		);
 		expect(wrong.message).toMatch(/check the passphrase/);
 		expect(wrong.message).not.toContain('not the passphrase');
 	});
 
 	it('rejects garbage and non-RSA keys without quoting the input', () => {
-		const garbage = failureOf(() => loadPrivateKey('-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----'));
+		const garbage = failureOf(() =>
+			loadPrivateKey('-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----'),
+		);
 		expect(garbage.reason).toBe('private_key_invalid');
 		expect(garbage.message).not.toContain('c2VjcmV0');
-		const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+		const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+			type: 'pkcs8',
+			format: 'pem',
+		}) as string;
 		expect(failureOf(() => loadPrivateKey(ec)).message).toMatch(/ec, not RSA/);
 	});
 
@@ -133,7 +148,9 @@ describe('loadPrivateKey', () => {
 		const escaped = keys.business.privatePem.trim().replace(/\n/g, '\\n');
 		expect(normalizePem(escaped)).toBe(keys.business.privatePem.trim());
 		expect(loadPrivateKey(escaped).asymmetricKeyType).toBe('rsa');
-		expect(loadPrivateKey(keys.business.privatePem.replace(/\n/g, '\r\n')).asymmetricKeyType).toBe('rsa');
+		expect(loadPrivateKey(keys.business.privatePem.replace(/\n/g, '\r\n')).asymmetricKeyType).toBe(
+			'rsa',
+		);
 	});
 
 	it('returns the same key object for the same PEM and passphrase (cached)', () => {
@@ -149,7 +166,13 @@ describe('decryptFlowRequest', () => {
 	it('decrypts what the client encrypts (INIT, data_exchange, non-ASCII data)', () => {
 		for (const payload of [
 			{ version: '3.0', action: 'INIT', flow_token: 'tok-1' },
-			{ version: '3.0', action: 'data_exchange', screen: 'BOOK', data: { name: 'Zoë 🌷', n: 3 }, flow_token: 'tok-2' },
+			{
+				version: '3.0',
+				action: 'data_exchange',
+				screen: 'BOOK',
+				data: { name: 'Zoë 🌷', n: 3 },
+				flow_token: 'tok-2',
+			},
 		]) {
 			const request = encryptFlowRequestAsClient(payload, keys.business.publicPem, APP_SECRET);
 			const result = decryptFlowRequest(envelopeOf(request.body), privateKey());
@@ -160,8 +183,15 @@ describe('decryptFlowRequest', () => {
 	});
 
 	it('decrypts with a passphrase-protected key', () => {
-		const request = encryptFlowRequestAsClient({ action: 'ping', version: '3.0' }, keys.business.publicPem, APP_SECRET);
-		const result = decryptFlowRequest(envelopeOf(request.body), loadPrivateKey(keys.business.encryptedPkcs1Pem, keys.passphrase));
+		const request = encryptFlowRequestAsClient(
+			{ action: 'ping', version: '3.0' },
+			keys.business.publicPem,
+			APP_SECRET,
+		);
+		const result = decryptFlowRequest(
+			envelopeOf(request.body),
+			loadPrivateKey(keys.business.encryptedPkcs1Pem, keys.passphrase),
+		);
 		expect(JSON.parse(result.plaintext)).toEqual({ action: 'ping', version: '3.0' });
 	});
 
@@ -179,7 +209,11 @@ describe('decryptFlowRequest', () => {
 		const aesKey = await subtle.importKey('raw', rawKey, 'AES-GCM', false, ['encrypt']);
 		const payload = { version: '3.0', action: 'BACK', screen: 'B', flow_token: 't' };
 		const encrypted = Buffer.from(
-			await subtle.encrypt({ name: 'AES-GCM', iv, tagLength: 128 }, aesKey, Buffer.from(JSON.stringify(payload))),
+			await subtle.encrypt(
+				{ name: 'AES-GCM', iv, tagLength: 128 },
+				aesKey,
+				Buffer.from(JSON.stringify(payload)),
+			),
 		);
 		const wrapped = Buffer.from(await subtle.encrypt({ name: 'RSA-OAEP' }, publicKey, rawKey));
 		const result = decryptFlowRequest(
@@ -194,58 +228,101 @@ describe('decryptFlowRequest', () => {
 	});
 
 	it('answers 421 for an AES key wrapped with another public key', () => {
-		const request = encryptFlowRequestAsClient({ action: 'ping' }, keys.other.publicPem, APP_SECRET);
+		const request = encryptFlowRequestAsClient(
+			{ action: 'ping' },
+			keys.other.publicPem,
+			APP_SECRET,
+		);
 		const error = failureOf(() => decryptFlowRequest(envelopeOf(request.body), privateKey()));
 		expect(error.reason).toBe('aes_key_unwrap_failed');
 		expect(error.status).toBe(421);
 	});
 
 	it('answers 421 for a tampered ciphertext, a tampered tag, or a swapped IV', () => {
-		const request = encryptFlowRequestAsClient({ action: 'INIT', flow_token: 't' }, keys.business.publicPem, APP_SECRET);
+		const request = encryptFlowRequestAsClient(
+			{ action: 'INIT', flow_token: 't' },
+			keys.business.publicPem,
+			APP_SECRET,
+		);
 		const envelope = envelopeOf(request.body);
 		const data = Buffer.from(envelope.encrypted_flow_data, 'base64');
 		for (const index of [0, data.length - 17, data.length - 1]) {
 			const tampered = Buffer.from(data);
 			tampered[index] ^= 0x80;
 			const error = failureOf(() =>
-				decryptFlowRequest({ ...envelope, encrypted_flow_data: tampered.toString('base64') }, privateKey()),
+				decryptFlowRequest(
+					{ ...envelope, encrypted_flow_data: tampered.toString('base64') },
+					privateKey(),
+				),
 			);
 			expect(error.reason).toBe('gcm_authentication_failed');
 			expect(error.status).toBe(421);
 		}
 		const otherIv = failureOf(() =>
-			decryptFlowRequest({ ...envelope, initial_vector: randomBytes(16).toString('base64') }, privateKey()),
+			decryptFlowRequest(
+				{ ...envelope, initial_vector: randomBytes(16).toString('base64') },
+				privateKey(),
+			),
 		);
 		expect(otherIv.status).toBe(421);
 		const truncated = failureOf(() =>
-			decryptFlowRequest({ ...envelope, encrypted_flow_data: data.subarray(0, data.length - 1).toString('base64') }, privateKey()),
+			decryptFlowRequest(
+				{ ...envelope, encrypted_flow_data: data.subarray(0, data.length - 1).toString('base64') },
+				privateKey(),
+			),
 		);
 		expect(truncated.status).toBe(421);
 	});
 
 	it('answers 421 when the unwrapped key is not 16 bytes', () => {
-		const request = encryptFlowRequestAsClient({ action: 'ping' }, keys.business.publicPem, APP_SECRET);
+		const request = encryptFlowRequestAsClient(
+			{ action: 'ping' },
+			keys.business.publicPem,
+			APP_SECRET,
+		);
 		const wrapped32 = publicEncrypt(
-			{ key: keys.business.publicPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+			{
+				key: keys.business.publicPem,
+				padding: constants.RSA_PKCS1_OAEP_PADDING,
+				oaepHash: 'sha256',
+			},
 			randomBytes(32),
 		);
 		const error = failureOf(() =>
-			decryptFlowRequest({ ...envelopeOf(request.body), encrypted_aes_key: wrapped32.toString('base64') }, privateKey()),
+			decryptFlowRequest(
+				{ ...envelopeOf(request.body), encrypted_aes_key: wrapped32.toString('base64') },
+				privateKey(),
+			),
 		);
 		expect(error.reason).toBe('aes_key_length');
 		expect(error.status).toBe(421);
 	});
 
 	it('answers 421 for an AES key wrapped with OAEP-SHA1 instead of SHA-256', () => {
-		const wrongHash = publicEncrypt({ key: keys.business.publicPem, padding: constants.RSA_PKCS1_OAEP_PADDING }, randomBytes(16));
+		const wrongHash = publicEncrypt(
+			{ key: keys.business.publicPem, padding: constants.RSA_PKCS1_OAEP_PADDING },
+			randomBytes(16),
+		);
 		expect(failureOf(() => unwrapAesKey(wrongHash, privateKey())).status).toBe(421);
 	});
 
 	it('answers 400 for fields that are not base64 or too short to hold a tag', () => {
-		const envelope = envelopeOf(encryptFlowRequestAsClient({ action: 'ping' }, keys.business.publicPem, APP_SECRET).body);
-		expect(failureOf(() => decryptFlowRequest({ ...envelope, encrypted_aes_key: 'not base64!' }, privateKey())).status).toBe(400);
-		expect(failureOf(() => decryptFlowRequest({ ...envelope, encrypted_flow_data: 'AAAA' }, privateKey())).status).toBe(400);
-		expect(failureOf(() => decryptFlowRequest({ ...envelope, initial_vector: '' }, privateKey())).status).toBe(400);
+		const envelope = envelopeOf(
+			encryptFlowRequestAsClient({ action: 'ping' }, keys.business.publicPem, APP_SECRET).body,
+		);
+		expect(
+			failureOf(() =>
+				decryptFlowRequest({ ...envelope, encrypted_aes_key: 'not base64!' }, privateKey()),
+			).status,
+		).toBe(400);
+		expect(
+			failureOf(() =>
+				decryptFlowRequest({ ...envelope, encrypted_flow_data: 'AAAA' }, privateKey()),
+			).status,
+		).toBe(400);
+		expect(
+			failureOf(() => decryptFlowRequest({ ...envelope, initial_vector: '' }, privateKey())).status,
+		).toBe(400);
 	});
 });
 
@@ -253,10 +330,17 @@ describe('encryptFlowResponse', () => {
 	it('is AES-128-GCM under the request key and the inverted IV, tag appended (checked with the crypto-js oracle)', () => {
 		const aesKey = randomBytes(16);
 		const iv = randomBytes(16);
-		const response = { screen: 'SUCCESS', data: { extension_message_response: { params: { flow_token: 't', note: 'é' } } } };
+		const response = {
+			screen: 'SUCCESS',
+			data: { extension_message_response: { params: { flow_token: 't', note: 'é' } } },
+		};
 		const base64 = encryptFlowResponse(response, aesKey, iv);
 		const bytes = Buffer.from(base64, 'base64');
-		const expected = oracleGcmEncrypt(aesKey, invertedIv(iv), Buffer.from(JSON.stringify(response), 'utf8'));
+		const expected = oracleGcmEncrypt(
+			aesKey,
+			invertedIv(iv),
+			Buffer.from(JSON.stringify(response), 'utf8'),
+		);
 		expect(bytes.equals(Buffer.concat([expected.ciphertext, expected.tag]))).toBe(true);
 		expect(decryptFlowResponseAsClient(base64, aesKey, iv)).toEqual(response);
 	});
@@ -264,7 +348,10 @@ describe('encryptFlowResponse', () => {
 	it('cannot be read with the request IV itself', () => {
 		const aesKey = randomBytes(16);
 		const iv = randomBytes(16);
-		const bytes = Buffer.from(encryptFlowResponse({ data: { status: 'active' } }, aesKey, iv), 'base64');
+		const bytes = Buffer.from(
+			encryptFlowResponse({ data: { status: 'active' } }, aesKey, iv),
+			'base64',
+		);
 		const decipher = createDecipheriv('aes-128-gcm', aesKey, iv);
 		decipher.setAuthTag(bytes.subarray(-16));
 		decipher.update(bytes.subarray(0, -16));
@@ -275,7 +362,11 @@ describe('encryptFlowResponse', () => {
 		const aesKey = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
 		const iv = Buffer.from('f0e0d0c0b0a090807060504030201000', 'hex');
 		const base64 = encryptFlowResponse({ data: { status: 'active' } }, aesKey, iv);
-		const expected = oracleGcmEncrypt(aesKey, Buffer.from('0f1f2f3f4f5f6f7f8f9fafbfcfdfefff', 'hex'), Buffer.from('{"data":{"status":"active"}}'));
+		const expected = oracleGcmEncrypt(
+			aesKey,
+			Buffer.from('0f1f2f3f4f5f6f7f8f9fafbfcfdfefff', 'hex'),
+			Buffer.from('{"data":{"status":"active"}}'),
+		);
 		expect(base64).toBe(Buffer.concat([expected.ciphertext, expected.tag]).toString('base64'));
 	});
 });

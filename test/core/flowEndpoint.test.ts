@@ -21,32 +21,60 @@ import { flowTestKeys } from '../fixtures/flow/keys';
 
 const keys = flowTestKeys();
 const APP_SECRET = 'test-app-secret';
-const secrets: FlowEndpointSecrets = { appSecret: APP_SECRET, privateKey: () => loadPrivateKey(keys.business.privatePem) };
+const secrets: FlowEndpointSecrets = {
+	appSecret: APP_SECRET,
+	privateKey: () => loadPrivateKey(keys.business.privatePem),
+};
 
 function send(payload: unknown, options: { publicPem?: string; secret?: string } = {}) {
-	const request = encryptFlowRequestAsClient(payload, options.publicPem ?? keys.business.publicPem, options.secret ?? APP_SECRET);
-	return { request, outcome: openFlowRequest(Buffer.from(request.body), request.signature, secrets) };
+	const request = encryptFlowRequestAsClient(
+		payload,
+		options.publicPem ?? keys.business.publicPem,
+		options.secret ?? APP_SECRET,
+	);
+	return {
+		request,
+		outcome: openFlowRequest(Buffer.from(request.body), request.signature, secrets),
+	};
 }
 
 describe('classifyFlowRequest', () => {
 	const parse = (value: unknown) => flowRequestSchema.parse(value);
 
 	it('recognises ping', () => {
-		expect(classifyFlowRequest(parse({ version: '3.0', action: 'ping' }))).toEqual({ kind: 'ping', version: '3.0' });
+		expect(classifyFlowRequest(parse({ version: '3.0', action: 'ping' }))).toEqual({
+			kind: 'ping',
+			version: '3.0',
+		});
 	});
 
 	it('treats data.error as an error notification whatever the action', () => {
 		for (const action of ['INIT', 'data_exchange']) {
 			const kind = classifyFlowRequest(
-				parse({ version: '3.0', action, flow_token: 't', data: { error: 'INVALID_SCREEN', error_message: 'bad screen' } }),
+				parse({
+					version: '3.0',
+					action,
+					flow_token: 't',
+					data: { error: 'INVALID_SCREEN', error_message: 'bad screen' },
+				}),
 			);
-			expect(kind).toMatchObject({ kind: 'error_notification', action, error: 'INVALID_SCREEN', errorMessage: 'bad screen', flowToken: 't' });
+			expect(kind).toMatchObject({
+				kind: 'error_notification',
+				action,
+				error: 'INVALID_SCREEN',
+				errorMessage: 'bad screen',
+				flowToken: 't',
+			});
 		}
 	});
 
 	it('hands INIT, data_exchange, BACK and unknown future actions to the workflow', () => {
 		for (const action of ['INIT', 'data_exchange', 'BACK', 'navigate_v2']) {
-			expect(classifyFlowRequest(parse({ version: '3.0', action, screen: 'S', flow_token: 't', data: { a: 1 } }))).toEqual({
+			expect(
+				classifyFlowRequest(
+					parse({ version: '3.0', action, screen: 'S', flow_token: 't', data: { a: 1 } }),
+				),
+			).toEqual({
 				kind: 'exchange',
 				action,
 				screen: 'S',
@@ -55,7 +83,9 @@ describe('classifyFlowRequest', () => {
 				data: { a: 1 },
 			});
 		}
-		expect(classifyFlowRequest(parse({ action: 'INIT', flow_token: 't', data: null }))).toMatchObject({ data: {} });
+		expect(
+			classifyFlowRequest(parse({ action: 'INIT', flow_token: 't', data: null })),
+		).toMatchObject({ data: {} });
 	});
 
 	it('rejects requests without an action or with a non-object data', () => {
@@ -67,13 +97,22 @@ describe('classifyFlowRequest', () => {
 
 describe('reply builders', () => {
 	it('builds the documented shapes', () => {
-		expect(nextScreenReply('A', { x: 1 })).toEqual({ status: 200, body: { screen: 'A', data: { x: 1 } } });
+		expect(nextScreenReply('A', { x: 1 })).toEqual({
+			status: 200,
+			body: { screen: 'A', data: { x: 1 } },
+		});
 		expect(completeReply('tok', { booking: 'B1' })).toEqual({
 			status: 200,
-			body: { screen: 'SUCCESS', data: { extension_message_response: { params: { booking: 'B1', flow_token: 'tok' } } } },
+			body: {
+				screen: 'SUCCESS',
+				data: { extension_message_response: { params: { booking: 'B1', flow_token: 'tok' } } },
+			},
 		});
 		expect(invalidTokenReply('gone')).toEqual({ status: 427, body: { error_msg: 'gone' } });
-		expect(errorMessageReply('A', 'oops')).toEqual({ status: 200, body: { screen: 'A', data: { error_message: 'oops' } } });
+		expect(errorMessageReply('A', 'oops')).toEqual({
+			status: 200,
+			body: { screen: 'A', data: { error_message: 'oops' } },
+		});
 	});
 
 	it('the flow token in a completion cannot be overridden by params', () => {
@@ -85,7 +124,10 @@ describe('reply builders', () => {
 
 	it('falls back to an error on the current screen, 500 for INIT, or 427 when chosen', () => {
 		expect(fallbackReply('errorMessage', 'A', 'm')).toEqual(errorMessageReply('A', 'm'));
-		expect(fallbackReply('errorMessage', undefined, 'm')).toEqual({ status: 500, body: { error_msg: 'm' } });
+		expect(fallbackReply('errorMessage', undefined, 'm')).toEqual({
+			status: 500,
+			body: { error_msg: 'm' },
+		});
 		expect(fallbackReply('invalidToken', 'A', 'm')).toEqual(invalidTokenReply('m'));
 	});
 });
@@ -96,19 +138,31 @@ describe('openFlowRequest', () => {
 		expect(outcome.type).toBe('answered');
 		if (outcome.type !== 'answered') return;
 		expect(outcome.answer.status).toBe(200);
-		expect(decryptFlowResponseAsClient(outcome.answer.body, request.aesKey, request.iv)).toEqual({ data: { status: 'active' } });
+		expect(decryptFlowResponseAsClient(outcome.answer.body, request.aesKey, request.iv)).toEqual({
+			data: { status: 'active' },
+		});
 	});
 
 	it('acknowledges an error notification with encrypted {"data":{"acknowledged":true}}', () => {
-		const { request, outcome } = send({ version: '3.0', action: 'data_exchange', flow_token: 't', data: { error: 'X', error_message: 'm' } });
+		const { request, outcome } = send({
+			version: '3.0',
+			action: 'data_exchange',
+			flow_token: 't',
+			data: { error: 'X', error_message: 'm' },
+		});
 		expect(outcome).toMatchObject({ type: 'answered', request: { kind: 'error_notification' } });
 		if (outcome.type !== 'answered') return;
-		expect(decryptFlowResponseAsClient(outcome.answer.body, request.aesKey, request.iv)).toEqual({ data: { acknowledged: true } });
+		expect(decryptFlowResponseAsClient(outcome.answer.body, request.aesKey, request.iv)).toEqual({
+			data: { acknowledged: true },
+		});
 	});
 
 	it('hands INIT to the workflow with the key and IV the answer needs', () => {
 		const { request, outcome } = send({ version: '3.0', action: 'INIT', flow_token: 'tok' });
-		expect(outcome).toMatchObject({ type: 'exchange', request: { kind: 'exchange', action: 'INIT', flowToken: 'tok', version: '3.0' } });
+		expect(outcome).toMatchObject({
+			type: 'exchange',
+			request: { kind: 'exchange', action: 'INIT', flowToken: 'tok', version: '3.0' },
+		});
 		if (outcome.type !== 'exchange') return;
 		expect(outcome.aesKey.equals(request.aesKey)).toBe(true);
 		expect(outcome.iv.equals(request.iv)).toBe(true);
@@ -137,8 +191,12 @@ describe('openFlowRequest', () => {
 	it('checks the signature over the raw bytes, before parsing', () => {
 		const { request } = send({ action: 'ping' });
 		const reformatted = JSON.stringify(JSON.parse(request.body), null, 1);
-		expect(openFlowRequest(Buffer.from(reformatted), request.signature, secrets)).toMatchObject({ answer: { status: 432 } });
-		expect(openFlowRequest(undefined, request.signature, secrets)).toMatchObject({ answer: { status: 432 } });
+		expect(openFlowRequest(Buffer.from(reformatted), request.signature, secrets)).toMatchObject({
+			answer: { status: 432 },
+		});
+		expect(openFlowRequest(undefined, request.signature, secrets)).toMatchObject({
+			answer: { status: 432 },
+		});
 	});
 
 	it('answers 400 for a body that is not JSON or lacks the encrypted fields', () => {
@@ -153,8 +211,16 @@ describe('openFlowRequest', () => {
 		expect(wrongKey.outcome).toMatchObject({ type: 'reject', answer: { status: 421 } });
 		const { request } = send({ action: 'INIT', flow_token: 't' });
 		const tampered = tamperFlowData(request.body);
-		const outcome = openFlowRequest(Buffer.from(tampered), signFlowBody(tampered, APP_SECRET), secrets);
-		expect(outcome).toMatchObject({ type: 'reject', answer: { status: 421 }, reason: expect.stringMatching(/authentication/) });
+		const outcome = openFlowRequest(
+			Buffer.from(tampered),
+			signFlowBody(tampered, APP_SECRET),
+			secrets,
+		);
+		expect(outcome).toMatchObject({
+			type: 'reject',
+			answer: { status: 421 },
+			reason: expect.stringMatching(/authentication/),
+		});
 	});
 
 	it('answers 500 when our own private key cannot be loaded, and says why in the reason only', () => {
@@ -163,12 +229,17 @@ describe('openFlowRequest', () => {
 			appSecret: APP_SECRET,
 			privateKey: () => loadPrivateKey(keys.business.encryptedPkcs8Pem),
 		});
-		expect(outcome).toMatchObject({ type: 'reject', answer: { status: 500, body: 'Endpoint misconfigured' } });
+		expect(outcome).toMatchObject({
+			type: 'reject',
+			answer: { status: 500, body: 'Endpoint misconfigured' },
+		});
 		if (outcome.type === 'reject') expect(outcome.reason).toMatch(/passphrase/);
 	});
 
 	it('answers 400 when the decrypted request is not JSON or has no action', () => {
-		const notJson = encryptFlowRequestAsClient(null, keys.business.publicPem, APP_SECRET, { plaintext: 'plain text' });
+		const notJson = encryptFlowRequestAsClient(null, keys.business.publicPem, APP_SECRET, {
+			plaintext: 'plain text',
+		});
 		expect(openFlowRequest(Buffer.from(notJson.body), notJson.signature, secrets)).toMatchObject({
 			type: 'reject',
 			answer: { status: 400 },
@@ -192,7 +263,9 @@ describe('parseJsonObject', () => {
 
 	it('rejects invalid JSON, arrays and scalars with the field name', () => {
 		expect(() => parseJsonObject('{a:1}', 'Screen Data')).toThrow('Screen Data is not valid JSON');
-		expect(() => parseJsonObject('[1]', 'Screen Data')).toThrow('Screen Data must be a JSON object');
+		expect(() => parseJsonObject('[1]', 'Screen Data')).toThrow(
+			'Screen Data must be a JSON object',
+		);
 		expect(() => parseJsonObject(5, 'Screen Data')).toThrow('must be a JSON object');
 	});
 });

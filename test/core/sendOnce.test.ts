@@ -1,5 +1,10 @@
 import { MemoryDedupeStore } from '../../nodes/core/dedupeStore';
-import { dispatchByRecipient, RatePacer, sendOnce, type SendOnceClock } from '../../nodes/core/sendOnce';
+import {
+	dispatchByRecipient,
+	RatePacer,
+	sendOnce,
+	type SendOnceClock,
+} from '../../nodes/core/sendOnce';
 
 function clock(): SendOnceClock & { advance(ms: number): void } {
 	let now = 1_000_000;
@@ -23,7 +28,10 @@ describe('sendOnce', () => {
 		let sends = 0;
 		const send = async () => ({ ok: true as const, value: ++sends, record: `wamid.${sends}` });
 		expect(await sendOnce(s, 'k', send, options, c)).toEqual({ kind: 'sent', value: 1 });
-		expect(await sendOnce(s, 'k', send, options, c)).toEqual({ kind: 'skipped', record: 'wamid.1' });
+		expect(await sendOnce(s, 'k', send, options, c)).toEqual({
+			kind: 'skipped',
+			record: 'wamid.1',
+		});
 		expect(sends).toBe(1);
 		// The claim became a fact for the store's full TTL.
 		c.advance(3_000_000);
@@ -33,14 +41,28 @@ describe('sendOnce', () => {
 	it('forgets the key when the send fails, so a later run sends', async () => {
 		const s = store();
 		const c = clock();
-		expect(await sendOnce(s, 'k', async () => ({ ok: false as const, failure: 'boom' }), options, c)).toEqual({ kind: 'failed', failure: 'boom' });
+		expect(
+			await sendOnce(s, 'k', async () => ({ ok: false as const, failure: 'boom' }), options, c),
+		).toEqual({ kind: 'failed', failure: 'boom' });
 		expect(s.has('k')).toBe(false);
-		expect((await sendOnce(s, 'k', async () => ({ ok: true as const, value: 1, record: 'r' }), options, c)).kind).toBe('sent');
+		expect(
+			(
+				await sendOnce(
+					s,
+					'k',
+					async () => ({ ok: true as const, value: 1, record: 'r' }),
+					options,
+					c,
+				)
+			).kind,
+		).toBe('sent');
 	});
 
 	it('forgets the key when the send throws', async () => {
 		const s = store();
-		await expect(sendOnce(s, 'k', async () => Promise.reject(new Error('bug')), options, clock())).rejects.toThrow('bug');
+		await expect(
+			sendOnce(s, 'k', async () => Promise.reject(new Error('bug')), options, clock()),
+		).rejects.toThrow('bug');
 		expect(s.has('k')).toBe(false);
 	});
 
@@ -61,7 +83,9 @@ describe('sendOnce', () => {
 		const outcomes = await Promise.all(runs);
 		expect(sends).toBe(1);
 		expect(outcomes.filter((o) => o.kind === 'sent')).toHaveLength(1);
-		expect(outcomes.filter((o) => o.kind === 'skipped')).toEqual(Array(4).fill({ kind: 'skipped', record: 'wamid.ONE' }));
+		expect(outcomes.filter((o) => o.kind === 'skipped')).toEqual(
+			Array(4).fill({ kind: 'skipped', record: 'wamid.ONE' }),
+		);
 	});
 
 	it('a waiter sends itself when the holder fails', async () => {
@@ -69,8 +93,20 @@ describe('sendOnce', () => {
 		const c = clock();
 		let release!: () => void;
 		const gate = new Promise<void>((resolve) => (release = resolve));
-		const first = sendOnce(s, 'k', async () => (await gate, { ok: false as const, failure: 'x' }), options, c);
-		const second = sendOnce(s, 'k', async () => ({ ok: true as const, value: 2, record: 'wamid.2' }), options, c);
+		const first = sendOnce(
+			s,
+			'k',
+			async () => (await gate, { ok: false as const, failure: 'x' }),
+			options,
+			c,
+		);
+		const second = sendOnce(
+			s,
+			'k',
+			async () => ({ ok: true as const, value: 2, record: 'wamid.2' }),
+			options,
+			c,
+		);
 		await new Promise((resolve) => setImmediate(resolve));
 		release();
 		expect(await first).toEqual({ kind: 'failed', failure: 'x' });
@@ -81,16 +117,34 @@ describe('sendOnce', () => {
 		const s = store();
 		const c = clock();
 		s.checkAndRecord(['crashed'], c.now(), options.claimTtlMs);
-		expect(await sendOnce(s, 'crashed', async () => ({ ok: true as const, value: 1, record: 'r' }), options, c)).toEqual({ kind: 'sent', value: 1 });
+		expect(
+			await sendOnce(
+				s,
+				'crashed',
+				async () => ({ ok: true as const, value: 1, record: 'r' }),
+				options,
+				c,
+			),
+		).toEqual({ kind: 'sent', value: 1 });
 		s.checkAndRecord(['live'], c.now(), 1_000_000);
-		expect(await sendOnce(s, 'live', async () => ({ ok: true as const, value: 1, record: 'r' }), { ...options, maxWaitMs: 1_000 }, c)).toEqual({ kind: 'busy', waitedMs: 1_000 });
+		expect(
+			await sendOnce(
+				s,
+				'live',
+				async () => ({ ok: true as const, value: 1, record: 'r' }),
+				{ ...options, maxWaitMs: 1_000 },
+				c,
+			),
+		).toEqual({ kind: 'busy', waitedMs: 1_000 });
 	});
 });
 
 describe('RatePacer', () => {
 	it('spaces starts to the rate', () => {
 		const pacer = new RatePacer(10);
-		expect([pacer.reserve(0), pacer.reserve(0), pacer.reserve(0), pacer.reserve(150)]).toEqual([0, 100, 200, 150]);
+		expect([pacer.reserve(0), pacer.reserve(0), pacer.reserve(0), pacer.reserve(150)]).toEqual([
+			0, 100, 200, 150,
+		]);
 		expect(pacer.reserve(10_000)).toBe(0);
 	});
 });
@@ -101,13 +155,18 @@ describe('dispatchByRecipient', () => {
 		const done: string[] = [];
 		let active = 0;
 		let peak = 0;
-		await dispatchByRecipient(items, (i) => i[0], 3, async (item) => {
-			active++;
-			peak = Math.max(peak, active);
-			await new Promise((resolve) => setTimeout(resolve, item === 'a1' ? 20 : 2));
-			done.push(item);
-			active--;
-		});
+		await dispatchByRecipient(
+			items,
+			(i) => i[0],
+			3,
+			async (item) => {
+				active++;
+				peak = Math.max(peak, active);
+				await new Promise((resolve) => setTimeout(resolve, item === 'a1' ? 20 : 2));
+				done.push(item);
+				active--;
+			},
+		);
 		expect(peak).toBe(3);
 		expect(done.filter((i) => i[0] === 'a')).toEqual(['a1', 'a2', 'a3']);
 		expect(done.filter((i) => i[0] === 'b')).toEqual(['b1', 'b2']);
@@ -116,7 +175,13 @@ describe('dispatchByRecipient', () => {
 
 	it('starts nothing more once stop() is true', async () => {
 		const done: number[] = [];
-		await dispatchByRecipient([1, 2, 3, 4, 5], String, 1, async (n) => void done.push(n), () => done.length >= 2);
+		await dispatchByRecipient(
+			[1, 2, 3, 4, 5],
+			String,
+			1,
+			async (n) => void done.push(n),
+			() => done.length >= 2,
+		);
 		expect(done).toEqual([1, 2]);
 	});
 });

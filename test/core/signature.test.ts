@@ -5,7 +5,9 @@ import { body, change, metaSerialise, PHONE_A, sign, textMessage } from '../supp
 const SECRET = 'app-secret-123';
 
 describe('verifySignature', () => {
-	const raw = Buffer.from(metaSerialise(body(change(PHONE_A, { messages: [textMessage('wamid.1', 'Grüße @ 東京 😀')] }))));
+	const raw = Buffer.from(
+		metaSerialise(body(change(PHONE_A, { messages: [textMessage('wamid.1', 'Grüße @ 東京 😀')] }))),
+	);
 
 	it('accepts the signature Meta computes over the raw bytes (crypto-js oracle)', () => {
 		expect(verifySignature(raw, sign(raw, SECRET), SECRET)).toEqual({ valid: true });
@@ -19,17 +21,26 @@ describe('verifySignature', () => {
 	it('fails when the body was re-serialised instead of using the raw bytes', () => {
 		const reserialised = Buffer.from(JSON.stringify(JSON.parse(raw.toString('utf8'))));
 		expect(reserialised.equals(raw)).toBe(false);
-		expect(verifySignature(reserialised, sign(raw, SECRET), SECRET)).toMatchObject({ valid: false, reason: 'signature_mismatch' });
+		expect(verifySignature(reserialised, sign(raw, SECRET), SECRET)).toMatchObject({
+			valid: false,
+			reason: 'signature_mismatch',
+		});
 	});
 
 	it('fails on one changed byte of the body', () => {
 		const tampered = Buffer.from(raw);
 		tampered[tampered.length - 5] ^= 1;
-		expect(verifySignature(tampered, sign(raw, SECRET), SECRET)).toMatchObject({ valid: false, reason: 'signature_mismatch' });
+		expect(verifySignature(tampered, sign(raw, SECRET), SECRET)).toMatchObject({
+			valid: false,
+			reason: 'signature_mismatch',
+		});
 	});
 
 	it('fails with the wrong secret', () => {
-		expect(verifySignature(raw, sign(raw, 'other'), SECRET)).toMatchObject({ valid: false, reason: 'signature_mismatch' });
+		expect(verifySignature(raw, sign(raw, 'other'), SECRET)).toMatchObject({
+			valid: false,
+			reason: 'signature_mismatch',
+		});
 	});
 
 	it.each([
@@ -46,12 +57,19 @@ describe('verifySignature', () => {
 	});
 
 	it('refuses to verify without a secret', () => {
-		expect(verifySignature(raw, sign(raw, ''), '')).toMatchObject({ valid: false, reason: 'missing_secret' });
+		expect(verifySignature(raw, sign(raw, ''), '')).toMatchObject({
+			valid: false,
+			reason: 'missing_secret',
+		});
 	});
 });
 
 describe('checkHandshake', () => {
-	const query = { 'hub.mode': 'subscribe', 'hub.verify_token': 'tok', 'hub.challenge': '1158201444' };
+	const query = {
+		'hub.mode': 'subscribe',
+		'hub.verify_token': 'tok',
+		'hub.challenge': '1158201444',
+	};
 
 	it('returns exactly the challenge for the right token', () => {
 		expect(checkHandshake(query, 'tok')).toEqual({ accepted: true, challenge: '1158201444' });

@@ -19,11 +19,19 @@ describe('StatusLedger', () => {
 	});
 
 	it('never downgrades when statuses arrive out of order', () => {
-		expect(run(['read', 'delivered', 'sent'])).toEqual(['read:advanced:read', 'delivered:stale:read', 'sent:stale:read']);
+		expect(run(['read', 'delivered', 'sent'])).toEqual([
+			'read:advanced:read',
+			'delivered:stale:read',
+			'sent:stale:read',
+		]);
 	});
 
 	it('tells duplicates from stale events', () => {
-		expect(run(['delivered', 'delivered', 'sent'])).toEqual(['delivered:advanced:delivered', 'delivered:duplicate:delivered', 'sent:stale:delivered']);
+		expect(run(['delivered', 'delivered', 'sent'])).toEqual([
+			'delivered:advanced:delivered',
+			'delivered:duplicate:delivered',
+			'sent:stale:delivered',
+		]);
 	});
 
 	it('applies failed only below delivered, and lets a positive status upgrade a failure', () => {
@@ -33,12 +41,19 @@ describe('StatusLedger', () => {
 			'delivered:advanced:delivered',
 			'failed:duplicate:delivered',
 		]);
-		expect(run(['delivered', 'failed'])).toEqual(['delivered:advanced:delivered', 'failed:stale:delivered']);
+		expect(run(['delivered', 'failed'])).toEqual([
+			'delivered:advanced:delivered',
+			'failed:stale:delivered',
+		]);
 		expect(run(['failed', 'sent'])).toEqual(['failed:advanced:failed', 'sent:advanced:sent']);
 	});
 
 	it('treats unranked statuses as news once without moving the mark', () => {
-		expect(run(['read', 'deleted', 'deleted'])).toEqual(['read:advanced:read', 'deleted:advanced:read', 'deleted:duplicate:read']);
+		expect(run(['read', 'deleted', 'deleted'])).toEqual([
+			'read:advanced:read',
+			'deleted:advanced:read',
+			'deleted:duplicate:read',
+		]);
 	});
 
 	it('reports the previous status', () => {

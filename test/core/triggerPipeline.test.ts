@@ -2,7 +2,17 @@ import { MemoryDedupeStore } from '../../nodes/core/dedupeStore';
 import { splitEvents, type WhatsAppEvent } from '../../nodes/core/events';
 import { StatusLedger } from '../../nodes/core/statusLedger';
 import { admitEvents, settleEvents, type TriggerFilters } from '../../nodes/core/triggerPipeline';
-import { body, change, flowReply, PHONE_A, PHONE_B, status, templateStatusUpdate, textMessage, valueError } from '../support/payloads';
+import {
+	body,
+	change,
+	flowReply,
+	PHONE_A,
+	PHONE_B,
+	status,
+	templateStatusUpdate,
+	textMessage,
+	valueError,
+} from '../support/payloads';
 
 const ALL: TriggerFilters = { kinds: [], phoneNumberIds: [] };
 
@@ -18,20 +28,34 @@ function setup() {
 	const admit = (input: unknown, filters = ALL, now = 0, emitDuplicates = false) =>
 		admitEvents(split(input), { filters, store, claimTtlMs: 10_000, emitDuplicates, now });
 	const settle = (outputs: ReturnType<typeof admit>['outputs'], now = 1, emitStale = false) =>
-		settleEvents(outputs, { store, ledger, emitStale, now }).map((items) => items.map(({ item }) => item));
+		settleEvents(outputs, { store, ledger, emitStale, now }).map((items) =>
+			items.map(({ item }) => item),
+		);
 	return { store, ledger, admit, settle };
 }
 
 const mixed = () =>
 	body(
-		change(PHONE_A, { messages: [textMessage('wamid.m1', 'hi'), flowReply('wamid.f1', 'tok', { a: 1 })], statuses: [status('wamid.o1', 'delivered'), status('wamid.o2', 'failed')] }),
-		change(PHONE_B, { errors: [valueError(131000, 'boom')], statuses: [status('wamid.o3', 'read')] }),
+		change(PHONE_A, {
+			messages: [textMessage('wamid.m1', 'hi'), flowReply('wamid.f1', 'tok', { a: 1 })],
+			statuses: [status('wamid.o1', 'delivered'), status('wamid.o2', 'failed')],
+		}),
+		change(PHONE_B, {
+			errors: [valueError(131000, 'boom')],
+			statuses: [status('wamid.o3', 'read')],
+		}),
 	);
 
 describe('admitEvents', () => {
 	it('routes each kind to its output', () => {
 		const { admit } = setup();
-		const result = admit({ ...mixed(), entry: [...(mixed().entry as unknown[]), ...(templateStatusUpdate('t1', 'APPROVED').entry as unknown[])] });
+		const result = admit({
+			...mixed(),
+			entry: [
+				...(mixed().entry as unknown[]),
+				...(templateStatusUpdate('t1', 'APPROVED').entry as unknown[]),
+			],
+		});
 		expect(result.outputs.map((items) => items.map((i) => i.dedupeKey))).toEqual([
 			['message:wamid.m1'],
 			['message:wamid.f1'],
@@ -61,7 +85,10 @@ describe('admitEvents', () => {
 	it('filters by phone number id and kind before recording, so another filter still sees the events', () => {
 		const { admit } = setup();
 		const onlyB = admit(mixed(), { kinds: [], phoneNumberIds: [PHONE_B.phone_number_id] });
-		expect(onlyB.outputs.flat().map((i) => i.phoneNumberId)).toEqual([PHONE_B.phone_number_id, PHONE_B.phone_number_id]);
+		expect(onlyB.outputs.flat().map((i) => i.phoneNumberId)).toEqual([
+			PHONE_B.phone_number_id,
+			PHONE_B.phone_number_id,
+		]);
 		expect(onlyB.filtered).toBe(4);
 		const onlyMessages = admit(mixed(), { kinds: ['message'], phoneNumberIds: [] });
 		expect(onlyMessages.outputs.flat().map((i) => i.dedupeKey)).toEqual(['message:wamid.m1']);
@@ -69,15 +96,24 @@ describe('admitEvents', () => {
 
 	it('lets account updates (no phone number) through a phone number filter', () => {
 		const { admit } = setup();
-		const result = admit(templateStatusUpdate('t1', 'APPROVED'), { kinds: [], phoneNumberIds: ['nope'] });
+		const result = admit(templateStatusUpdate('t1', 'APPROVED'), {
+			kinds: [],
+			phoneNumberIds: ['nope'],
+		});
 		expect(result.outputs[4]).toHaveLength(1);
 	});
 
 	it('re-admits an event whose claim was never confirmed once the claim expires', () => {
 		const { admit } = setup();
 		admit(body(change(PHONE_A, { messages: [textMessage('wamid.lost', 'x')] })), ALL, 0);
-		expect(admit(body(change(PHONE_A, { messages: [textMessage('wamid.lost', 'x')] })), ALL, 9_999).hasNewEvents).toBe(false);
-		expect(admit(body(change(PHONE_A, { messages: [textMessage('wamid.lost', 'x')] })), ALL, 10_000).hasNewEvents).toBe(true);
+		expect(
+			admit(body(change(PHONE_A, { messages: [textMessage('wamid.lost', 'x')] })), ALL, 9_999)
+				.hasNewEvents,
+		).toBe(false);
+		expect(
+			admit(body(change(PHONE_A, { messages: [textMessage('wamid.lost', 'x')] })), ALL, 10_000)
+				.hasNewEvents,
+		).toBe(true);
 	});
 });
 
@@ -104,15 +140,28 @@ describe('settleEvents', () => {
 		expect(settle(late.outputs)[2]).toHaveLength(0);
 		const later = admit(body(change(PHONE_A, { statuses: [status('wamid.o', 'sent')] })));
 		expect(settle(later.outputs, 2, true)[2]).toEqual([
-			expect.objectContaining({ stale: true, ledger: { verdict: 'stale', previous: 'read', current: 'read' } }),
+			expect.objectContaining({
+				stale: true,
+				ledger: { verdict: 'stale', previous: 'read', current: 'read' },
+			}),
 		]);
 	});
 
 	it('drops a failure that follows a delivery, keeps one that precedes it', () => {
 		const { admit, settle } = setup();
-		const first = settle(admit(body(change(PHONE_A, { statuses: [status('wamid.x', 'failed'), status('wamid.y', 'delivered')] }))).outputs);
+		const first = settle(
+			admit(
+				body(
+					change(PHONE_A, {
+						statuses: [status('wamid.x', 'failed'), status('wamid.y', 'delivered')],
+					}),
+				),
+			).outputs,
+		);
 		expect(first[3].map((i) => i.messageId)).toEqual(['wamid.x']);
-		const second = settle(admit(body(change(PHONE_A, { statuses: [status('wamid.y', 'failed')] }))).outputs);
+		const second = settle(
+			admit(body(change(PHONE_A, { statuses: [status('wamid.y', 'failed')] }))).outputs,
+		);
 		expect(second[3]).toHaveLength(0);
 	});
 });

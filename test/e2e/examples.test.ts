@@ -10,7 +10,15 @@ import * as path from 'node:path';
 import { CaptureServer } from '../support/captureServer';
 import { FakeGraphApi } from '../support/fakeGraphApi';
 import { N8nInstance, PACKAGE_NAME, REPO_DIR } from '../support/n8n';
-import { body, change, metaSerialise, PHONE_A, sign, status, textMessage } from '../support/payloads';
+import {
+	body,
+	change,
+	metaSerialise,
+	PHONE_A,
+	sign,
+	status,
+	textMessage,
+} from '../support/payloads';
 
 const APP_SECRET = 'e2e-examples-app-secret';
 const VERIFY_TOKEN = 'e2e-examples-verify';
@@ -24,7 +32,11 @@ function readExample(file: string): Json {
 }
 
 /** The example with real credential ids and the capture server in place of the shop and the helpdesk. */
-function prepared(file: string, credentials: { webhook: string; api: string }, capture: CaptureServer): Json {
+function prepared(
+	file: string,
+	credentials: { webhook: string; api: string },
+	capture: CaptureServer,
+): Json {
 	const text = JSON.stringify(readExample(file))
 		.replaceAll('"whatsAppWebhookCredential"', JSON.stringify(credentials.webhook))
 		.replaceAll('"whatsAppCloudApiCredential"', JSON.stringify(credentials.api))
@@ -33,9 +45,14 @@ function prepared(file: string, credentials: { webhook: string; api: string }, c
 	return JSON.parse(text);
 }
 
-const triggerHook = (workflow: Json): string => workflow.nodes.find((n: Json) => n.type === TRIGGER).webhookId;
+const triggerHook = (workflow: Json): string =>
+	workflow.nodes.find((n: Json) => n.type === TRIGGER).webhookId;
 
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+async function until<T>(
+	what: string,
+	check: () => T | undefined | false,
+	timeoutMs = 30_000,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = check();
@@ -81,13 +98,27 @@ describe('example workflows in a real n8n', () => {
 		n8n = await N8nInstance.start();
 		timings.n8nStartMs = Date.now() - started;
 		const credentials = {
-			webhook: await n8n.createCredential('whatsAppWebhookApi', 'WhatsApp Webhook', { appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN }),
-			api: await n8n.createCredential('whatsAppCloudApi', 'WhatsApp Cloud API', graph.credentials()),
+			webhook: await n8n.createCredential('whatsAppWebhookApi', 'WhatsApp Webhook', {
+				appSecret: APP_SECRET,
+				verifyToken: VERIFY_TOKEN,
+			}),
+			api: await n8n.createCredential(
+				'whatsAppCloudApi',
+				'WhatsApp Cloud API',
+				graph.credentials(),
+			),
 		};
-		for (const file of ['order-confirmation.json', 'payment-update.json', 'support-bot-handoff.json']) {
+		for (const file of [
+			'order-confirmation.json',
+			'payment-update.json',
+			'support-bot-handoff.json',
+		]) {
 			const workflow = prepared(file, credentials, capture);
 			const hook = workflow.nodes.find((n: Json) => n.type === TRIGGER)?.webhookId;
-			await n8n.importAndPublish(workflow, hook ? { probe: `${n8n.webhookUrl(hook, 'whatsapp')}?hub.mode=subscribe` } : {});
+			await n8n.importAndPublish(
+				workflow,
+				hook ? { probe: `${n8n.webhookUrl(hook, 'whatsapp')}?hub.mode=subscribe` } : {},
+			);
 			workflows[file] = workflow;
 		}
 	});
@@ -101,9 +132,25 @@ describe('example workflows in a real n8n', () => {
 
 	describe('1. order confirmation', () => {
 		const wf = () => workflows['order-confirmation.json'];
-		const order = (orderId: string, phone: string) => ({ orderId, phone, customerName: 'Zoë', total: 59.9, currency: 'EUR' });
-		const statusBody = (messageId: string, value: string, orderId: string, recipient: string, errorCode?: number) =>
-			body(change(PHONE_A, { statuses: [status(messageId, value, { correlationId: orderId, recipient, errorCode })] }));
+		const order = (orderId: string, phone: string) => ({
+			orderId,
+			phone,
+			customerName: 'Zoë',
+			total: 59.9,
+			currency: 'EUR',
+		});
+		const statusBody = (
+			messageId: string,
+			value: string,
+			orderId: string,
+			recipient: string,
+			errorCode?: number,
+		) =>
+			body(
+				change(PHONE_A, {
+					statuses: [status(messageId, value, { correlationId: orderId, recipient, errorCode })],
+				}),
+			);
 
 		it('sends one confirmation per order with the order id as correlation id, and logs its statuses forward only', async () => {
 			const customer = '4915100000001';
@@ -116,34 +163,70 @@ describe('example workflows in a real n8n', () => {
 			await n8n.settle(wf().id);
 			const [confirmation] = sendsTo(customer);
 			expect(sendsTo(customer)).toHaveLength(1);
-			expect(confirmation.body).toMatchObject({ type: 'template', biz_opaque_callback_data: 'A-1001', template: { name: 'order_confirmation' } });
+			expect(confirmation.body).toMatchObject({
+				type: 'template',
+				biz_opaque_callback_data: 'A-1001',
+				template: { name: 'order_confirmation' },
+			});
 
-			for (const value of ['sent', 'read', 'delivered']) await whatsapp(wf(), statusBody(confirmation.messageId, value, 'A-1001', customer));
+			for (const value of ['sent', 'read', 'delivered'])
+				await whatsapp(wf(), statusBody(confirmation.messageId, value, 'A-1001', customer));
 			await capture.waitFor('/shop/api/orders/whatsapp-status', 2);
 			await n8n.settle(wf().id);
-			expect(capture.bodies('/shop/api/orders/whatsapp-status').map((b) => [b.orderId, b.status])).toEqual([
+			expect(
+				capture.bodies('/shop/api/orders/whatsapp-status').map((b) => [b.orderId, b.status]),
+			).toEqual([
 				['A-1001', 'sent'],
 				['A-1001', 'read'],
 			]);
 
-			const state = (await n8n.http('GET', `/webhook/shop-order-state?phone=${customer}`)).json<Json>();
-			expect(state).toMatchObject({ found: true, owner: 'bot', correlations: [{ correlationId: 'A-1001', messageId: confirmation.messageId, state: 'read' }] });
-			expect(state.transcript).toMatchObject([{ direction: 'outbound', type: 'template', status: 'read', correlationId: 'A-1001', sentBy: 'bot' }]);
+			const state = (
+				await n8n.http('GET', `/webhook/shop-order-state?phone=${customer}`)
+			).json<Json>();
+			expect(state).toMatchObject({
+				found: true,
+				owner: 'bot',
+				correlations: [
+					{ correlationId: 'A-1001', messageId: confirmation.messageId, state: 'read' },
+				],
+			});
+			expect(state.transcript).toMatchObject([
+				{
+					direction: 'outbound',
+					type: 'template',
+					status: 'read',
+					correlationId: 'A-1001',
+					sentBy: 'bot',
+				},
+			]);
 		});
 
 		it('sends the fallback template when the window was closed, tracking the order on the new message', async () => {
 			const customer = '4915100000002';
 			await shop('shop-order-created', order('A-1002', customer));
-			const [confirmation] = await until('the confirmation', () => (sendsTo(customer).length === 1 ? sendsTo(customer) : false));
+			const [confirmation] = await until('the confirmation', () =>
+				sendsTo(customer).length === 1 ? sendsTo(customer) : false,
+			);
 			await timed('failedToFallbackMs', async () => {
-				await whatsapp(wf(), statusBody(confirmation.messageId, 'failed', 'A-1002', customer, 131047));
+				await whatsapp(
+					wf(),
+					statusBody(confirmation.messageId, 'failed', 'A-1002', customer, 131047),
+				);
 				return await until('the fallback', () => sendsTo(customer).length === 2);
 			});
 			const fallback = sendsTo(customer)[1];
-			expect(fallback.body).toMatchObject({ type: 'template', template: { name: 'order_update' }, biz_opaque_callback_data: 'A-1002' });
+			expect(fallback.body).toMatchObject({
+				type: 'template',
+				template: { name: 'order_update' },
+				biz_opaque_callback_data: 'A-1002',
+			});
 			await n8n.settle(wf().id);
-			const state = (await n8n.http('GET', `/webhook/shop-order-state?phone=${customer}`)).json<Json>();
-			expect(state.correlations).toMatchObject([{ correlationId: 'A-1002', messageId: fallback.messageId, state: 'accepted' }]);
+			const state = (
+				await n8n.http('GET', `/webhook/shop-order-state?phone=${customer}`)
+			).json<Json>();
+			expect(state.correlations).toMatchObject([
+				{ correlationId: 'A-1002', messageId: fallback.messageId, state: 'accepted' },
+			]);
 			expect(state.transcript.map((l: Json) => [l.messageId, l.status])).toEqual([
 				[confirmation.messageId, 'failed'],
 				[fallback.messageId, 'accepted'],
@@ -154,9 +237,16 @@ describe('example workflows in a real n8n', () => {
 		it('hands an undeliverable order confirmation to a human with the order context', async () => {
 			const customer = '4915100000003';
 			await shop('shop-order-created', order('A-1003', customer));
-			const [confirmation] = await until('the confirmation', () => (sendsTo(customer).length === 1 ? sendsTo(customer) : false));
-			await whatsapp(wf(), statusBody(confirmation.messageId, 'failed', 'A-1003', customer, 131026));
-			const [request] = await capture.waitFor((r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === customer);
+			const [confirmation] = await until('the confirmation', () =>
+				sendsTo(customer).length === 1 ? sendsTo(customer) : false,
+			);
+			await whatsapp(
+				wf(),
+				statusBody(confirmation.messageId, 'failed', 'A-1003', customer, 131026),
+			);
+			const [request] = await capture.waitFor(
+				(r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === customer,
+			);
 			expect(request.body).toMatchObject({
 				created: true,
 				reason: 'Order confirmation undeliverable',
@@ -164,14 +254,28 @@ describe('example workflows in a real n8n', () => {
 				detail: 'undeliverable (code 131026)',
 				priority: 'high',
 				orders: [{ correlationId: 'A-1003', state: 'failed', errorClass: 'undeliverable' }],
-				transcript: [{ direction: 'outbound', messageId: confirmation.messageId, status: 'failed', error: { code: 131026, errorClass: 'undeliverable' } }],
+				transcript: [
+					{
+						direction: 'outbound',
+						messageId: confirmation.messageId,
+						status: 'failed',
+						error: { code: 131026, errorClass: 'undeliverable' },
+					},
+				],
 			});
 			expect(sendsTo(customer)).toHaveLength(1);
 		});
 	});
 
 	describe('2. payment update', () => {
-		const payment = (eventId: string, orderId: string, phone: string, value: string) => ({ eventId, orderId, phone, status: value, amount: 59.9, currency: 'EUR' });
+		const payment = (eventId: string, orderId: string, phone: string, value: string) => ({
+			eventId,
+			orderId,
+			phone,
+			status: value,
+			amount: 59.9,
+			currency: 'EUR',
+		});
 
 		it('sends exactly one receipt, only after the payment is confirmed, whatever the order and repetition of events', async () => {
 			const customer = '4915100000004';
@@ -194,7 +298,11 @@ describe('example workflows in a real n8n', () => {
 			await shop('shop-payment-event', payment('e5', 'P-1', phone, 'confirmed'));
 			await n8n.settle(wf.id, { quietMs: 1500 });
 			expect(sendsTo(customer)).toHaveLength(1);
-			expect(sendsTo(customer)[0].body).toMatchObject({ type: 'text', biz_opaque_callback_data: 'P-1', text: { body: 'Payment received: 59.9 EUR for order P-1. Thank you!' } });
+			expect(sendsTo(customer)[0].body).toMatchObject({
+				type: 'text',
+				biz_opaque_callback_data: 'P-1',
+				text: { body: 'Payment received: 59.9 EUR for order P-1. Thank you!' },
+			});
 			const runs = await n8n.executions(wf.id);
 			expect(runs.every((e) => e.status === 'success')).toBe(true);
 		});
@@ -203,12 +311,22 @@ describe('example workflows in a real n8n', () => {
 			const customer = '4915100000005';
 			const wf = workflows['payment-update.json'];
 			await shop('shop-payment-event', payment('f1', 'P-2', customer, 'failed'));
-			await capture.waitFor((r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === customer);
+			await capture.waitFor(
+				(r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === customer,
+			);
 			await shop('shop-payment-event', payment('f1', 'P-2', customer, 'failed'));
 			await n8n.settle(wf.id);
-			const cases = capture.to((r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === customer);
+			const cases = capture.to(
+				(r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === customer,
+			);
 			expect(cases).toHaveLength(1);
-			expect(cases[0].body).toMatchObject({ reason: 'Payment failed', rule: 'paymentFailed', detail: 'body.status is "failed"', priority: 'high', trigger: { body: { orderId: 'P-2' } } });
+			expect(cases[0].body).toMatchObject({
+				reason: 'Payment failed',
+				rule: 'paymentFailed',
+				detail: 'body.status is "failed"',
+				priority: 'high',
+				trigger: { body: { orderId: 'P-2' } },
+			});
 			expect(sendsTo(customer)).toHaveLength(0);
 		});
 	});
@@ -218,10 +336,18 @@ describe('example workflows in a real n8n', () => {
 		let seq = 0;
 		const say = async (customer: string, text: string) => {
 			const id = `wamid.support-${++seq}`;
-			await whatsapp(wf(), body(change(PHONE_A, { messages: [textMessage(id, text, customer, String(Math.floor(Date.now() / 1000)))] })));
+			await whatsapp(
+				wf(),
+				body(
+					change(PHONE_A, {
+						messages: [textMessage(id, text, customer, String(Math.floor(Date.now() / 1000)))],
+					}),
+				),
+			);
 			return id;
 		};
-		const repliesTo = (customer: string) => sendsTo(customer).map((s) => (s.body.text as { body: string }).body);
+		const repliesTo = (customer: string) =>
+			sendsTo(customer).map((s) => (s.body.text as { body: string }).body);
 
 		it('answers FAQs, escalates on a keyword with the transcript, stays silent while a human owns the chat, and answers again after release', async () => {
 			const customer = '4915100000006';
@@ -231,14 +357,25 @@ describe('example workflows in a real n8n', () => {
 			});
 			expect(repliesTo(customer)[0]).toBe('We are open Monday to Friday, 9:00 to 18:00.');
 			const answer = sendsTo(customer)[0];
-			await whatsapp(wf(), body(change(PHONE_A, { statuses: [status(answer.messageId, 'read', { recipient: customer })] })));
+			await whatsapp(
+				wf(),
+				body(
+					change(PHONE_A, {
+						statuses: [status(answer.messageId, 'read', { recipient: customer })],
+					}),
+				),
+			);
 
 			const refundId = await timed('keywordToCaseMs', async () => {
 				const id = await say(customer, 'I want a refund for my broken kettle');
-				await capture.waitFor((r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === customer);
+				await capture.waitFor(
+					(r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === customer,
+				);
 				return id;
 			});
-			const [opened] = capture.to((r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === customer);
+			const [opened] = capture.to(
+				(r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === customer,
+			);
 			expect(opened.body).toMatchObject({
 				created: true,
 				reason: 'Customer asked for a human',
@@ -246,9 +383,15 @@ describe('example workflows in a real n8n', () => {
 				priority: 'high',
 				assignee: 'support-team',
 				customer: { id: customer, profileName: 'Zoë Müller' },
-				summary: { inbound: 2, outbound: 1, lastCustomerMessage: 'I want a refund for my broken kettle' },
+				summary: {
+					inbound: 2,
+					outbound: 1,
+					lastCustomerMessage: 'I want a refund for my broken kettle',
+				},
 			});
-			expect((opened.body as Json).transcript.map((l: Json) => [l.direction, l.text, l.status ?? null])).toEqual([
+			expect(
+				(opened.body as Json).transcript.map((l: Json) => [l.direction, l.text, l.status ?? null]),
+			).toEqual([
 				['inbound', 'What are your opening hours?', null],
 				['outbound', 'We are open Monday to Friday, 9:00 to 18:00.', 'read'],
 				['inbound', 'I want a refund for my broken kettle', null],
@@ -260,7 +403,10 @@ describe('example workflows in a real n8n', () => {
 			// the bot is silent while the human owns the conversation: messages go to the helpdesk
 			await say(customer, 'What are your opening hours?');
 			await say(customer, 'hello?');
-			const forwarded = await capture.waitFor((r) => r.path === '/helpdesk/api/messages' && (r.body as Json).from === customer, 2);
+			const forwarded = await capture.waitFor(
+				(r) => r.path === '/helpdesk/api/messages' && (r.body as Json).from === customer,
+				2,
+			);
 			expect(forwarded.map((r) => r.body)).toMatchObject([
 				{ caseId: (opened.body as Json).caseId, text: 'What are your opening hours?' },
 				{ caseId: (opened.body as Json).caseId, text: 'hello?' },
@@ -268,9 +414,18 @@ describe('example workflows in a real n8n', () => {
 			await n8n.settle(wf().id);
 			expect(sendsTo(customer)).toHaveLength(2);
 
-			const released = (await n8n.http('POST', '/webhook/helpdesk-release', { body: { phone: `+${customer}` } })).json<Json>();
-			expect(released).toMatchObject({ released: true, caseId: (opened.body as Json).caseId, owner: 'bot' });
-			expect(released.unansweredInbound.map((l: Json) => l.text)).toEqual(['What are your opening hours?', 'hello?']);
+			const released = (
+				await n8n.http('POST', '/webhook/helpdesk-release', { body: { phone: `+${customer}` } })
+			).json<Json>();
+			expect(released).toMatchObject({
+				released: true,
+				caseId: (opened.body as Json).caseId,
+				owner: 'bot',
+			});
+			expect(released.unansweredInbound.map((l: Json) => l.text)).toEqual([
+				'What are your opening hours?',
+				'hello?',
+			]);
 
 			await say(customer, 'Do you ship to Austria?');
 			await until('the bot again', () => sendsTo(customer).length === 3);
@@ -283,8 +438,14 @@ describe('example workflows in a real n8n', () => {
 			await until('the first sorry', () => sendsTo(customer).length === 1);
 			expect(repliesTo(customer)[0]).toMatch(/^Sorry, I did not get that/);
 			await say(customer, 'zzz qqq');
-			const [opened] = await capture.waitFor((r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === customer);
-			expect(opened.body).toMatchObject({ reason: 'Bot did not understand', rule: 'unrecognisedTurns', detail: '2 bot turns without a recognised answer (limit 2)' });
+			const [opened] = await capture.waitFor(
+				(r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === customer,
+			);
+			expect(opened.body).toMatchObject({
+				reason: 'Bot did not understand',
+				rule: 'unrecognisedTurns',
+				detail: '2 bot turns without a recognised answer (limit 2)',
+			});
 		});
 	});
 

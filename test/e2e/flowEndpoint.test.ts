@@ -24,20 +24,40 @@ const APP_SECRET = 'e2e-flow-app-secret-0123456789';
 const TRIGGER = `${PACKAGE_NAME}.whatsAppFlowTrigger`;
 const RESPOND = `${PACKAGE_NAME}.whatsAppFlowRespond`;
 
-const booking = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'examples', 'workflows', 'flow-booking.json'), 'utf8'));
+const booking = JSON.parse(
+	fs.readFileSync(path.join(REPO_DIR, 'examples', 'workflows', 'flow-booking.json'), 'utf8'),
+);
 const BOOKING_ID: string = booking.id;
-const BOOKING_HOOK: string = booking.nodes.find((n: { type: string }) => n.type === TRIGGER).webhookId;
-const BOOKING_PATH: string = booking.nodes.find((n: { type: string }) => n.type === TRIGGER).parameters.path;
+const BOOKING_HOOK: string = booking.nodes.find(
+	(n: { type: string }) => n.type === TRIGGER,
+).webhookId;
+const BOOKING_PATH: string = booking.nodes.find((n: { type: string }) => n.type === TRIGGER)
+	.parameters.path;
 
-const FAILING = { id: 'flowFailing00001', hook: '3d0c6c8e-6a51-4f0b-8d7e-2b9a1c4e5f02', path: 'flow-failing', timeoutMs: 1500 };
-const LATE = { id: 'flowLateResp0001', hook: '3d0c6c8e-6a51-4f0b-8d7e-2b9a1c4e5f03', path: 'flow-late', timeoutMs: 1000 };
+const FAILING = {
+	id: 'flowFailing00001',
+	hook: '3d0c6c8e-6a51-4f0b-8d7e-2b9a1c4e5f02',
+	path: 'flow-failing',
+	timeoutMs: 1500,
+};
+const LATE = {
+	id: 'flowLateResp0001',
+	hook: '3d0c6c8e-6a51-4f0b-8d7e-2b9a1c4e5f03',
+	path: 'flow-late',
+	timeoutMs: 1000,
+};
 
 function withCredential(workflow: { nodes: Array<Record<string, unknown>> }, credentialId: string) {
 	return {
 		...workflow,
 		nodes: workflow.nodes.map((node) =>
 			node.type === TRIGGER
-				? { ...node, credentials: { whatsAppFlowEndpointApi: { id: credentialId, name: 'WhatsApp Flow Endpoint' } } }
+				? {
+						...node,
+						credentials: {
+							whatsAppFlowEndpointApi: { id: credentialId, name: 'WhatsApp Flow Endpoint' },
+						},
+					}
 				: node,
 		),
 	};
@@ -51,7 +71,10 @@ function triggerNode(hook: string, endpointPath: string, timeoutMs: number) {
 		typeVersion: 1,
 		position: [0, 0],
 		webhookId: hook,
-		parameters: { path: endpointPath, options: { responseTimeoutMs: timeoutMs, timeoutMessage: 'Please try again' } },
+		parameters: {
+			path: endpointPath,
+			options: { responseTimeoutMs: timeoutMs, timeoutMessage: 'Please try again' },
+		},
 	};
 }
 
@@ -70,7 +93,9 @@ const failingWorkflow = {
 			parameters: { errorMessage: 'the booking system is down' },
 		},
 	],
-	connections: { 'WhatsApp Flow Trigger': { main: [[{ node: 'Stop and Error', type: 'main', index: 0 }], []] } },
+	connections: {
+		'WhatsApp Flow Trigger': { main: [[{ node: 'Stop and Error', type: 'main', index: 0 }], []] },
+	},
 	settings: { executionOrder: 'v1' },
 };
 
@@ -107,7 +132,11 @@ const lateWorkflow = {
 
 // Trigger → Set (keeps only `greeting`, dropping requestId) → Respond: the respond node finds the
 // request through the execution id the trigger's execute() bound, not through the item.
-const RESHAPED = { id: 'flowReshaped0001', hook: '3d0c6c8e-6a51-4f0b-8d7e-2b9a1c4e5f05', path: 'flow-reshaped' };
+const RESHAPED = {
+	id: 'flowReshaped0001',
+	hook: '3d0c6c8e-6a51-4f0b-8d7e-2b9a1c4e5f05',
+	path: 'flow-reshaped',
+};
 const reshapedWorkflow = {
 	id: RESHAPED.id,
 	name: 'e2e flow: item reshaped before the respond node',
@@ -119,7 +148,11 @@ const reshapedWorkflow = {
 			type: 'n8n-nodes-base.set',
 			typeVersion: 3.4,
 			position: [240, 0],
-			parameters: { mode: 'raw', jsonOutput: '={{ { greeting: "hi " + $json.flow_token } }}', options: {} },
+			parameters: {
+				mode: 'raw',
+				jsonOutput: '={{ { greeting: "hi " + $json.flow_token } }}',
+				options: {},
+			},
 		},
 		{
 			id: '3d0c6c8e-6a51-4f0b-8d7e-2b9a1c4e0e03',
@@ -131,7 +164,9 @@ const reshapedWorkflow = {
 		},
 	],
 	connections: {
-		'WhatsApp Flow Trigger': { main: [[{ node: 'Keep only a greeting', type: 'main', index: 0 }], []] },
+		'WhatsApp Flow Trigger': {
+			main: [[{ node: 'Keep only a greeting', type: 'main', index: 0 }], []],
+		},
 		'Keep only a greeting': { main: [[{ node: 'Respond', type: 'main', index: 0 }]] },
 	},
 	settings: { executionOrder: 'v1' },
@@ -150,7 +185,12 @@ const plainWorkflow = {
 			typeVersion: 2,
 			position: [0, 0],
 			webhookId: '3d0c6c8e-6a51-4f0b-8d7e-2b9a1c4e5f04',
-			parameters: { httpMethod: 'POST', path: PLAIN.path, responseMode: 'onReceived', options: { responseData: 'noData' } },
+			parameters: {
+				httpMethod: 'POST',
+				path: PLAIN.path,
+				responseMode: 'onReceived',
+				options: { responseData: 'noData' },
+			},
 		},
 	],
 	connections: {},
@@ -178,38 +218,67 @@ describe('WhatsApp Flow endpoint in a real n8n', () => {
 		hook: string,
 		endpointPath: string,
 		payload: unknown,
-		tweak: { body?: (body: string) => string; signature?: string | null; publicPem?: string; label?: string } = {},
+		tweak: {
+			body?: (body: string) => string;
+			signature?: string | null;
+			publicPem?: string;
+			label?: string;
+		} = {},
 	): Promise<Exchange> {
-		const request = encryptFlowRequestAsClient(payload, tweak.publicPem ?? keys.business.publicPem, APP_SECRET);
+		const request = encryptFlowRequestAsClient(
+			payload,
+			tweak.publicPem ?? keys.business.publicPem,
+			APP_SECRET,
+		);
 		const body = tweak.body ? tweak.body(request.body) : request.body;
-		const signature = tweak.signature === null ? undefined : (tweak.signature ?? signFlowBody(body, APP_SECRET));
+		const signature =
+			tweak.signature === null ? undefined : (tweak.signature ?? signFlowBody(body, APP_SECRET));
 		const headers: Record<string, string> = { 'content-type': 'application/json' };
 		if (signature) headers['x-hub-signature-256'] = signature;
 		const started = performance.now();
 		const response = await n8n.http('POST', n8n.webhookUrl(hook, endpointPath), { headers, body });
 		const ms = performance.now() - started;
 		if (tweak.label) (timings[tweak.label] ??= []).push(ms);
-		return { request, response, ms, answer: () => decryptFlowResponseAsClient(response.text, request.aesKey, request.iv) };
+		return {
+			request,
+			response,
+			ms,
+			answer: () => decryptFlowResponseAsClient(response.text, request.aesKey, request.iv),
+		};
 	}
 
-	const book = (payload: unknown, tweak: Parameters<typeof post>[3] = {}) => post(BOOKING_HOOK, BOOKING_PATH, payload, tweak);
+	const book = (payload: unknown, tweak: Parameters<typeof post>[3] = {}) =>
+		post(BOOKING_HOOK, BOOKING_PATH, payload, tweak);
 
 	beforeAll(async () => {
 		n8n = await N8nInstance.start();
-		const credentialId = await n8n.createCredential('whatsAppFlowEndpointApi', 'WhatsApp Flow Endpoint', {
-			privateKey: keys.business.encryptedPkcs1Pem,
-			passphrase: keys.passphrase,
-			appSecret: APP_SECRET,
-		});
+		const credentialId = await n8n.createCredential(
+			'whatsAppFlowEndpointApi',
+			'WhatsApp Flow Endpoint',
+			{
+				privateKey: keys.business.encryptedPkcs1Pem,
+				passphrase: keys.passphrase,
+				appSecret: APP_SECRET,
+			},
+		);
 		// Published once they answer a ping: a 404 means the webhook is not registered yet.
 		const probeFor = (hook: string, endpointPath: string) => async () =>
 			(await post(hook, endpointPath, { version: '3.0', action: 'ping' })).response.status === 200;
-		await n8n.importAndPublish(withCredential(booking, credentialId), { probe: probeFor(BOOKING_HOOK, BOOKING_PATH) });
-		await n8n.importAndPublish(withCredential(failingWorkflow, credentialId), { probe: probeFor(FAILING.hook, FAILING.path) });
-		await n8n.importAndPublish(withCredential(lateWorkflow, credentialId), { probe: probeFor(LATE.hook, LATE.path) });
-		await n8n.importAndPublish(withCredential(reshapedWorkflow, credentialId), { probe: probeFor(RESHAPED.hook, RESHAPED.path) });
+		await n8n.importAndPublish(withCredential(booking, credentialId), {
+			probe: probeFor(BOOKING_HOOK, BOOKING_PATH),
+		});
+		await n8n.importAndPublish(withCredential(failingWorkflow, credentialId), {
+			probe: probeFor(FAILING.hook, FAILING.path),
+		});
+		await n8n.importAndPublish(withCredential(lateWorkflow, credentialId), {
+			probe: probeFor(LATE.hook, LATE.path),
+		});
+		await n8n.importAndPublish(withCredential(reshapedWorkflow, credentialId), {
+			probe: probeFor(RESHAPED.hook, RESHAPED.path),
+		});
 		await n8n.importAndPublish(plainWorkflow, {
-			probe: async () => (await n8n.http('POST', `/webhook/${PLAIN.path}`, { body: {} })).status === 200,
+			probe: async () =>
+				(await n8n.http('POST', `/webhook/${PLAIN.path}`, { body: {} })).status === 200,
 		});
 	});
 
@@ -234,7 +303,10 @@ describe('WhatsApp Flow endpoint in a real n8n', () => {
 
 	it('runs the booking Flow: INIT → APPOINTMENT → SUMMARY → completion with the flow token, and BACK', async () => {
 		const before = (await n8n.settle(BOOKING_ID)).length;
-		const init = await book({ version: '3.0', action: 'INIT', flow_token: 'flow-token-1' }, { label: 'INIT' });
+		const init = await book(
+			{ version: '3.0', action: 'INIT', flow_token: 'flow-token-1' },
+			{ label: 'INIT' },
+		);
 		expect(init.response.status).toBe(200);
 		expect(init.answer()).toEqual({
 			screen: 'APPOINTMENT',
@@ -254,16 +326,34 @@ describe('WhatsApp Flow endpoint in a real n8n', () => {
 
 		const chosen = { service: 'haircut', slot: '11:00', name: 'Zoë' };
 		const summary = await book(
-			{ version: '3.0', action: 'data_exchange', screen: 'APPOINTMENT', flow_token: 'flow-token-1', data: chosen },
+			{
+				version: '3.0',
+				action: 'data_exchange',
+				screen: 'APPOINTMENT',
+				flow_token: 'flow-token-1',
+				data: chosen,
+			},
 			{ label: 'data_exchange' },
 		);
-		expect(summary.answer()).toEqual({ screen: 'SUMMARY', data: { summary: 'Zoë, haircut at 11:00', ...chosen } });
+		expect(summary.answer()).toEqual({
+			screen: 'SUMMARY',
+			data: { summary: 'Zoë, haircut at 11:00', ...chosen },
+		});
 
-		const back = await book({ version: '3.0', action: 'BACK', screen: 'SUMMARY', flow_token: 'flow-token-1' }, { label: 'BACK' });
+		const back = await book(
+			{ version: '3.0', action: 'BACK', screen: 'SUMMARY', flow_token: 'flow-token-1' },
+			{ label: 'BACK' },
+		);
 		expect(back.answer()).toMatchObject({ screen: 'APPOINTMENT' });
 
 		const done = await book(
-			{ version: '3.0', action: 'data_exchange', screen: 'SUMMARY', flow_token: 'flow-token-1', data: chosen },
+			{
+				version: '3.0',
+				action: 'data_exchange',
+				screen: 'SUMMARY',
+				flow_token: 'flow-token-1',
+				data: chosen,
+			},
 			{ label: 'data_exchange' },
 		);
 		expect(done.response.status).toBe(200);
@@ -272,21 +362,41 @@ describe('WhatsApp Flow endpoint in a real n8n', () => {
 			data: { extension_message_response: { params: { ...chosen, flow_token: 'flow-token-1' } } },
 		});
 
-		const unknown = await book({ version: '3.0', action: 'data_exchange', screen: 'NOWHERE', flow_token: 'old-token', data: {} });
+		const unknown = await book({
+			version: '3.0',
+			action: 'data_exchange',
+			screen: 'NOWHERE',
+			flow_token: 'old-token',
+			data: {},
+		});
 		expect(unknown.response.status).toBe(427);
-		expect(unknown.answer()).toEqual({ error_msg: 'This booking form has expired. Please ask us for a new one.' });
+		expect(unknown.answer()).toEqual({
+			error_msg: 'This booking form has expired. Please ask us for a new one.',
+		});
 
 		const runs = await n8n.waitForExecutions(BOOKING_ID, before + 5, { includeData: true });
 		const mine = runs.slice(before);
-		expect(mine.map((run) => run.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
+		expect(mine.map((run) => run.status)).toEqual([
+			'success',
+			'success',
+			'success',
+			'success',
+			'success',
+		]);
 
 		// The saved trigger item carries the request id and the Flow fields, never the key or IV.
 		const item = mine[0].data.resultData.runData['WhatsApp Flow Trigger'][0].data.main[0][0].json;
-		expect(item).toMatchObject({ action: 'INIT', flow_token: 'flow-token-1', version: '3.0', requestId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+		expect(item).toMatchObject({
+			action: 'INIT',
+			flow_token: 'flow-token-1',
+			version: '3.0',
+			requestId: expect.stringMatching(/^[0-9a-f]{32}$/),
+		});
 		const saved = JSON.stringify(mine);
 		for (const exchange of [init, summary, back, done, unknown]) {
 			for (const secret of [exchange.request.aesKey, exchange.request.iv]) {
-				for (const encoding of ['base64', 'hex', 'base64url'] as const) expect(saved).not.toContain(secret.toString(encoding));
+				for (const encoding of ['base64', 'hex', 'base64url'] as const)
+					expect(saved).not.toContain(secret.toString(encoding));
 				expect(saved).not.toContain(JSON.stringify(secret.toJSON().data));
 			}
 		}
@@ -344,11 +454,18 @@ describe('WhatsApp Flow endpoint in a real n8n', () => {
 			{ label: 'failing workflow → timeout answer' },
 		);
 		expect(onScreen.response.status).toBe(200);
-		expect(onScreen.answer()).toEqual({ screen: 'APPOINTMENT', data: { error_message: 'Please try again' } });
+		expect(onScreen.answer()).toEqual({
+			screen: 'APPOINTMENT',
+			data: { error_message: 'Please try again' },
+		});
 		expect(onScreen.ms).toBeGreaterThanOrEqual(FAILING.timeoutMs - 50);
 		expect(onScreen.ms).toBeLessThan(FAILING.timeoutMs + 2000);
 
-		const init = await post(FAILING.hook, FAILING.path, { version: '3.0', action: 'INIT', flow_token: 't' });
+		const init = await post(FAILING.hook, FAILING.path, {
+			version: '3.0',
+			action: 'INIT',
+			flow_token: 't',
+		});
 		expect(init.response.status).toBe(500);
 		expect(init.answer()).toEqual({ error_msg: 'Please try again' });
 
@@ -364,32 +481,53 @@ describe('WhatsApp Flow endpoint in a real n8n', () => {
 			{ label: 'late respond node → timeout answer' },
 		);
 		expect(late.response.status).toBe(200);
-		expect(late.answer()).toEqual({ screen: 'SUMMARY', data: { error_message: 'Please try again' } });
+		expect(late.answer()).toEqual({
+			screen: 'SUMMARY',
+			data: { error_message: 'Please try again' },
+		});
 		expect(late.ms).toBeLessThan(2500);
 
 		const [run] = await n8n.waitForExecutions(LATE.id, 1, { includeData: true, timeoutMs: 30_000 });
 		expect(run.status).toBe('error');
-		expect(JSON.stringify(run.data.resultData.error)).toMatch(/already answered \(by the timeout, HTTP 200\)/);
+		expect(JSON.stringify(run.data.resultData.error)).toMatch(
+			/already answered \(by the timeout, HTTP 200\)/,
+		);
 	});
 
 	it('finds the request by execution when the item that reaches the respond node has no requestId', async () => {
-		const hello = await post(RESHAPED.hook, RESHAPED.path, { version: '3.0', action: 'INIT', flow_token: 'tok-r' });
+		const hello = await post(RESHAPED.hook, RESHAPED.path, {
+			version: '3.0',
+			action: 'INIT',
+			flow_token: 'tok-r',
+		});
 		expect(hello.response.status).toBe(200);
 		expect(hello.answer()).toEqual({ screen: 'HELLO', data: { greeting: 'hi tok-r' } });
 		const [run] = await n8n.waitForExecutions(RESHAPED.id, 1, { includeData: true });
 		expect(run.status).toBe('success');
-		expect(run.data.resultData.runData.Respond[0].data.main[0][0].json).toEqual({ greeting: 'hi tok-r' });
+		expect(run.data.resultData.runData.Respond[0].data.main[0][0].json).toEqual({
+			greeting: 'hi tok-r',
+		});
 	});
 
 	it('measures ping and INIT against a plain n8n Webhook in the same run (printed, not asserted)', async () => {
 		for (let i = 0; i < 15; i++) {
 			const started = performance.now();
 			const plain = await n8n.http('POST', `/webhook/${PLAIN.path}`, { body: { i } });
-			(timings['plain n8n Webhook (baseline, starts an execution)'] ??= []).push(performance.now() - started);
+			(timings['plain n8n Webhook (baseline, starts an execution)'] ??= []).push(
+				performance.now() - started,
+			);
 			expect(plain.status).toBe(200);
-			expect((await book({ version: '3.0', action: 'ping' }, { label: 'ping (sequential)' })).response.status).toBe(200);
 			expect(
-				(await book({ version: '3.0', action: 'INIT', flow_token: `m${i}` }, { label: 'INIT round trip (sequential)' })).response.status,
+				(await book({ version: '3.0', action: 'ping' }, { label: 'ping (sequential)' })).response
+					.status,
+			).toBe(200);
+			expect(
+				(
+					await book(
+						{ version: '3.0', action: 'INIT', flow_token: `m${i}` },
+						{ label: 'INIT round trip (sequential)' },
+					)
+				).response.status,
 			).toBe(200);
 		}
 		const base = percentile(timings['plain n8n Webhook (baseline, starts an execution)'], 50);

@@ -22,7 +22,12 @@ const workflow = {
 			position: [0, 0],
 			webhookId: '8a0f6f0c-9d3e-4b7a-a1c2-2f4e6d8b0c11',
 			// The built-in node's path is the whole path: /webhook/<path> (our nodes use /webhook/<webhookId>/<path>).
-			parameters: { httpMethod: 'POST', path: WEBHOOK_PATH, responseMode: 'onReceived', options: {} },
+			parameters: {
+				httpMethod: 'POST',
+				path: WEBHOOK_PATH,
+				responseMode: 'onReceived',
+				options: {},
+			},
 		},
 	],
 	connections: {},
@@ -49,7 +54,9 @@ describe('real n8n harness', () => {
 		const ours = (await n8n.nodeTypeNames()).filter((name) => name.startsWith(`${PACKAGE_NAME}.`));
 		// Each node file gives one type (n8n adds a `…Tool` type for nodes usable as AI tools).
 		expect(ours.filter((name) => !name.endsWith('Tool')).length).toBe(manifest.n8n.nodes.length);
-		expect(await n8n.credentialTypeNames()).toEqual(expect.arrayContaining(['whatsAppWebhookApi', 'whatsAppCloudApi']));
+		expect(await n8n.credentialTypeNames()).toEqual(
+			expect.arrayContaining(['whatsAppWebhookApi', 'whatsAppCloudApi']),
+		);
 	});
 
 	it('counts one execution per webhook call, before and after a restart', async () => {
@@ -60,7 +67,9 @@ describe('real n8n harness', () => {
 		expect(first.status).toBe(200);
 		const one = await n8n.waitForExecutions(WORKFLOW_ID, 1, { includeData: true });
 		expect(one.map((e) => e.status)).toEqual(['success']);
-		expect(one[0].data.resultData.runData.Webhook[0].data.main[0][0].json.body).toEqual({ call: 1 });
+		expect(one[0].data.resultData.runData.Webhook[0].data.main[0][0].json.body).toEqual({
+			call: 1,
+		});
 
 		await n8n.restart();
 

@@ -46,7 +46,9 @@ function triggerWorkflow(credentialId: string) {
 
 /** Items per output of the trigger in one execution. */
 function outputs(execution: Execution): Array<Array<Record<string, unknown>>> {
-	const main = execution.data.resultData.runData[NODE][0].data.main as Array<Array<{ json: Record<string, unknown> }> | null>;
+	const main = execution.data.resultData.runData[NODE][0].data.main as Array<Array<{
+		json: Record<string, unknown>;
+	}> | null>;
 	return main.map((items) => (items ?? []).map((item) => item.json));
 }
 
@@ -59,8 +61,11 @@ describe('WhatsApp Reliable Trigger in a real n8n', () => {
 		opts: { secret?: string; raw?: Buffer; signature?: string | null; contentType?: string } = {},
 	) => {
 		const raw = opts.raw ?? Buffer.from(metaSerialise(payload));
-		const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/json' };
-		const signature = opts.signature === undefined ? sign(raw, opts.secret ?? APP_SECRET) : opts.signature;
+		const headers: Record<string, string> = {
+			'content-type': opts.contentType ?? 'application/json',
+		};
+		const signature =
+			opts.signature === undefined ? sign(raw, opts.secret ?? APP_SECRET) : opts.signature;
 		if (signature !== null) headers['x-hub-signature-256'] = signature;
 		return await n8n.http('POST', url, { headers, body: raw });
 	};
@@ -68,12 +73,18 @@ describe('WhatsApp Reliable Trigger in a real n8n', () => {
 
 	beforeAll(async () => {
 		n8n = await N8nInstance.start();
-		const credentialId = await n8n.createCredential('whatsAppWebhookApi', 'WhatsApp webhook (e2e)', {
-			appSecret: APP_SECRET,
-			verifyToken: VERIFY_TOKEN,
-		});
+		const credentialId = await n8n.createCredential(
+			'whatsAppWebhookApi',
+			'WhatsApp webhook (e2e)',
+			{
+				appSecret: APP_SECRET,
+				verifyToken: VERIFY_TOKEN,
+			},
+		);
 		url = n8n.webhookUrl(WEBHOOK_ID, 'whatsapp');
-		await n8n.importAndPublish(triggerWorkflow(credentialId), { probe: `${url}?hub.mode=subscribe` });
+		await n8n.importAndPublish(triggerWorkflow(credentialId), {
+			probe: `${url}?hub.mode=subscribe`,
+		});
 	});
 
 	afterAll(async () => {
@@ -81,11 +92,17 @@ describe('WhatsApp Reliable Trigger in a real n8n', () => {
 	});
 
 	it('answers the handshake with exactly the challenge, and 403 otherwise, without executions', async () => {
-		const ok = await n8n.http('GET', `${url}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${VERIFY_TOKEN}`);
+		const ok = await n8n.http(
+			'GET',
+			`${url}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${VERIFY_TOKEN}`,
+		);
 		expect(ok.status).toBe(200);
 		expect(ok.text).toBe('1158201444');
 		expect(ok.headers.get('content-type')).toMatch(/^text\/plain/);
-		const wrong = await n8n.http('GET', `${url}?hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope`);
+		const wrong = await n8n.http(
+			'GET',
+			`${url}?hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope`,
+		);
 		expect(wrong.status).toBe(403);
 		const noMode = await n8n.http('GET', `${url}?hub.challenge=1&hub.verify_token=${VERIFY_TOKEN}`);
 		expect(noMode.status).toBe(403);
@@ -129,7 +146,10 @@ describe('WhatsApp Reliable Trigger in a real n8n', () => {
 		// n8n parses application/json bodies before any node runs, and refuses broken ones itself.
 		const notJson = await post(undefined, { raw: Buffer.from('not json') });
 		expect(notJson.status).toBe(422);
-		const notJsonAsText = await post(undefined, { raw: Buffer.from('not json'), contentType: 'text/plain' });
+		const notJsonAsText = await post(undefined, {
+			raw: Buffer.from('not json'),
+			contentType: 'text/plain',
+		});
 		expect(notJsonAsText.status).toBe(400);
 		expect(notJsonAsText.text).toContain('not valid JSON');
 		await n8n.settle(WORKFLOW_ID);
@@ -141,7 +161,10 @@ describe('WhatsApp Reliable Trigger in a real n8n', () => {
 		const payload = bodyWithEntries(
 			[
 				change(PHONE_A, {
-					messages: [textMessage('wamid.b1', 'Ich möchte stornieren 😞'), flowReply('wamid.b2', 'booking-7', { slot: '10:00' })],
+					messages: [
+						textMessage('wamid.b1', 'Ich möchte stornieren 😞'),
+						flowReply('wamid.b2', 'booking-7', { slot: '10:00' }),
+					],
 					statuses: [status('wamid.out-b1', 'delivered', { correlationId: 'order-123' })],
 				}),
 			],
@@ -159,21 +182,40 @@ describe('WhatsApp Reliable Trigger in a real n8n', () => {
 		expect(executions).toHaveLength(before + 1);
 		const items = outputs(executions[executions.length - 1]);
 		expect(items.map((o) => o.length)).toEqual([1, 1, 1, 2, 0]);
-		expect(items[0][0]).toMatchObject({ text: 'Ich möchte stornieren 😞', phoneNumberId: PHONE_A.phone_number_id, customer: { profileName: 'Zoë Müller' } });
-		expect(items[1][0]).toMatchObject({ kind: 'flow_response', flow: { flowToken: 'booking-7', fields: { slot: '10:00' } } });
+		expect(items[0][0]).toMatchObject({
+			text: 'Ich möchte stornieren 😞',
+			phoneNumberId: PHONE_A.phone_number_id,
+			customer: { profileName: 'Zoë Müller' },
+		});
+		expect(items[1][0]).toMatchObject({
+			kind: 'flow_response',
+			flow: { flowToken: 'booking-7', fields: { slot: '10:00' } },
+		});
 		expect(items[2][0]).toMatchObject({ status: 'delivered', correlationId: 'order-123' });
 		expect(items[3].map((i) => i.kind)).toEqual(['status', 'error']);
-		expect(items[3][0]).toMatchObject({ phoneNumberId: PHONE_B.phone_number_id, errors: [{ code: 131047, errorClass: 'window_closed' }] });
+		expect(items[3][0]).toMatchObject({
+			phoneNumberId: PHONE_B.phone_number_id,
+			errors: [{ code: 131047, errorClass: 'window_closed' }],
+		});
 	});
 
 	it('verifies non-ASCII bodies over the raw bytes, escaped as Meta sends them or as plain UTF-8', async () => {
 		const before = await count();
-		const escaped = body(change(PHONE_A, { messages: [textMessage('wamid.u1', 'Grüße aus 東京 @ 😀')] }));
-		const utf8 = body(change(PHONE_A, { messages: [textMessage('wamid.u2', 'Grüße aus 東京 @ 😀')] }));
+		const escaped = body(
+			change(PHONE_A, { messages: [textMessage('wamid.u1', 'Grüße aus 東京 @ 😀')] }),
+		);
+		const utf8 = body(
+			change(PHONE_A, { messages: [textMessage('wamid.u2', 'Grüße aus 東京 @ 😀')] }),
+		);
 		expect((await post(escaped)).status).toBe(200);
-		expect((await post(undefined, { raw: Buffer.from(JSON.stringify(utf8, null, 1)) })).status).toBe(200);
+		expect(
+			(await post(undefined, { raw: Buffer.from(JSON.stringify(utf8, null, 1)) })).status,
+		).toBe(200);
 		const executions = await n8n.waitForExecutions(WORKFLOW_ID, before + 2, { includeData: true });
-		expect(executions.slice(-2).map((e) => outputs(e)[0][0].text)).toEqual(['Grüße aus 東京 @ 😀', 'Grüße aus 東京 @ 😀']);
+		expect(executions.slice(-2).map((e) => outputs(e)[0][0].text)).toEqual([
+			'Grüße aus 東京 @ 😀',
+			'Grüße aus 東京 @ 😀',
+		]);
 	});
 
 	it('acknowledges a redelivered body with 200 and starts no execution', async () => {
@@ -197,7 +239,9 @@ describe('WhatsApp Reliable Trigger in a real n8n', () => {
 		expect(await count()).toBe(before + 1);
 	});
 
-	const fifty = Array.from({ length: 50 }, (_, i) => body(change(PHONE_A, { messages: [textMessage(`wamid.c${i}`, `message ${i}`)] })));
+	const fifty = Array.from({ length: 50 }, (_, i) =>
+		body(change(PHONE_A, { messages: [textMessage(`wamid.c${i}`, `message ${i}`)] })),
+	);
 
 	it('runs exactly 50 executions for 50 concurrent bodies sent twice, concurrently', async () => {
 		const before = await count();
@@ -214,23 +258,49 @@ describe('WhatsApp Reliable Trigger in a real n8n', () => {
 		await n8n.restart();
 		const responses = await Promise.all(fifty.map((p) => post(p)));
 		expect(responses.every((r) => r.status === 200)).toBe(true);
-		expect((await post(body(change(PHONE_A, { messages: [textMessage('wamid.redeliver', 'once')] })))).status).toBe(200);
+		expect(
+			(await post(body(change(PHONE_A, { messages: [textMessage('wamid.redeliver', 'once')] }))))
+				.status,
+		).toBe(200);
 		await n8n.settle(WORKFLOW_ID, { quietMs: 2000 });
 		expect(await count()).toBe(before);
 		// and still accepts new events
-		expect((await post(body(change(PHONE_A, { messages: [textMessage('wamid.after-restart', 'new')] })))).status).toBe(200);
+		expect(
+			(await post(body(change(PHONE_A, { messages: [textMessage('wamid.after-restart', 'new')] }))))
+				.status,
+		).toBe(200);
 		await n8n.waitForExecutions(WORKFLOW_ID, before + 1);
 	});
 
 	it('never lets a status downgrade reach the Statuses output', async () => {
 		const before = await count();
 		for (const value of ['read', 'delivered', 'sent'] as const) {
-			expect((await post(body(change(PHONE_A, { statuses: [status('wamid.order-1', value)] })))).status).toBe(200);
+			expect(
+				(await post(body(change(PHONE_A, { statuses: [status('wamid.order-1', value)] })))).status,
+			).toBe(200);
 		}
 		// the same three again in one batch, in another message's wrong order
-		await post(body(change(PHONE_A, { statuses: [status('wamid.order-2', 'delivered'), status('wamid.order-2', 'sent'), status('wamid.order-2', 'played')] })));
-		const executions = (await n8n.settle(WORKFLOW_ID, { quietMs: 2000, includeData: true })).slice(before);
-		const statuses = executions.flatMap((e) => outputs(e)[2].map((s) => `${s.messageId}:${s.status}`));
-		expect(statuses).toEqual(['wamid.order-1:read', 'wamid.order-2:delivered', 'wamid.order-2:played']);
+		await post(
+			body(
+				change(PHONE_A, {
+					statuses: [
+						status('wamid.order-2', 'delivered'),
+						status('wamid.order-2', 'sent'),
+						status('wamid.order-2', 'played'),
+					],
+				}),
+			),
+		);
+		const executions = (await n8n.settle(WORKFLOW_ID, { quietMs: 2000, includeData: true })).slice(
+			before,
+		);
+		const statuses = executions.flatMap((e) =>
+			outputs(e)[2].map((s) => `${s.messageId}:${s.status}`),
+		);
+		expect(statuses).toEqual([
+			'wamid.order-1:read',
+			'wamid.order-2:delivered',
+			'wamid.order-2:played',
+		]);
 	});
 });

@@ -3,7 +3,13 @@
  * through the workflow's shared conversations: the bot gate, one case per conversation, release and
  * lease expiry, Get, errors, and a restart through serialised static data.
  */
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type IWebhookFunctions } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type IWebhookFunctions,
+} from 'n8n-workflow';
 
 import { openConversations } from '../../nodes/shared/conversations';
 import { resetProcessStateForTests } from '../../nodes/shared/processState';
@@ -12,7 +18,16 @@ import { WhatsAppReliable } from '../../nodes/WhatsAppReliable/WhatsAppReliable.
 import { runtime } from '../../nodes/WhatsAppReliable/transport';
 import { WhatsAppReliableTrigger } from '../../nodes/WhatsAppReliableTrigger/WhatsAppReliableTrigger.node';
 import { FakeGraphApi } from '../support/fakeGraphApi';
-import { body, buttonReply, change, metaSerialise, PHONE_A, sign, status, textMessage } from '../support/payloads';
+import {
+	body,
+	buttonReply,
+	change,
+	metaSerialise,
+	PHONE_A,
+	sign,
+	status,
+	textMessage,
+} from '../support/payloads';
 import { instantRuntime, mockContext } from './sendContext';
 
 const WORKFLOW = 'wf-1';
@@ -37,12 +52,24 @@ class Workflow {
 
 type Params = Record<string, unknown>;
 
-function escalationContext(workflow: Workflow, params: Params | ((itemIndex: number) => Params), items: INodeExecutionData[], continueOnFail = false) {
+function escalationContext(
+	workflow: Workflow,
+	params: Params | ((itemIndex: number) => Params),
+	items: INodeExecutionData[],
+	continueOnFail = false,
+) {
 	const paramsFor = (i: number) => (typeof params === 'function' ? params(i) : params);
 	const warnings: string[] = [];
 	return {
 		getInputData: () => items,
-		getNode: () => ({ id: 'esc-1', name: 'WhatsApp Escalation', type: 'n8n-nodes-whatsapp-reliable.whatsAppEscalation', typeVersion: 1, position: [0, 0], parameters: {} }),
+		getNode: () => ({
+			id: 'esc-1',
+			name: 'WhatsApp Escalation',
+			type: 'n8n-nodes-whatsapp-reliable.whatsAppEscalation',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: {},
+		}),
 		getWorkflow: () => ({ id: WORKFLOW, name: 'test', active: true }),
 		getWorkflowStaticData: (type: string) => workflow.staticFor(type, 'WhatsApp Escalation'),
 		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => {
@@ -50,25 +77,42 @@ function escalationContext(workflow: Workflow, params: Params | ((itemIndex: num
 			return value === undefined ? fallback : value;
 		},
 		continueOnFail: () => continueOnFail,
-		logger: { warn: (m: string) => warnings.push(m), debug: () => undefined, info: () => undefined, error: () => undefined },
+		logger: {
+			warn: (m: string) => warnings.push(m),
+			debug: () => undefined,
+			info: () => undefined,
+			error: () => undefined,
+		},
 	} as unknown as IExecuteFunctions;
 }
 
 const escalation = new WhatsAppEscalation();
 const trigger = new WhatsAppReliableTrigger();
 
-async function runEscalation(workflow: Workflow, params: Params | ((i: number) => Params), items: INodeExecutionData[], continueOnFail = false) {
-	const output = await escalation.execute.call(escalationContext(workflow, params, items, continueOnFail));
+async function runEscalation(
+	workflow: Workflow,
+	params: Params | ((i: number) => Params),
+	items: INodeExecutionData[],
+	continueOnFail = false,
+) {
+	const output = await escalation.execute.call(
+		escalationContext(workflow, params, items, continueOnFail),
+	);
 	workflow.save();
 	return output;
 }
 
 /** A signed POST through the trigger's webhook() and execute(), as n8n runs them; returns the trigger's outputs. */
-async function deliver(workflow: Workflow, payload: unknown, options: IDataObject = {}): Promise<INodeExecutionData[][]> {
+async function deliver(
+	workflow: Workflow,
+	payload: unknown,
+	options: IDataObject = {},
+): Promise<INodeExecutionData[][]> {
 	const raw = Buffer.from(metaSerialise(payload));
 	const parameters: IDataObject = { options };
 	const common = {
-		getNodeParameter: (name: string, ...rest: unknown[]) => parameters[name] ?? rest[rest.length - 1],
+		getNodeParameter: (name: string, ...rest: unknown[]) =>
+			parameters[name] ?? rest[rest.length - 1],
 		getWorkflow: () => ({ id: WORKFLOW, active: true }),
 		getNode: () => ({ id: 'trigger-1', name: 'WhatsApp Reliable Trigger' }),
 		getWorkflowStaticData: (type: string) => workflow.staticFor(type, 'WhatsApp Reliable Trigger'),
@@ -78,7 +122,11 @@ async function deliver(workflow: Workflow, payload: unknown, options: IDataObjec
 	const web = {
 		...common,
 		getWebhookName: () => 'default',
-		getRequestObject: () => ({ method: 'POST', headers: { 'x-hub-signature-256': sign(raw, SECRET) }, rawBody: raw }),
+		getRequestObject: () => ({
+			method: 'POST',
+			headers: { 'x-hub-signature-256': sign(raw, SECRET) },
+			rawBody: raw,
+		}),
 		getResponseObject: () => res,
 		getCredentials: async () => ({ appSecret: SECRET, verifyToken: 't' }),
 	} as unknown as IWebhookFunctions;
@@ -99,7 +147,8 @@ async function deliver(workflow: Workflow, payload: unknown, options: IDataObjec
 
 const messages = (outputs: INodeExecutionData[][]) => outputs[0] ?? [];
 const jsonOf = (output: INodeExecutionData[]) => output.map((item) => item.json);
-const sendText = (id: string, text: string, timestamp = String(Math.floor(Date.now() / 1000))) => body(change(PHONE_A, { messages: [textMessage(id, text, CUSTOMER, timestamp)] }));
+const sendText = (id: string, text: string, timestamp = String(Math.floor(Date.now() / 1000))) =>
+	body(change(PHONE_A, { messages: [textMessage(id, text, CUSTOMER, timestamp)] }));
 
 const SUPPORT_RULES = {
 	rules: {
@@ -117,69 +166,142 @@ afterEach(() => jest.useRealTimers());
 describe('Route: the bot gate', () => {
 	it('sends rule matches to Human with the reason, the rest to Bot, and human-owned conversations to Already With Human', async () => {
 		const workflow = new Workflow();
-		const hello = messages(await deliver(workflow, sendText('wamid.1', 'What are your opening hours?')));
+		const hello = messages(
+			await deliver(workflow, sendText('wamid.1', 'What are your opening hours?')),
+		);
 		let [human, bot, already] = await runEscalation(workflow, route(), hello);
 		expect([human.length, bot.length, already.length]).toEqual([0, 1, 0]);
-		expect(bot[0].json).toMatchObject({ messageId: 'wamid.1', routing: { route: 'bot' }, conversation: { conversationKey: `${PNID}:${CUSTOMER}`, owner: 'bot' } });
+		expect(bot[0].json).toMatchObject({
+			messageId: 'wamid.1',
+			routing: { route: 'bot' },
+			conversation: { conversationKey: `${PNID}:${CUSTOMER}`, owner: 'bot' },
+		});
 		expect(bot[0].pairedItem).toEqual({ item: 0 });
 
 		const refund = messages(await deliver(workflow, sendText('wamid.2', 'I want a REFUND now')));
 		[human, bot, already] = await runEscalation(workflow, route(), refund);
 		expect(human).toHaveLength(1);
-		expect(human[0].json.routing).toEqual({ route: 'human', rule: 'keywords', ruleIndex: 0, reason: 'Refund or agent', detail: '"refund*" in text', priority: 'high' });
+		expect(human[0].json.routing).toEqual({
+			route: 'human',
+			rule: 'keywords',
+			ruleIndex: 0,
+			reason: 'Refund or agent',
+			detail: '"refund*" in text',
+			priority: 'high',
+		});
 
-		const [newCase, existing] = await runEscalation(workflow, { operation: 'escalate', leaseMinutes: 60 }, human);
+		const [newCase, existing] = await runEscalation(
+			workflow,
+			{ operation: 'escalate', leaseMinutes: 60 },
+			human,
+		);
 		expect(newCase).toHaveLength(1);
 		expect(existing).toHaveLength(0);
 		const caseId = newCase[0].json.caseId as string;
-		expect(newCase[0].json).toMatchObject({ created: true, reason: 'Refund or agent', rule: 'keywords', priority: 'high', customer: { id: CUSTOMER, profileName: 'Zoë Müller' } });
-		expect((newCase[0].json.transcript as IDataObject[]).map((l) => l.text)).toEqual(['What are your opening hours?', 'I want a REFUND now']);
+		expect(newCase[0].json).toMatchObject({
+			created: true,
+			reason: 'Refund or agent',
+			rule: 'keywords',
+			priority: 'high',
+			customer: { id: CUSTOMER, profileName: 'Zoë Müller' },
+		});
+		expect((newCase[0].json.transcript as IDataObject[]).map((l) => l.text)).toEqual([
+			'What are your opening hours?',
+			'I want a REFUND now',
+		]);
 
 		// While the human owns it, nothing reaches the bot, whatever it says.
-		const more = messages(await deliver(workflow, body(change(PHONE_A, { messages: [textMessage('wamid.3', 'hours?', CUSTOMER), buttonReply('wamid.4', 'talk_to_agent', 'Agent', CUSTOMER)] }))));
+		const more = messages(
+			await deliver(
+				workflow,
+				body(
+					change(PHONE_A, {
+						messages: [
+							textMessage('wamid.3', 'hours?', CUSTOMER),
+							buttonReply('wamid.4', 'talk_to_agent', 'Agent', CUSTOMER),
+						],
+					}),
+				),
+			),
+		);
 		[human, bot, already] = await runEscalation(workflow, route(), more);
 		expect([human.length, bot.length, already.length]).toEqual([0, 0, 2]);
-		expect(already[0].json).toMatchObject({ routing: { route: 'alreadyWithHuman', caseId, reason: 'Refund or agent' }, conversation: { owner: 'human', caseId } });
+		expect(already[0].json).toMatchObject({
+			routing: { route: 'alreadyWithHuman', caseId, reason: 'Refund or agent' },
+			conversation: { owner: 'human', caseId },
+		});
 		expect(already.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 	});
 
 	it('escalates after N unrecognised bot turns, counting each message once', async () => {
 		const workflow = new Workflow();
-		const params = (recognised: boolean) => ({ operation: 'route', rules: { rule: [{ type: 'unrecognisedTurns', maxTurns: 2, recognised }] } });
+		const params = (recognised: boolean) => ({
+			operation: 'route',
+			rules: { rule: [{ type: 'unrecognisedTurns', maxTurns: 2, recognised }] },
+		});
 		const first = messages(await deliver(workflow, sendText('wamid.a', 'blorp')));
 		expect((await runEscalation(workflow, params(false), first))[1]).toHaveLength(1);
 		// the same item again (a re-run) does not count twice
 		expect((await runEscalation(workflow, params(false), first))[1]).toHaveLength(1);
 		const understood = messages(await deliver(workflow, sendText('wamid.b', 'opening hours')));
-		expect((await runEscalation(workflow, params(true), understood))[1][0].json.conversation).toMatchObject({ unrecognisedTurns: 0 });
+		expect(
+			(await runEscalation(workflow, params(true), understood))[1][0].json.conversation,
+		).toMatchObject({ unrecognisedTurns: 0 });
 		const again = messages(await deliver(workflow, sendText('wamid.c', 'zzz')));
 		expect((await runEscalation(workflow, params(false), again))[1]).toHaveLength(1);
 		const twice = messages(await deliver(workflow, sendText('wamid.d', 'qqq')));
 		const [human] = await runEscalation(workflow, params(false), twice);
-		expect(human[0].json.routing).toMatchObject({ rule: 'unrecognisedTurns', detail: '2 bot turns without a recognised answer (limit 2)' });
+		expect(human[0].json.routing).toMatchObject({
+			rule: 'unrecognisedTurns',
+			detail: '2 bot turns without a recognised answer (limit 2)',
+		});
 	});
 
 	it('routes business items (an order webhook) by their fields, with the conversation named in parameters', async () => {
 		const workflow = new Workflow();
-		const items = [{ json: { body: { phone: '+49 151 123 456 78', total: 740, status: 'paid' } } }, { json: { body: { phone: '+49 170 000 0000', total: 40, status: 'failed' } } }];
+		const items = [
+			{ json: { body: { phone: '+49 151 123 456 78', total: 740, status: 'paid' } } },
+			{ json: { body: { phone: '+49 170 000 0000', total: 40, status: 'failed' } } },
+		];
 		const params = {
 			operation: 'route',
 			customerId: '',
 			phoneNumberId: PNID,
-			rules: { rule: [{ type: 'orderValue', valueField: 'body.total', threshold: 500 }, { type: 'paymentFailed', paymentField: 'body.status' }] },
+			rules: {
+				rule: [
+					{ type: 'orderValue', valueField: 'body.total', threshold: 500 },
+					{ type: 'paymentFailed', paymentField: 'body.status' },
+				],
+			},
 		};
-		const [human, bot] = await runEscalation(workflow, (i) => ({ ...params, customerId: (items[i].json.body as IDataObject).phone }), items);
+		const [human, bot] = await runEscalation(
+			workflow,
+			(i) => ({ ...params, customerId: (items[i].json.body as IDataObject).phone }),
+			items,
+		);
 		expect(bot).toHaveLength(0);
-		expect(jsonOf(human).map((j) => (j.routing as IDataObject).detail)).toEqual(['body.total 740 > 500', 'body.status is "failed"']);
-		expect(jsonOf(human).map((j) => (j.conversation as IDataObject).conversationKey)).toEqual([`${PNID}:${CUSTOMER}`, `${PNID}:491700000000`]);
+		expect(jsonOf(human).map((j) => (j.routing as IDataObject).detail)).toEqual([
+			'body.total 740 > 500',
+			'body.status is "failed"',
+		]);
+		expect(jsonOf(human).map((j) => (j.conversation as IDataObject).conversationKey)).toEqual([
+			`${PNID}:${CUSTOMER}`,
+			`${PNID}:491700000000`,
+		]);
 	});
 });
 
 describe('Escalate: one case per conversation', () => {
 	it('gives two racing executions one case: New Case once, Existing Case for the other', async () => {
 		const workflow = new Workflow();
-		const [a, b] = [messages(await deliver(workflow, sendText('wamid.r1', 'agent!'))), messages(await deliver(workflow, sendText('wamid.r2', 'refund!')))];
-		const [routeA, routeB] = await Promise.all([runEscalation(workflow, route(), a), runEscalation(workflow, route(), b)]);
+		const [a, b] = [
+			messages(await deliver(workflow, sendText('wamid.r1', 'agent!'))),
+			messages(await deliver(workflow, sendText('wamid.r2', 'refund!'))),
+		];
+		const [routeA, routeB] = await Promise.all([
+			runEscalation(workflow, route(), a),
+			runEscalation(workflow, route(), b),
+		]);
 		const [caseA, caseB] = await Promise.all([
 			runEscalation(workflow, { operation: 'escalate' }, routeA[0]),
 			runEscalation(workflow, { operation: 'escalate' }, routeB[0]),
@@ -193,11 +315,30 @@ describe('Escalate: one case per conversation', () => {
 
 	it('opens one case for several items of one conversation in one run, with the given reason, priority and assignee', async () => {
 		const workflow = new Workflow();
-		const items = [{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } }, { json: { to: CUSTOMER, phoneNumberId: PNID } }];
-		const [created, existing] = await runEscalation(workflow, { operation: 'escalate', reason: 'VIP', priority: 'urgent', assignee: 'anna', leaseMinutes: 0 }, items);
+		const items = [
+			{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } },
+			{ json: { to: CUSTOMER, phoneNumberId: PNID } },
+		];
+		const [created, existing] = await runEscalation(
+			workflow,
+			{
+				operation: 'escalate',
+				reason: 'VIP',
+				priority: 'urgent',
+				assignee: 'anna',
+				leaseMinutes: 0,
+			},
+			items,
+		);
 		expect(created).toHaveLength(1);
 		expect(existing).toHaveLength(1);
-		expect(created[0].json).toMatchObject({ reason: 'VIP', priority: 'urgent', assignee: 'anna', rule: null, leaseExpiresAt: null });
+		expect(created[0].json).toMatchObject({
+			reason: 'VIP',
+			priority: 'urgent',
+			assignee: 'anna',
+			rule: null,
+			leaseExpiresAt: null,
+		});
 		expect(existing[0].json.caseId).toBe(created[0].json.caseId);
 		expect(existing[0].pairedItem).toEqual({ item: 1 });
 	});
@@ -212,15 +353,36 @@ describe('Release and the lease', () => {
 		const waiting = messages(await deliver(workflow, sendText('wamid.x2', 'hello? still there?')));
 		expect((await runEscalation(workflow, route(), waiting))[2]).toHaveLength(1);
 
-		const [[released]] = await runEscalation(workflow, { operation: 'release', customerId: '+49 151 12345678' }, [{ json: {} }]);
-		expect(released.json).toMatchObject({ released: true, caseId: opened.json.caseId, previousOwner: 'human', owner: 'bot', conversationKey: `${PNID}:${CUSTOMER}` });
-		expect((released.json.unansweredInbound as IDataObject[]).map((l) => l.text)).toEqual(['refund please', 'hello? still there?']);
+		const [[released]] = await runEscalation(
+			workflow,
+			{ operation: 'release', customerId: '+49 151 12345678' },
+			[{ json: {} }],
+		);
+		expect(released.json).toMatchObject({
+			released: true,
+			caseId: opened.json.caseId,
+			previousOwner: 'human',
+			owner: 'bot',
+			conversationKey: `${PNID}:${CUSTOMER}`,
+		});
+		expect((released.json.unansweredInbound as IDataObject[]).map((l) => l.text)).toEqual([
+			'refund please',
+			'hello? still there?',
+		]);
 		// releasing again changes nothing
-		expect((await runEscalation(workflow, { operation: 'release' }, [{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } }]))[0][0].json).toMatchObject({ released: false, caseId: null });
+		expect(
+			(
+				await runEscalation(workflow, { operation: 'release' }, [
+					{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } },
+				])
+			)[0][0].json,
+		).toMatchObject({ released: false, caseId: null });
 
 		const next = messages(await deliver(workflow, sendText('wamid.x3', 'opening hours?')));
 		const [, bot] = await runEscalation(workflow, route(), next);
-		expect(bot[0].json.handoff).toMatchObject({ resumedAfter: { caseId: opened.json.caseId, reason: 'manual' } });
+		expect(bot[0].json.handoff).toMatchObject({
+			resumedAfter: { caseId: opened.json.caseId, reason: 'manual' },
+		});
 		const after = messages(await deliver(workflow, sendText('wamid.x4', 'thanks')));
 		expect((await runEscalation(workflow, route(), after))[1][0].json.handoff).toBeUndefined();
 	});
@@ -228,40 +390,105 @@ describe('Release and the lease', () => {
 	it('expires the lease: the first message after the expiry goes to the bot, not to the human branch', async () => {
 		jest.useFakeTimers({ now: Date.UTC(2025, 0, 1, 12), doNotFake: ['nextTick', 'setImmediate'] });
 		const workflow = new Workflow();
-		const [human] = await runEscalation(workflow, route(), messages(await deliver(workflow, sendText('wamid.l1', 'agent'))));
-		const [[opened]] = await runEscalation(workflow, { operation: 'escalate', leaseMinutes: 5 }, human);
+		const [human] = await runEscalation(
+			workflow,
+			route(),
+			messages(await deliver(workflow, sendText('wamid.l1', 'agent'))),
+		);
+		const [[opened]] = await runEscalation(
+			workflow,
+			{ operation: 'escalate', leaseMinutes: 5 },
+			human,
+		);
 		jest.setSystemTime(Date.UTC(2025, 0, 1, 12, 4, 59));
-		expect((await runEscalation(workflow, route(), messages(await deliver(workflow, sendText('wamid.l2', 'hours?')))))[2]).toHaveLength(1);
+		expect(
+			(
+				await runEscalation(
+					workflow,
+					route(),
+					messages(await deliver(workflow, sendText('wamid.l2', 'hours?'))),
+				)
+			)[2],
+		).toHaveLength(1);
 		jest.setSystemTime(Date.UTC(2025, 0, 1, 12, 5, 0));
-		const [, bot, already] = await runEscalation(workflow, route(), messages(await deliver(workflow, sendText('wamid.l3', 'hours??'))));
+		const [, bot, already] = await runEscalation(
+			workflow,
+			route(),
+			messages(await deliver(workflow, sendText('wamid.l3', 'hours??'))),
+		);
 		expect(already).toHaveLength(0);
-		expect(bot[0].json.handoff).toMatchObject({ resumedAfter: { caseId: opened.json.caseId, reason: 'lease_expired' } });
+		expect(bot[0].json.handoff).toMatchObject({
+			resumedAfter: { caseId: opened.json.caseId, reason: 'lease_expired' },
+		});
 	});
 
 	it('keeps the owner, the case and the transcript across a restart of n8n', async () => {
 		const workflow = new Workflow();
-		const [human] = await runEscalation(workflow, route(), messages(await deliver(workflow, sendText('wamid.s1', 'refund'))));
-		const [[opened]] = await runEscalation(workflow, { operation: 'escalate', leaseMinutes: 0 }, human);
+		const [human] = await runEscalation(
+			workflow,
+			route(),
+			messages(await deliver(workflow, sendText('wamid.s1', 'refund'))),
+		);
+		const [[opened]] = await runEscalation(
+			workflow,
+			{ operation: 'escalate', leaseMinutes: 0 },
+			human,
+		);
 		expect(JSON.stringify(workflow.staticData)).toContain(opened.json.caseId as string);
 
 		resetProcessStateForTests(); // the process is gone; only the saved static data is left
-		const [, , already] = await runEscalation(workflow, route(), messages(await deliver(workflow, sendText('wamid.s2', 'any news?'))));
+		const [, , already] = await runEscalation(
+			workflow,
+			route(),
+			messages(await deliver(workflow, sendText('wamid.s2', 'any news?'))),
+		);
 		expect(already[0].json.routing).toMatchObject({ caseId: opened.json.caseId });
-		const [[record]] = await runEscalation(workflow, { operation: 'get' }, [{ json: { customer: { id: CUSTOMER } } }]);
-		expect(record.json).toMatchObject({ found: true, owner: 'human', lease: { caseId: opened.json.caseId } });
-		expect((record.json.transcript as IDataObject[]).map((l) => l.messageId)).toEqual(['wamid.s1', 'wamid.s2']);
+		const [[record]] = await runEscalation(workflow, { operation: 'get' }, [
+			{ json: { customer: { id: CUSTOMER } } },
+		]);
+		expect(record.json).toMatchObject({
+			found: true,
+			owner: 'human',
+			lease: { caseId: opened.json.caseId },
+		});
+		expect((record.json.transcript as IDataObject[]).map((l) => l.messageId)).toEqual([
+			'wamid.s1',
+			'wamid.s2',
+		]);
 	});
 });
 
 describe('Get', () => {
 	it('reads the record without creating one, and limits the transcript', async () => {
 		const workflow = new Workflow();
-		const [[missing]] = await runEscalation(workflow, { operation: 'get', phoneNumberId: PNID }, [{ json: { to: '+1 555 0100' } }]);
-		expect(missing.json).toEqual({ found: false, conversationKey: `${PNID}:15550100`, owner: 'bot' });
+		const [[missing]] = await runEscalation(workflow, { operation: 'get', phoneNumberId: PNID }, [
+			{ json: { to: '+1 555 0100' } },
+		]);
+		expect(missing.json).toEqual({
+			found: false,
+			conversationKey: `${PNID}:15550100`,
+			owner: 'bot',
+		});
 		expect(openConversations(escalationContext(workflow, {}, [])).size).toBe(0);
-		await deliver(workflow, body(change(PHONE_A, { messages: [textMessage('wamid.g1', 'one', CUSTOMER, '1'), textMessage('wamid.g2', 'two', CUSTOMER, '2')] })));
-		const [[found]] = await runEscalation(workflow, { operation: 'get', transcriptLimit: 1 }, [{ json: { customer: { id: CUSTOMER } } }]);
-		expect(found.json).toMatchObject({ found: true, owner: 'bot', customer: { id: CUSTOMER, profileName: 'Zoë Müller' } });
+		await deliver(
+			workflow,
+			body(
+				change(PHONE_A, {
+					messages: [
+						textMessage('wamid.g1', 'one', CUSTOMER, '1'),
+						textMessage('wamid.g2', 'two', CUSTOMER, '2'),
+					],
+				}),
+			),
+		);
+		const [[found]] = await runEscalation(workflow, { operation: 'get', transcriptLimit: 1 }, [
+			{ json: { customer: { id: CUSTOMER } } },
+		]);
+		expect(found.json).toMatchObject({
+			found: true,
+			owner: 'bot',
+			customer: { id: CUSTOMER, profileName: 'Zoë Müller' },
+		});
 		expect((found.json.transcript as IDataObject[]).map((l) => l.text)).toEqual(['two']);
 	});
 });
@@ -289,20 +516,48 @@ describe('recording from the trigger and the send node', () => {
 			credentials: graph.credentials(),
 			workflowId: WORKFLOW,
 			staticData: workflow.staticData,
-			params: { resource: 'message', operation: 'send', to: `+${CUSTOMER}`, messageType: 'text', text: 'It ships today', additionalFields: { correlationId: 'order-42' } },
+			params: {
+				resource: 'message',
+				operation: 'send',
+				to: `+${CUSTOMER}`,
+				messageType: 'text',
+				text: 'It ships today',
+				additionalFields: { correlationId: 'order-42' },
+			},
 		});
 		const [[sent]] = await send.execute.call(ctx);
 		workflow.save();
 		const messageId = sent.json.messageId as string;
 		// statuses arrive out of order; a failure from a second device comes after delivery
-		for (const value of ['read', 'delivered', 'sent'] as const) await deliver(workflow, body(change(PHONE_A, { statuses: [status(messageId, value, { correlationId: 'order-42', recipient: CUSTOMER })] })));
+		for (const value of ['read', 'delivered', 'sent'] as const)
+			await deliver(
+				workflow,
+				body(
+					change(PHONE_A, {
+						statuses: [
+							status(messageId, value, { correlationId: 'order-42', recipient: CUSTOMER }),
+						],
+					}),
+				),
+			);
 
-		const [[record]] = await runEscalation(workflow, { operation: 'get' }, [{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } }]);
-		expect((record.json.transcript as IDataObject[]).map((l) => [l.direction, l.text, l.status ?? null, l.sentBy ?? null])).toEqual([
+		const [[record]] = await runEscalation(workflow, { operation: 'get' }, [
+			{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } },
+		]);
+		expect(
+			(record.json.transcript as IDataObject[]).map((l) => [
+				l.direction,
+				l.text,
+				l.status ?? null,
+				l.sentBy ?? null,
+			]),
+		).toEqual([
 			['inbound', 'where is my order?', null, null],
 			['outbound', 'It ships today', 'read', 'bot'],
 		]);
-		expect(record.json.correlations).toMatchObject([{ correlationId: 'order-42', messageId, state: 'read' }]);
+		expect(record.json.correlations).toMatchObject([
+			{ correlationId: 'order-42', messageId, state: 'read' },
+		]);
 	});
 
 	it('records nothing when Record Conversations is off', async () => {
@@ -314,7 +569,14 @@ describe('recording from the trigger and the send node', () => {
 				credentials: graph.credentials(),
 				workflowId: WORKFLOW,
 				staticData: workflow.staticData,
-				params: { resource: 'message', operation: 'send', to: CUSTOMER, messageType: 'text', text: 'x', additionalFields: { recordConversations: false } },
+				params: {
+					resource: 'message',
+					operation: 'send',
+					to: CUSTOMER,
+					messageType: 'text',
+					text: 'x',
+					additionalFields: { recordConversations: false },
+				},
 			}),
 		);
 		expect(graph.accepted()).toHaveLength(1);
@@ -325,26 +587,47 @@ describe('recording from the trigger and the send node', () => {
 describe('errors', () => {
 	it('names the field when an item has no customer, or no number to find its conversation by', async () => {
 		const workflow = new Workflow();
-		await expect(runEscalation(workflow, route(), [{ json: { text: 'refund' } }])).rejects.toThrow('Customer ID: the item has no customer');
-		const error = await runEscalation(workflow, route(), [{ json: { customerId: '123' } }]).catch((e: unknown) => e);
+		await expect(runEscalation(workflow, route(), [{ json: { text: 'refund' } }])).rejects.toThrow(
+			'Customer ID: the item has no customer',
+		);
+		const error = await runEscalation(workflow, route(), [{ json: { customerId: '123' } }]).catch(
+			(e: unknown) => e,
+		);
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect((error as NodeOperationError).message).toBe('Phone Number ID: the item has no phoneNumberId');
+		expect((error as NodeOperationError).message).toBe(
+			'Phone Number ID: the item has no phoneNumberId',
+		);
 		expect((error as NodeOperationError).description).toContain('has no conversation yet');
 	});
 
 	it('names the rule and field of an invalid rule', async () => {
 		const workflow = new Workflow();
-		const error = (await runEscalation(workflow, { operation: 'route', rules: { rule: [{ type: 'pattern', pattern: '([' }] } }, [{ json: { customer: { id: '1' }, phoneNumberId: PNID } }]).catch(
-			(e: unknown) => e,
-		)) as NodeOperationError;
+		const error = (await runEscalation(
+			workflow,
+			{ operation: 'route', rules: { rule: [{ type: 'pattern', pattern: '([' }] } },
+			[{ json: { customer: { id: '1' }, phoneNumberId: PNID } }],
+		).catch((e: unknown) => e)) as NodeOperationError;
 		expect(error.message).toMatch(/^Rules: Rule 1: the pattern is not a valid regular expression/);
 		expect(error.description).toBe('Fix the field "pattern" of rule 1.');
 	});
 
 	it('with Continue On Fail, outputs the failing item on the first output, paired, and goes on', async () => {
 		const workflow = new Workflow();
-		const [human, bot] = await runEscalation(workflow, route(), [{ json: { text: 'no customer' } }, { json: { customer: { id: '1' }, phoneNumberId: PNID, kind: 'message', text: 'hi' } }], true);
-		expect(human).toEqual([{ json: { text: 'no customer', error: 'Customer ID: the item has no customer' }, pairedItem: { item: 0 } }]);
+		const [human, bot] = await runEscalation(
+			workflow,
+			route(),
+			[
+				{ json: { text: 'no customer' } },
+				{ json: { customer: { id: '1' }, phoneNumberId: PNID, kind: 'message', text: 'hi' } },
+			],
+			true,
+		);
+		expect(human).toEqual([
+			{
+				json: { text: 'no customer', error: 'Customer ID: the item has no customer' },
+				pairedItem: { item: 0 },
+			},
+		]);
 		expect(bot[0].pairedItem).toEqual({ item: 1 });
 	});
 });
@@ -353,13 +636,20 @@ describe('description', () => {
 	it('shows the store limits with the defaults the store uses', async () => {
 		const { storeProperty } = await import('../../nodes/WhatsAppEscalation/actions/common');
 		const { DEFAULT_BOOK_CONFIG } = await import('../../nodes/core/conversation');
-		for (const option of storeProperty.options as Array<{ name: keyof typeof DEFAULT_BOOK_CONFIG; default: unknown }>) {
-			expect([option.name, option.default]).toEqual([option.name, DEFAULT_BOOK_CONFIG[option.name]]);
+		for (const option of storeProperty.options as Array<{
+			name: keyof typeof DEFAULT_BOOK_CONFIG;
+			default: unknown;
+		}>) {
+			expect([option.name, option.default]).toEqual([
+				option.name,
+				DEFAULT_BOOK_CONFIG[option.name],
+			]);
 		}
 	});
 
 	it('has the outputs of each operation', () => {
 		const outputs = escalation.description.outputs as string;
-		for (const name of ['Human', 'Bot', 'Already With Human', 'New Case', 'Existing Case']) expect(outputs).toContain(`"${name}"`);
+		for (const name of ['Human', 'Bot', 'Already With Human', 'New Case', 'Existing Case'])
+			expect(outputs).toContain(`"${name}"`);
 	});
 });

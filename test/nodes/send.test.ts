@@ -1,11 +1,22 @@
-import { NodeApiError, NodeOperationError, type IDataObject, type INodeExecutionData } from 'n8n-workflow';
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type INodeExecutionData,
+} from 'n8n-workflow';
 
 import { WhatsAppReliable } from '../../nodes/WhatsAppReliable/WhatsAppReliable.node';
 import { searchTemplates } from '../../nodes/WhatsAppReliable/methods/listSearch';
 import { runtime } from '../../nodes/WhatsAppReliable/transport';
 import { resetProcessStateForTests } from '../../nodes/shared/processState';
 import { FakeGraphApi, GRAPH_ERRORS, type GraphErrorName } from '../support/fakeGraphApi';
-import { binaryItem, instantRuntime, mockContext, type MockOptions, type Params } from './sendContext';
+import {
+	binaryItem,
+	instantRuntime,
+	mockContext,
+	type MockOptions,
+	type Params,
+} from './sendContext';
 
 const graph = new FakeGraphApi();
 let time: ReturnType<typeof instantRuntime>;
@@ -25,7 +36,14 @@ beforeEach(() => {
 afterEach(() => time.restore());
 
 const node = new WhatsAppReliable();
-const send = (params: Params): Params => ({ resource: 'message', operation: 'send', to: '+1 555 010 1234', messageType: 'text', text: 'Hello', ...params });
+const send = (params: Params): Params => ({
+	resource: 'message',
+	operation: 'send',
+	to: '+1 555 010 1234',
+	messageType: 'text',
+	text: 'Hello',
+	...params,
+});
 
 async function run(params: MockOptions['params'], extra: Partial<MockOptions> = {}) {
 	const ctx = mockContext({ credentials: graph.credentials(), params, ...extra });
@@ -44,11 +62,17 @@ async function runError(params: MockOptions['params'], extra: Partial<MockOption
 }
 
 /** The retry waits the node logged, in order. */
-const retryDelays = (warnings: string[]) => warnings.map((w) => Number(/in (\d+) ms/.exec(w)?.[1])).filter((n) => !Number.isNaN(n));
+const retryDelays = (warnings: string[]) =>
+	warnings.map((w) => Number(/in (\d+) ms/.exec(w)?.[1])).filter((n) => !Number.isNaN(n));
 
 describe('Message → Send', () => {
 	it('sends a text and outputs message id, wa_id, status, correlation id', async () => {
-		const { json } = await run(send({ previewUrl: true, additionalFields: { correlationId: 'order-123', replyToMessageId: 'wamid.IN' } }));
+		const { json } = await run(
+			send({
+				previewUrl: true,
+				additionalFields: { correlationId: 'order-123', replyToMessageId: 'wamid.IN' },
+			}),
+		);
 		expect(graph.sends()).toHaveLength(1);
 		expect(graph.sends()[0].body).toEqual({
 			messaging_product: 'whatsapp',
@@ -62,24 +86,118 @@ describe('Message → Send', () => {
 		expect(graph.sends()[0].path).toBe(`/v23.0/${graph.phoneNumberId}/messages`);
 		expect(graph.sends()[0].headers.authorization).toBe('Bearer test-token');
 		expect(json).toEqual([
-			{ messageId: graph.accepted()[0].messageId, to: '15550101234', correlationId: 'order-123', waId: '15550101234', messageStatus: 'accepted', skipped: false, attempts: 1 },
+			{
+				messageId: graph.accepted()[0].messageId,
+				to: '15550101234',
+				correlationId: 'order-123',
+				waId: '15550101234',
+				messageStatus: 'accepted',
+				skipped: false,
+				attempts: 1,
+			},
 		]);
 	});
 
 	const kinds: Array<[string, Params, string]> = [
-		['image', { messageType: 'image', mediaSource: 'link', mediaLink: 'https://x.test/a.png', caption: 'Look' }, 'image'],
+		[
+			'image',
+			{
+				messageType: 'image',
+				mediaSource: 'link',
+				mediaLink: 'https://x.test/a.png',
+				caption: 'Look',
+			},
+			'image',
+		],
 		['video', { messageType: 'video', mediaSource: 'id', mediaId: '111' }, 'video'],
 		['audio', { messageType: 'audio', mediaSource: 'id', mediaId: '222' }, 'audio'],
-		['document', { messageType: 'document', mediaSource: 'link', mediaLink: 'https://x.test/a.pdf', filename: 'a.pdf' }, 'document'],
+		[
+			'document',
+			{
+				messageType: 'document',
+				mediaSource: 'link',
+				mediaLink: 'https://x.test/a.pdf',
+				filename: 'a.pdf',
+			},
+			'document',
+		],
 		['sticker', { messageType: 'sticker', mediaSource: 'id', mediaId: '333' }, 'sticker'],
-		['location', { messageType: 'location', latitude: 52.5, longitude: 13.4, locationName: 'HQ', address: 'Berlin' }, 'location'],
-		['contacts', { messageType: 'contacts', contacts: '{"name":{"formatted_name":"Jane Doe","first_name":"Jane"}}' }, 'contacts'],
-		['reaction', { messageType: 'reaction', reactionMessageId: 'wamid.X', emoji: '👍' }, 'reaction'],
-		['reaction removal', { messageType: 'reaction', reactionMessageId: 'wamid.X', removeReaction: true }, 'reaction'],
-		['buttons', { messageType: 'buttons', headerType: 'text', headerText: 'Order', bodyText: 'OK?', buttons: { button: [{ id: 'y', title: 'Yes' }] } }, 'interactive'],
-		['list', { messageType: 'list', bodyText: 'Menu', listButtonText: 'Pick', listSections: '[{"rows":[{"id":"a","title":"A"}]}]' }, 'interactive'],
-		['cta url', { messageType: 'ctaUrl', bodyText: 'Track', ctaDisplayText: 'Open', ctaUrl: 'https://x.test/t' }, 'interactive'],
-		['flow', { messageType: 'flow', bodyText: 'Book', flowBy: 'name', flowName: 'booking', flowCta: 'Book', flowToken: 'tok', flowMode: 'draft', flowAction: 'navigate', flowScreen: 'START', flowData: { a: 1 } }, 'interactive'],
+		[
+			'location',
+			{
+				messageType: 'location',
+				latitude: 52.5,
+				longitude: 13.4,
+				locationName: 'HQ',
+				address: 'Berlin',
+			},
+			'location',
+		],
+		[
+			'contacts',
+			{
+				messageType: 'contacts',
+				contacts: '{"name":{"formatted_name":"Jane Doe","first_name":"Jane"}}',
+			},
+			'contacts',
+		],
+		[
+			'reaction',
+			{ messageType: 'reaction', reactionMessageId: 'wamid.X', emoji: '👍' },
+			'reaction',
+		],
+		[
+			'reaction removal',
+			{ messageType: 'reaction', reactionMessageId: 'wamid.X', removeReaction: true },
+			'reaction',
+		],
+		[
+			'buttons',
+			{
+				messageType: 'buttons',
+				headerType: 'text',
+				headerText: 'Order',
+				bodyText: 'OK?',
+				buttons: { button: [{ id: 'y', title: 'Yes' }] },
+			},
+			'interactive',
+		],
+		[
+			'list',
+			{
+				messageType: 'list',
+				bodyText: 'Menu',
+				listButtonText: 'Pick',
+				listSections: '[{"rows":[{"id":"a","title":"A"}]}]',
+			},
+			'interactive',
+		],
+		[
+			'cta url',
+			{
+				messageType: 'ctaUrl',
+				bodyText: 'Track',
+				ctaDisplayText: 'Open',
+				ctaUrl: 'https://x.test/t',
+			},
+			'interactive',
+		],
+		[
+			'flow',
+			{
+				messageType: 'flow',
+				bodyText: 'Book',
+				flowBy: 'name',
+				flowName: 'booking',
+				flowCta: 'Book',
+				flowToken: 'tok',
+				flowMode: 'draft',
+				flowAction: 'navigate',
+				flowScreen: 'START',
+				flowData: { a: 1 },
+			},
+			'interactive',
+		],
 	];
 
 	it.each(kinds)('sends %s', async (_name, params, type) => {
@@ -91,19 +209,32 @@ describe('Message → Send', () => {
 
 	it('uploads an n8n binary first and sends it by media id', async () => {
 		const png = Buffer.from('89504e470d0a1a0a', 'hex');
-		const { json } = await run(send({ messageType: 'document', mediaSource: 'binary', binaryPropertyName: 'file', caption: 'Invoice' }), {
-			items: [binaryItem(png, 'application/pdf', 'invoice.pdf', 'file')],
-		});
+		const { json } = await run(
+			send({
+				messageType: 'document',
+				mediaSource: 'binary',
+				binaryPropertyName: 'file',
+				caption: 'Invoice',
+			}),
+			{
+				items: [binaryItem(png, 'application/pdf', 'invoice.pdf', 'file')],
+			},
+		);
 		const [upload, message] = graph.requests;
 		expect(upload.path).toBe(`/v23.0/${graph.phoneNumberId}/media`);
 		const mediaId = (upload.response as { id: string }).id;
 		expect(graph.media.get(mediaId)?.data.equals(png)).toBe(true);
-		expect(message.body).toMatchObject({ type: 'document', document: { id: mediaId, caption: 'Invoice', filename: 'invoice.pdf' } });
+		expect(message.body).toMatchObject({
+			type: 'document',
+			document: { id: mediaId, caption: 'Invoice', filename: 'invoice.pdf' },
+		});
 		expect(json[0].attempts).toBe(2);
 	});
 
 	it('validates every item before sending any, naming the field and the limit', async () => {
-		const { error } = await runError((i) => send({ text: i === 1 ? 'x'.repeat(4097) : 'ok' }), { items: [{ json: {} }, { json: {} }] });
+		const { error } = await runError((i) => send({ text: i === 1 ? 'x'.repeat(4097) : 'ok' }), {
+			items: [{ json: {} }, { json: {} }],
+		});
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error.message).toBe('Invalid Text: is 4097 characters long; the limit is 4096');
 		expect(error.description).toContain('at most 4096 characters');
@@ -112,11 +243,29 @@ describe('Message → Send', () => {
 	});
 
 	it('with Continue on Fail, outputs the invalid item with its field and limit and sends the rest', async () => {
-		const { json } = await run((i) => send({ messageType: 'buttons', bodyText: 'b', buttons: { button: i === 0 ? [1, 2, 3, 4].map((n) => ({ id: `${n}`, title: `${n}` })) : [{ id: 'a', title: 'A' }] } }), {
-			items: [{ json: {} }, { json: {} }],
-			continueOnFail: true,
+		const { json } = await run(
+			(i) =>
+				send({
+					messageType: 'buttons',
+					bodyText: 'b',
+					buttons: {
+						button:
+							i === 0
+								? [1, 2, 3, 4].map((n) => ({ id: `${n}`, title: `${n}` }))
+								: [{ id: 'a', title: 'A' }],
+					},
+				}),
+			{
+				items: [{ json: {} }, { json: {} }],
+				continueOnFail: true,
+			},
+		);
+		expect(json[0]).toMatchObject({
+			errorClass: 'validation',
+			field: 'Buttons',
+			limit: 'at most 3 buttons',
+			error: 'Invalid Buttons: has 4 buttons; the limit is 3',
 		});
-		expect(json[0]).toMatchObject({ errorClass: 'validation', field: 'Buttons', limit: 'at most 3 buttons', error: 'Invalid Buttons: has 4 buttons; the limit is 3' });
 		expect(json[1]).toMatchObject({ skipped: false });
 		expect(graph.sends()).toHaveLength(1);
 	});
@@ -124,17 +273,33 @@ describe('Message → Send', () => {
 	it('keeps pairedItem and input order with concurrency, order per recipient and the concurrency bound', async () => {
 		graph.latencyMs = 15;
 		time.restore(); // real time, so requests overlap
-		const recipients = ['111111', '222222', '111111', '333333', '222222', '111111', '444444', '555555', '666666', '777777'];
+		const recipients = [
+			'111111',
+			'222222',
+			'111111',
+			'333333',
+			'222222',
+			'111111',
+			'444444',
+			'555555',
+			'666666',
+			'777777',
+		];
 		const ctx = mockContext({
 			credentials: graph.credentials(),
 			items: recipients.map((to, i) => ({ json: { to, i } })),
 			params: (i) => send({ to: recipients[i], text: `m${i}`, options: { concurrency: 3 } }),
 		});
 		const [items] = await node.execute.call(ctx);
-		expect(items.map((item: INodeExecutionData) => item.pairedItem)).toEqual(recipients.map((_, i) => ({ item: i })));
+		expect(items.map((item: INodeExecutionData) => item.pairedItem)).toEqual(
+			recipients.map((_, i) => ({ item: i })),
+		);
 		expect(graph.maxInFlight).toBeLessThanOrEqual(3);
 		expect(graph.maxInFlight).toBeGreaterThan(1);
-		const order = graph.sends().filter((r) => (r.body as IDataObject).to === '111111').map((r) => ((r.body as { text: { body: string } }).text.body));
+		const order = graph
+			.sends()
+			.filter((r) => (r.body as IDataObject).to === '111111')
+			.map((r) => (r.body as { text: { body: string } }).text.body);
 		expect(order).toEqual(['m0', 'm2', 'm5']);
 	});
 });
@@ -150,23 +315,38 @@ describe('errors and retries', () => {
 		['132001', 'template'],
 	];
 
-	it.each(permanent)('does not retry %s (%s) and surfaces class, code, message, fbtrace_id and guidance', async (code, errorClass) => {
-		graph.failNext(1, code);
-		const { error } = await runError(send({}));
-		const spec = GRAPH_ERRORS[code];
-		expect(graph.requests).toHaveLength(1);
-		expect(error).toBeInstanceOf(NodeApiError);
-		expect(error.message).toContain(`(#${spec.code}): ${spec.message}`);
-		expect(error.httpCode).toBe(String(spec.status));
-		const fbtrace = ((graph.requests[0].response as { error: { fbtrace_id: string } }).error).fbtrace_id;
-		expect(error.description).toContain(`fbtrace_id: ${fbtrace}`);
-		expect(error.description).toContain(`Class: ${errorClass}; not retried: this error is permanent after 1 attempt.`);
-		expect((error.context.whatsapp as IDataObject)).toMatchObject({ errorClass, code: spec.code, httpStatus: spec.status, metaMessage: spec.message, fbtraceId: fbtrace, attempts: 1 });
-	});
+	it.each(permanent)(
+		'does not retry %s (%s) and surfaces class, code, message, fbtrace_id and guidance',
+		async (code, errorClass) => {
+			graph.failNext(1, code);
+			const { error } = await runError(send({}));
+			const spec = GRAPH_ERRORS[code];
+			expect(graph.requests).toHaveLength(1);
+			expect(error).toBeInstanceOf(NodeApiError);
+			expect(error.message).toContain(`(#${spec.code}): ${spec.message}`);
+			expect(error.httpCode).toBe(String(spec.status));
+			const fbtrace = (graph.requests[0].response as { error: { fbtrace_id: string } }).error
+				.fbtrace_id;
+			expect(error.description).toContain(`fbtrace_id: ${fbtrace}`);
+			expect(error.description).toContain(
+				`Class: ${errorClass}; not retried: this error is permanent after 1 attempt.`,
+			);
+			expect(error.context.whatsapp as IDataObject).toMatchObject({
+				errorClass,
+				code: spec.code,
+				httpStatus: spec.status,
+				metaMessage: spec.message,
+				fbtraceId: fbtrace,
+				attempts: 1,
+			});
+		},
+	);
 
 	it('with Continue on Fail, a failed item carries class, code, message, fbtrace_id and guidance', async () => {
 		graph.failNext(1, '131026');
-		const { json } = await run(send({ additionalFields: { correlationId: 'c-1' } }), { continueOnFail: true });
+		const { json } = await run(send({ additionalFields: { correlationId: 'c-1' } }), {
+			continueOnFail: true,
+		});
 		expect(json[0]).toMatchObject({
 			errorClass: 'undeliverable',
 			code: 131026,
@@ -232,14 +412,21 @@ describe('errors and retries', () => {
 		await closed.start();
 		const baseUrl = closed.baseUrl;
 		await closed.stop();
-		const ctx = mockContext({ credentials: { ...graph.credentials(), baseUrl }, params: send({ options: { maxAttempts: 2 } }), continueOnFail: true });
+		const ctx = mockContext({
+			credentials: { ...graph.credentials(), baseUrl },
+			params: send({ options: { maxAttempts: 2 } }),
+			continueOnFail: true,
+		});
 		const [[item]] = await node.execute.call(ctx);
 		expect(item.json).toMatchObject({ errorClass: 'transient', httpStatus: 0, attempts: 2 });
 	});
 
 	it('fails items without Continue on Fail, after sending none beyond the failure in its lane', async () => {
 		graph.failWhen((r) => (r.body as IDataObject)?.to === '222222', '131026');
-		const { error } = await runError((i) => send({ to: ['111111', '222222', '222222'][i], options: { concurrency: 1 } }), { items: [{ json: {} }, { json: {} }, { json: {} }] });
+		const { error } = await runError(
+			(i) => send({ to: ['111111', '222222', '222222'][i], options: { concurrency: 1 } }),
+			{ items: [{ json: {} }, { json: {} }, { json: {} }] },
+		);
 		expect(error.message).toContain('131026');
 		expect(error.description).toContain('1 other item was already processed');
 		expect(graph.sends()).toHaveLength(2);
@@ -247,21 +434,50 @@ describe('errors and retries', () => {
 });
 
 describe('24-hour window closed (131047)', () => {
-	beforeEach(() => graph.failWhen((r) => (r.body as IDataObject)?.type === 'text' && (r.body as IDataObject).to === '15550101234', '131047'));
+	beforeEach(() =>
+		graph.failWhen(
+			(r) =>
+				(r.body as IDataObject)?.type === 'text' && (r.body as IDataObject).to === '15550101234',
+			'131047',
+		),
+	);
 
 	it('sends the fallback template instead', async () => {
-		const { json } = await run(send({ onWindowClosed: 'fallbackTemplate', fallbackTemplateName: 'order_update', fallbackTemplateLanguage: 'en_US', fallbackTemplateParameters: { parameter: [{ text: 'Jane' }] } }));
+		const { json } = await run(
+			send({
+				onWindowClosed: 'fallbackTemplate',
+				fallbackTemplateName: 'order_update',
+				fallbackTemplateLanguage: 'en_US',
+				fallbackTemplateParameters: { parameter: [{ text: 'Jane' }] },
+			}),
+		);
 		expect(graph.sends().map((r) => (r.body as IDataObject).type)).toEqual(['text', 'template']);
-		expect(graph.sends()[1].body).toMatchObject({ template: { name: 'order_update', components: [{ type: 'body', parameters: [{ type: 'text', text: 'Jane' }] }] } });
-		expect(json[0]).toMatchObject({ windowClosed: true, fallbackTemplate: true, messageId: graph.accepted()[0].messageId });
+		expect(graph.sends()[1].body).toMatchObject({
+			template: {
+				name: 'order_update',
+				components: [{ type: 'body', parameters: [{ type: 'text', text: 'Jane' }] }],
+			},
+		});
+		expect(json[0]).toMatchObject({
+			windowClosed: true,
+			fallbackTemplate: true,
+			messageId: graph.accepted()[0].messageId,
+		});
 	});
 
 	it('routes the item to the Window Closed output', async () => {
-		const ctx = mockContext({ credentials: graph.credentials(), params: (i) => send({ to: i === 0 ? '15550101234' : '15550109999', onWindowClosed: 'route' }), items: [{ json: {} }, { json: {} }] });
+		const ctx = mockContext({
+			credentials: graph.credentials(),
+			params: (i) => send({ to: i === 0 ? '15550101234' : '15550109999', onWindowClosed: 'route' }),
+			items: [{ json: {} }, { json: {} }],
+		});
 		const [sent, closed] = await node.execute.call(ctx);
 		expect(sent.map((i) => i.pairedItem)).toEqual([{ item: 1 }]);
 		expect(closed).toHaveLength(1);
-		expect(closed[0]).toMatchObject({ pairedItem: { item: 0 }, json: { windowClosed: true, code: 131047, errorClass: 'window_closed', to: '15550101234' } });
+		expect(closed[0]).toMatchObject({
+			pairedItem: { item: 0 },
+			json: { windowClosed: true, code: 131047, errorClass: 'window_closed', to: '15550101234' },
+		});
 	});
 
 	it('fails by default', async () => {
@@ -279,7 +495,11 @@ describe('send-once', () => {
 		const first = await run(keyed('order-1'), { staticData });
 		const second = await run(keyed('order-1'), { staticData });
 		expect(graph.sends()).toHaveLength(1);
-		expect(second.json[0]).toMatchObject({ messageId: first.json[0].messageId, skipped: true, idempotencyKey: 'order-1' });
+		expect(second.json[0]).toMatchObject({
+			messageId: first.json[0].messageId,
+			skipped: true,
+			idempotencyKey: 'order-1',
+		});
 	});
 
 	it('sends once for two concurrent executions with the same key', async () => {
@@ -315,16 +535,38 @@ describe('send-once', () => {
 });
 
 describe('Message → Send Template', () => {
-	const template = (params: Params): Params => ({ resource: 'message', operation: 'sendTemplate', to: '15550101234', template: { mode: 'list', value: 'order_confirmation|en_US' }, templateLanguage: '', ...params });
+	const template = (params: Params): Params => ({
+		resource: 'message',
+		operation: 'sendTemplate',
+		to: '15550101234',
+		template: { mode: 'list', value: 'order_confirmation|en_US' },
+		templateLanguage: '',
+		...params,
+	});
 
 	it('uses the language of the template picked from the list, or the one given', async () => {
-		await run(template({ bodyParameters: { parameter: [{ type: 'text', text: 'Jane' }, { type: 'currency', currencyCode: 'EUR', amount1000: 9990, fallbackValue: '9,99 €' }] } }));
+		await run(
+			template({
+				bodyParameters: {
+					parameter: [
+						{ type: 'text', text: 'Jane' },
+						{ type: 'currency', currencyCode: 'EUR', amount1000: 9990, fallbackValue: '9,99 €' },
+					],
+				},
+			}),
+		);
 		expect(graph.sends()[0].body).toMatchObject({
 			type: 'template',
-			template: { name: 'order_confirmation', language: { code: 'en_US', policy: 'deterministic' }, components: [{ type: 'body' }] },
+			template: {
+				name: 'order_confirmation',
+				language: { code: 'en_US', policy: 'deterministic' },
+				components: [{ type: 'body' }],
+			},
 		});
 		graph.reset();
-		const { json } = await run(template({ template: { mode: 'name', value: 'order_confirmation' }, templateLanguage: 'de' }));
+		const { json } = await run(
+			template({ template: { mode: 'name', value: 'order_confirmation' }, templateLanguage: 'de' }),
+		);
 		expect(graph.sends()[0].body).toMatchObject({ template: { language: { code: 'de' } } });
 		expect(json[0].messageStatus).toBe('accepted');
 	});
@@ -336,17 +578,43 @@ describe('Message → Send Template', () => {
 				templateHeaderType: 'image',
 				templateHeaderMediaSource: 'link',
 				templateHeaderMediaLink: 'https://x.test/i.png',
-				bodyParameters: { parameter: [{ name: 'first_name', type: 'text', text: 'Jane' }, { name: 'when', type: 'date_time', fallbackValue: 'Monday' }] },
-				templateButtons: { button: [{ subType: 'url', index: 0, urlSuffix: '123' }, { subType: 'copy_code', index: 1, couponCode: 'SAVE' }, { subType: 'flow', index: 2, flowToken: 't', flowActionData: '{}' }] },
+				bodyParameters: {
+					parameter: [
+						{ name: 'first_name', type: 'text', text: 'Jane' },
+						{ name: 'when', type: 'date_time', fallbackValue: 'Monday' },
+					],
+				},
+				templateButtons: {
+					button: [
+						{ subType: 'url', index: 0, urlSuffix: '123' },
+						{ subType: 'copy_code', index: 1, couponCode: 'SAVE' },
+						{ subType: 'flow', index: 2, flowToken: 't', flowActionData: '{}' },
+					],
+				},
 			}),
 		);
-		const components = (graph.sends()[0].body as { template: { components: IDataObject[] } }).template.components;
-		expect(components.map((c) => c.sub_type ?? c.type)).toEqual(['header', 'body', 'url', 'copy_code', 'flow']);
-		expect(components[1]).toEqual({ type: 'body', parameters: [{ type: 'text', text: 'Jane', parameter_name: 'first_name' }, { type: 'date_time', date_time: { fallback_value: 'Monday' }, parameter_name: 'when' }] });
+		const components = (graph.sends()[0].body as { template: { components: IDataObject[] } })
+			.template.components;
+		expect(components.map((c) => c.sub_type ?? c.type)).toEqual([
+			'header',
+			'body',
+			'url',
+			'copy_code',
+			'flow',
+		]);
+		expect(components[1]).toEqual({
+			type: 'body',
+			parameters: [
+				{ type: 'text', text: 'Jane', parameter_name: 'first_name' },
+				{ type: 'date_time', date_time: { fallback_value: 'Monday' }, parameter_name: 'when' },
+			],
+		});
 	});
 
 	it('requires a language when the template is given by name', async () => {
-		const { error } = await runError(template({ template: { mode: 'name', value: 'order_confirmation' } }));
+		const { error } = await runError(
+			template({ template: { mode: 'name', value: 'order_confirmation' } }),
+		);
 		expect(error.message).toBe('Invalid Language Code: is required and may not be empty');
 		expect(graph.requests).toHaveLength(0);
 	});
@@ -355,13 +623,23 @@ describe('Message → Send Template', () => {
 		const ctx = mockContext({ credentials: graph.credentials(), params: {} });
 		const all = await searchTemplates.call(ctx as never);
 		expect(all.results).toEqual([
-			{ name: 'order_confirmation · en_US · APPROVED · UTILITY', value: 'order_confirmation|en_US' },
+			{
+				name: 'order_confirmation · en_US · APPROVED · UTILITY',
+				value: 'order_confirmation|en_US',
+			},
 			{ name: 'order_confirmation · de · APPROVED · UTILITY', value: 'order_confirmation|de' },
 			{ name: 'payment_reminder · en_US · PAUSED · UTILITY', value: 'payment_reminder|en_US' },
 			{ name: 'spring_sale · en_US · REJECTED · MARKETING', value: 'spring_sale|en_US' },
 		]);
-		expect((await searchTemplates.call(ctx as never, 'PAYMENT')).results.map((r) => r.value)).toEqual(['payment_reminder|en_US']);
-		graph.templates = Array.from({ length: 150 }, (_, i) => ({ name: `t${i}`, language: 'en', status: 'APPROVED', category: 'UTILITY' }));
+		expect(
+			(await searchTemplates.call(ctx as never, 'PAYMENT')).results.map((r) => r.value),
+		).toEqual(['payment_reminder|en_US']);
+		graph.templates = Array.from({ length: 150 }, (_, i) => ({
+			name: `t${i}`,
+			language: 'en',
+			status: 'APPROVED',
+			category: 'UTILITY',
+		}));
 		const page1 = await searchTemplates.call(ctx as never);
 		expect(page1.results).toHaveLength(100);
 		const page2 = await searchTemplates.call(ctx as never, undefined, page1.paginationToken);
@@ -372,22 +650,48 @@ describe('Message → Send Template', () => {
 
 describe('Message → Mark as Read', () => {
 	it('marks read with a typing indicator', async () => {
-		const { json } = await run({ resource: 'message', operation: 'markAsRead', messageId: 'wamid.IN', typingIndicator: true });
-		expect(graph.requests[0].body).toEqual({ messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.IN', typing_indicator: { type: 'text' } });
-		expect(json[0]).toEqual({ messageId: 'wamid.IN', success: true, typingIndicator: true, attempts: 1 });
+		const { json } = await run({
+			resource: 'message',
+			operation: 'markAsRead',
+			messageId: 'wamid.IN',
+			typingIndicator: true,
+		});
+		expect(graph.requests[0].body).toEqual({
+			messaging_product: 'whatsapp',
+			status: 'read',
+			message_id: 'wamid.IN',
+			typing_indicator: { type: 'text' },
+		});
+		expect(json[0]).toEqual({
+			messageId: 'wamid.IN',
+			success: true,
+			typingIndicator: true,
+			attempts: 1,
+		});
 	});
 });
 
 describe('Media → Upload / Download', () => {
 	it('uploads a binary and returns the media id', async () => {
 		const data = Buffer.from('RIFF....WEBPVP8 ');
-		const { json } = await run({ resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaKind: 'auto' }, { items: [binaryItem(data, 'image/webp', 's.webp')] });
-		expect(json[0]).toMatchObject({ mediaType: 'sticker', mimeType: 'image/webp', fileName: 's.webp', fileSize: data.length });
+		const { json } = await run(
+			{ resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaKind: 'auto' },
+			{ items: [binaryItem(data, 'image/webp', 's.webp')] },
+		);
+		expect(json[0]).toMatchObject({
+			mediaType: 'sticker',
+			mimeType: 'image/webp',
+			fileName: 's.webp',
+			fileSize: data.length,
+		});
 		expect(graph.media.get(String(json[0].mediaId))?.data.equals(data)).toBe(true);
 	});
 
 	it("rejects a file over Meta's size limit before uploading", async () => {
-		const { error } = await runError({ resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaKind: 'image' }, { items: [binaryItem(Buffer.alloc(5 * 1024 * 1024 + 1), 'image/png', 'big.png')] });
+		const { error } = await runError(
+			{ resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaKind: 'image' },
+			{ items: [binaryItem(Buffer.alloc(5 * 1024 * 1024 + 1), 'image/png', 'big.png')] },
+		);
 		expect(error.message).toContain('WhatsApp accepts image files up to 5 MB');
 		expect(graph.requests).toHaveLength(0);
 	});
@@ -395,9 +699,24 @@ describe('Media → Upload / Download', () => {
 	it('downloads an inbound media as an n8n binary and checks its SHA-256', async () => {
 		const data = Buffer.from('%PDF-1.4 fake');
 		const id = graph.addMedia(data, 'application/pdf');
-		const ctx = mockContext({ credentials: graph.credentials(), params: { resource: 'media', operation: 'download', mediaId: id, binaryPropertyName: 'file', fileName: '' } });
+		const ctx = mockContext({
+			credentials: graph.credentials(),
+			params: {
+				resource: 'media',
+				operation: 'download',
+				mediaId: id,
+				binaryPropertyName: 'file',
+				fileName: '',
+			},
+		});
 		const [[item]] = await node.execute.call(ctx);
-		expect(item.json).toMatchObject({ mediaId: id, mimeType: 'application/pdf', fileName: `${id}.pdf`, fileSize: data.length, sha256Verified: true });
+		expect(item.json).toMatchObject({
+			mediaId: id,
+			mimeType: 'application/pdf',
+			fileName: `${id}.pdf`,
+			fileSize: data.length,
+			sha256Verified: true,
+		});
 		expect(Buffer.from(item.binary!.file.data, 'base64').equals(data)).toBe(true);
 		expect(graph.requests.map((r) => r.path)).toEqual([`/v23.0/${id}`, `/media-download/${id}`]);
 		expect(graph.requests[1].headers.authorization).toBe('Bearer test-token');

@@ -3,7 +3,14 @@
  * pointing at the fake Graph API, binary helpers, static data, and an httpRequestWithAuthentication
  * that behaves like n8n's (bearer token, returnFullResponse, ignoreHttpStatusErrors, arraybuffer).
  */
-import type { IBinaryData, IDataObject, IExecuteFunctions, IHttpRequestOptions, INode, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	INode,
+	INodeExecutionData,
+} from 'n8n-workflow';
 
 export type Params = Record<string, unknown>;
 
@@ -25,9 +32,13 @@ export interface MockContext extends IExecuteFunctions {
 	readonly httpCalls: IHttpRequestOptions[];
 }
 
-async function n8nLikeRequest(credentials: IDataObject, options: IHttpRequestOptions): Promise<unknown> {
+async function n8nLikeRequest(
+	credentials: IDataObject,
+	options: IHttpRequestOptions,
+): Promise<unknown> {
 	const url = new URL(options.url, options.baseURL);
-	for (const [key, value] of Object.entries(options.qs ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+	for (const [key, value] of Object.entries(options.qs ?? {}))
+		if (value !== undefined) url.searchParams.set(key, String(value));
 	const headers: Record<string, string> = {};
 	for (const [key, value] of Object.entries(options.headers ?? {})) headers[key] = String(value);
 	headers.Authorization = `Bearer ${String(credentials.accessToken)}`;
@@ -37,16 +48,32 @@ async function n8nLikeRequest(credentials: IDataObject, options: IHttpRequestOpt
 		body = JSON.stringify(options.body);
 		headers['Content-Type'] ??= 'application/json';
 	}
-	const response = await fetch(url, { method: options.method ?? 'GET', headers, body, signal: AbortSignal.timeout(options.timeout ?? 30_000) });
+	const response = await fetch(url, {
+		method: options.method ?? 'GET',
+		headers,
+		body,
+		signal: AbortSignal.timeout(options.timeout ?? 30_000),
+	});
 	const buffer = Buffer.from(await response.arrayBuffer());
 	let parsed: unknown = buffer;
 	if (options.encoding !== 'arraybuffer') {
 		const text = buffer.toString('utf8');
-		parsed = (response.headers.get('content-type') ?? '').includes('json') && text ? JSON.parse(text) : text;
+		parsed =
+			(response.headers.get('content-type') ?? '').includes('json') && text
+				? JSON.parse(text)
+				: text;
 	}
-	if (!options.ignoreHttpStatusErrors && response.status >= 400) throw Object.assign(new Error(`Request failed with status code ${response.status}`), { httpCode: String(response.status) });
+	if (!options.ignoreHttpStatusErrors && response.status >= 400)
+		throw Object.assign(new Error(`Request failed with status code ${response.status}`), {
+			httpCode: String(response.status),
+		});
 	if (!options.returnFullResponse) return parsed;
-	return { statusCode: response.status, statusMessage: response.statusText, headers: Object.fromEntries(response.headers.entries()), body: parsed };
+	return {
+		statusCode: response.status,
+		statusMessage: response.statusText,
+		headers: Object.fromEntries(response.headers.entries()),
+		body: parsed,
+	};
 }
 
 export function mockContext(options: MockOptions): MockContext {
@@ -63,10 +90,14 @@ export function mockContext(options: MockOptions): MockContext {
 		position: [0, 0],
 		parameters: {},
 	};
-	const paramsFor = (itemIndex: number): Params => (typeof options.params === 'function' ? options.params(itemIndex) : options.params);
+	const paramsFor = (itemIndex: number): Params =>
+		typeof options.params === 'function' ? options.params(itemIndex) : options.params;
 	const binaryOf = (itemIndex: number, property: string): IBinaryData => {
 		const binary = items[itemIndex]?.binary?.[property];
-		if (!binary) throw new Error(`This operation expects the node's input data to contain a binary file '${property}', but none was found [item ${itemIndex}]`);
+		if (!binary)
+			throw new Error(
+				`This operation expects the node's input data to contain a binary file '${property}', but none was found [item ${itemIndex}]`,
+			);
 		return binary;
 	};
 
@@ -80,11 +111,17 @@ export function mockContext(options: MockOptions): MockContext {
 		getWorkflowStaticData: (type: string) => (type === 'node' ? nodeStatic : staticData),
 		continueOnFail: () => options.continueOnFail ?? false,
 		getCredentials: async () => options.credentials,
-		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown, extra?: { extractValue?: boolean }) => {
+		getNodeParameter: (
+			name: string,
+			itemIndex: number,
+			fallback?: unknown,
+			extra?: { extractValue?: boolean },
+		) => {
 			const params = paramsFor(itemIndex);
 			let value = name in params ? params[name] : fallback;
 			if (value === undefined) throw new Error(`Could not get parameter "${name}"`);
-			if (extra?.extractValue && value && typeof value === 'object' && 'value' in (value as object)) value = (value as { value: unknown }).value;
+			if (extra?.extractValue && value && typeof value === 'object' && 'value' in (value as object))
+				value = (value as { value: unknown }).value;
 			return value;
 		},
 		logger: {
@@ -100,8 +137,13 @@ export function mockContext(options: MockOptions): MockContext {
 				return await n8nLikeRequest(options.credentials, request);
 			},
 			assertBinaryData: (itemIndex: number, property: string) => binaryOf(itemIndex, property),
-			getBinaryDataBuffer: async (itemIndex: number, property: string) => Buffer.from(binaryOf(itemIndex, property).data, 'base64'),
-			prepareBinaryData: async (data: Buffer, fileName?: string, mimeType?: string): Promise<IBinaryData> => ({
+			getBinaryDataBuffer: async (itemIndex: number, property: string) =>
+				Buffer.from(binaryOf(itemIndex, property).data, 'base64'),
+			prepareBinaryData: async (
+				data: Buffer,
+				fileName?: string,
+				mimeType?: string,
+			): Promise<IBinaryData> => ({
 				data: data.toString('base64'),
 				fileName,
 				mimeType: mimeType ?? 'application/octet-stream',
@@ -113,12 +155,30 @@ export function mockContext(options: MockOptions): MockContext {
 }
 
 /** An input item with a binary file. */
-export function binaryItem(data: Buffer, mimeType: string, fileName: string, property = 'data'): INodeExecutionData {
-	return { json: {}, binary: { [property]: { data: data.toString('base64'), mimeType, fileName, fileSize: String(data.length) } } };
+export function binaryItem(
+	data: Buffer,
+	mimeType: string,
+	fileName: string,
+	property = 'data',
+): INodeExecutionData {
+	return {
+		json: {},
+		binary: {
+			[property]: {
+				data: data.toString('base64'),
+				mimeType,
+				fileName,
+				fileSize: String(data.length),
+			},
+		},
+	};
 }
 
 /** Replaces the node's sleep, clock and random with instant, recorded ones; returns the recorded waits. */
-export function instantRuntime(runtime: { sleep: (ms: number) => Promise<void>; now: () => number; random: () => number }, random = () => 0.5) {
+export function instantRuntime(
+	runtime: { sleep: (ms: number) => Promise<void>; now: () => number; random: () => number },
+	random = () => 0.5,
+) {
 	const original = { ...runtime };
 	const sleeps: number[] = [];
 	// Starts at the real time: the store snapshots with Date.now().

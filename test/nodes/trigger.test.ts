@@ -1,8 +1,22 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	IWebhookFunctions,
+} from 'n8n-workflow';
 
 import { resetProcessStateForTests } from '../../nodes/shared/processState';
 import { WhatsAppReliableTrigger } from '../../nodes/WhatsAppReliableTrigger/WhatsAppReliableTrigger.node';
-import { body, change, metaSerialise, PHONE_A, PHONE_B, sign, status, textMessage } from '../support/payloads';
+import {
+	body,
+	change,
+	metaSerialise,
+	PHONE_A,
+	PHONE_B,
+	sign,
+	status,
+	textMessage,
+} from '../support/payloads';
 
 const SECRET = 'app-secret';
 const TOKEN = 'verify-token';
@@ -26,7 +40,12 @@ interface Sent {
 
 function webhookContext(
 	db: FakeDatabase,
-	request: { method: 'GET' | 'POST'; raw?: Buffer | null; headers?: Record<string, string>; query?: IDataObject },
+	request: {
+		method: 'GET' | 'POST';
+		raw?: Buffer | null;
+		headers?: Record<string, string>;
+		query?: IDataObject;
+	},
 	parameters: IDataObject = {},
 ) {
 	const sent: Sent = { status: 0 };
@@ -51,7 +70,11 @@ function webhookContext(
 	};
 	const ctx = {
 		getWebhookName: () => (request.method === 'GET' ? 'setup' : 'default'),
-		getRequestObject: () => ({ method: request.method, headers: request.headers ?? {}, ...(request.raw === null ? {} : { rawBody: request.raw }) }),
+		getRequestObject: () => ({
+			method: request.method,
+			headers: request.headers ?? {},
+			...(request.raw === null ? {} : { rawBody: request.raw }),
+		}),
 		getResponseObject: () => res,
 		getQueryData: () => request.query ?? {},
 		getCredentials: async () => ({ appSecret: SECRET, verifyToken: TOKEN }),
@@ -68,7 +91,11 @@ function webhookContext(
 	return { ctx, sent, warnings, staticData };
 }
 
-function executeContext(db: FakeDatabase, inputs: INodeExecutionData[][], parameters: IDataObject = {}) {
+function executeContext(
+	db: FakeDatabase,
+	inputs: INodeExecutionData[][],
+	parameters: IDataObject = {},
+) {
 	const staticData = db.load();
 	const ctx = {
 		getInputData: (index = 0) => {
@@ -90,9 +117,18 @@ function executeContext(db: FakeDatabase, inputs: INodeExecutionData[][], parame
 
 const trigger = new WhatsAppReliableTrigger();
 
-async function post(db: FakeDatabase, payload: unknown, parameters: IDataObject = {}, signWith = SECRET) {
+async function post(
+	db: FakeDatabase,
+	payload: unknown,
+	parameters: IDataObject = {},
+	signWith = SECRET,
+) {
 	const raw = Buffer.from(metaSerialise(payload));
-	const web = webhookContext(db, { method: 'POST', raw, headers: { 'x-hub-signature-256': sign(raw, signWith) } }, parameters);
+	const web = webhookContext(
+		db,
+		{ method: 'POST', raw, headers: { 'x-hub-signature-256': sign(raw, signWith) } },
+		parameters,
+	);
 	const response = await trigger.webhook.call(web.ctx);
 	let outputs: INodeExecutionData[][] | undefined;
 	if (response.workflowData) {
@@ -107,13 +143,19 @@ beforeEach(() => resetProcessStateForTests());
 
 describe('WhatsApp Reliable Trigger: GET handshake', () => {
 	it('answers exactly the challenge as text/plain without an execution', async () => {
-		const { ctx, sent } = webhookContext(new FakeDatabase(), { method: 'GET', query: { 'hub.mode': 'subscribe', 'hub.verify_token': TOKEN, 'hub.challenge': '987' } });
+		const { ctx, sent } = webhookContext(new FakeDatabase(), {
+			method: 'GET',
+			query: { 'hub.mode': 'subscribe', 'hub.verify_token': TOKEN, 'hub.challenge': '987' },
+		});
 		expect(await trigger.webhook.call(ctx)).toEqual({ noWebhookResponse: true });
 		expect(sent).toEqual({ status: 200, type: 'text/plain', body: '987' });
 	});
 
 	it('answers 403 and logs the reason, never the token', async () => {
-		const { ctx, sent, warnings } = webhookContext(new FakeDatabase(), { method: 'GET', query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'guess', 'hub.challenge': '987' } });
+		const { ctx, sent, warnings } = webhookContext(new FakeDatabase(), {
+			method: 'GET',
+			query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'guess', 'hub.challenge': '987' },
+		});
 		expect(await trigger.webhook.call(ctx)).toEqual({ noWebhookResponse: true });
 		expect(sent.status).toBe(403);
 		expect(warnings.join()).toContain('verify_token');
@@ -123,7 +165,10 @@ describe('WhatsApp Reliable Trigger: GET handshake', () => {
 
 describe('WhatsApp Reliable Trigger: POST', () => {
 	const payload = body(
-		change(PHONE_A, { messages: [textMessage('wamid.1', 'Grüße')], statuses: [status('wamid.o1', 'read')] }),
+		change(PHONE_A, {
+			messages: [textMessage('wamid.1', 'Grüße')],
+			statuses: [status('wamid.o1', 'read')],
+		}),
 		change(PHONE_B, { statuses: [status('wamid.o2', 'failed')] }),
 	);
 
@@ -137,8 +182,15 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 			['status:wamid.o2:failed'],
 			[],
 		]);
-		expect(outputs?.[3][0]).toMatchObject({ json: { errors: [{ errorClass: 'window_closed' }] }, pairedItem: { item: 0, input: 3 } });
-		expect(outputs?.[0][0].json).toMatchObject({ text: 'Grüße', duplicate: false, customer: { profileName: 'Zoë Müller' } });
+		expect(outputs?.[3][0]).toMatchObject({
+			json: { errors: [{ errorClass: 'window_closed' }] },
+			pairedItem: { item: 0, input: 3 },
+		});
+		expect(outputs?.[0][0].json).toMatchObject({
+			text: 'Grüße',
+			duplicate: false,
+			customer: { profileName: 'Zoë Müller' },
+		});
 	});
 
 	it('rejects bad signatures with 401, starts nothing and never logs the secret', async () => {
@@ -156,9 +208,16 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 	});
 
 	it('answers 500 with what to fix when the raw body is missing', async () => {
-		const web = webhookContext(new FakeDatabase(), { method: 'POST', raw: null, headers: { 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) } });
+		const web = webhookContext(new FakeDatabase(), {
+			method: 'POST',
+			raw: null,
+			headers: { 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) },
+		});
 		await trigger.webhook.call(web.ctx);
-		expect(web.sent).toMatchObject({ status: 500, body: expect.stringContaining('raw request body') });
+		expect(web.sent).toMatchObject({
+			status: 500,
+			body: expect.stringContaining('raw request body'),
+		});
 	});
 
 	it.each([
@@ -185,7 +244,10 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 		resetProcessStateForTests();
 		const again = await post(db, payload);
 		expect(again.response).toEqual({ noWebhookResponse: true });
-		const fresh = await post(db, body(change(PHONE_A, { messages: [textMessage('wamid.new', 'x')] })));
+		const fresh = await post(
+			db,
+			body(change(PHONE_A, { messages: [textMessage('wamid.new', 'x')] })),
+		);
 		expect(fresh.outputs?.[0]).toHaveLength(1);
 	});
 
@@ -193,14 +255,23 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 		const db = new FakeDatabase();
 		await post(db, body(change(PHONE_A, { statuses: [status('wamid.s', 'read')] })));
 		resetProcessStateForTests();
-		const late = await post(db, body(change(PHONE_A, { statuses: [status('wamid.s', 'delivered')] })));
+		const late = await post(
+			db,
+			body(change(PHONE_A, { statuses: [status('wamid.s', 'delivered')] })),
+		);
 		expect(late.outputs?.[2]).toHaveLength(0);
 	});
 
 	it('saves the state as it is when n8n saves, so a slower execution does not overwrite newer keys', async () => {
 		const db = new FakeDatabase();
-		const raw = Buffer.from(metaSerialise(body(change(PHONE_A, { messages: [textMessage('wamid.a', 'x')] }))));
-		const first = webhookContext(db, { method: 'POST', raw, headers: { 'x-hub-signature-256': sign(raw, SECRET) } });
+		const raw = Buffer.from(
+			metaSerialise(body(change(PHONE_A, { messages: [textMessage('wamid.a', 'x')] }))),
+		);
+		const first = webhookContext(db, {
+			method: 'POST',
+			raw,
+			headers: { 'x-hub-signature-256': sign(raw, SECRET) },
+		});
 		const slow = executeContext(db, (await trigger.webhook.call(first.ctx)).workflowData ?? []);
 		await trigger.execute.call(slow.ctx);
 		await post(db, body(change(PHONE_A, { messages: [textMessage('wamid.b', 'x')] })));
@@ -210,7 +281,9 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 	});
 
 	it('filters by phone number id', async () => {
-		const { outputs } = await post(new FakeDatabase(), payload, { phoneNumberIds: ` ${PHONE_B.phone_number_id} ` });
+		const { outputs } = await post(new FakeDatabase(), payload, {
+			phoneNumberIds: ` ${PHONE_B.phone_number_id} `,
+		});
 		expect(outputs?.flat().map((i) => i.json.phoneNumberId)).toEqual([PHONE_B.phone_number_id]);
 	});
 });

@@ -67,13 +67,19 @@ export class CaptureServer {
 	}
 
 	/** Waits until at least `count` recorded requests match; returns the matching ones. */
-	async waitFor(match: string | ((r: CapturedRequest) => boolean), count = 1, timeoutMs = 30_000): Promise<CapturedRequest[]> {
+	async waitFor(
+		match: string | ((r: CapturedRequest) => boolean),
+		count = 1,
+		timeoutMs = 30_000,
+	): Promise<CapturedRequest[]> {
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
 			const found = this.to(match);
 			if (found.length >= count) return found;
 			if (Date.now() > deadline) {
-				throw new Error(`Timed out after ${timeoutMs} ms waiting for ${count} request(s) to ${String(match)}; got ${found.length}. All: ${this.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+				throw new Error(
+					`Timed out after ${timeoutMs} ms waiting for ${count} request(s) to ${String(match)}; got ${found.length}. All: ${this.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`,
+				);
 			}
 			await new Promise((resolve) => setTimeout(resolve, 50));
 		}
@@ -92,10 +98,20 @@ export class CaptureServer {
 				// kept as text
 			}
 		}
-		this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, at: Date.now() });
+		this.requests.push({
+			method: req.method ?? 'GET',
+			path: url.pathname,
+			query: Object.fromEntries(url.searchParams),
+			headers: req.headers,
+			body,
+			at: Date.now(),
+		});
 		const answer = this.answers.get(url.pathname) ?? { status: 200, body: { ok: true } };
 		const payload = Buffer.from(JSON.stringify(answer.body));
-		res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': String(payload.length) });
+		res.writeHead(answer.status, {
+			'content-type': 'application/json',
+			'content-length': String(payload.length),
+		});
 		res.end(payload);
 	}
 }

@@ -31,36 +31,70 @@ export interface GraphErrorSpec {
 
 /** Meta's answers for the codes the node must handle, with the HTTP status Meta uses for them. */
 export const GRAPH_ERRORS = {
-	'100': { status: 400, code: 100, message: '(#100) Invalid parameter', details: "Param text['body'] is required." },
+	'100': {
+		status: 400,
+		code: 100,
+		message: '(#100) Invalid parameter',
+		details: "Param text['body'] is required.",
+	},
 	'131047': {
 		status: 400,
 		code: 131047,
 		message: '(#131047) Re-engagement message',
-		details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+		details:
+			'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
 	},
-	'131026': { status: 400, code: 131026, message: '(#131026) Message Undeliverable.', details: 'Message Undeliverable.' },
+	'131026': {
+		status: 400,
+		code: 131026,
+		message: '(#131026) Message Undeliverable.',
+		details: 'Message Undeliverable.',
+	},
 	'131056': {
 		status: 400,
 		code: 131056,
 		message: '(#131056) (Business Account, Consumer Account) pair rate limit hit',
-		details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
+		details:
+			'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
 	},
-	'130429': { status: 429, code: 130429, message: '(#130429) Rate limit hit', details: 'Cloud API message throughput has been reached.' },
-	'131000': { status: 500, code: 131000, message: '(#131000) Something went wrong', details: 'Something went wrong' },
-	'2': { status: 500, code: 2, message: '(#2) Service temporarily unavailable', details: undefined },
+	'130429': {
+		status: 429,
+		code: 130429,
+		message: '(#130429) Rate limit hit',
+		details: 'Cloud API message throughput has been reached.',
+	},
+	'131000': {
+		status: 500,
+		code: 131000,
+		message: '(#131000) Something went wrong',
+		details: 'Something went wrong',
+	},
+	'2': {
+		status: 500,
+		code: 2,
+		message: '(#2) Service temporarily unavailable',
+		details: undefined,
+	},
 	'190': {
 		status: 401,
 		code: 190,
 		subcode: 463,
-		message: 'Error validating access token: Session has expired on Tuesday, 01-Jul-25 10:00:00 PDT.',
+		message:
+			'Error validating access token: Session has expired on Tuesday, 01-Jul-25 10:00:00 PDT.',
 		details: undefined,
 	},
-	'10': { status: 403, code: 10, message: '(#10) Application does not have permission for this action', details: undefined },
+	'10': {
+		status: 403,
+		code: 10,
+		message: '(#10) Application does not have permission for this action',
+		details: undefined,
+	},
 	'132000': {
 		status: 400,
 		code: 132000,
 		message: '(#132000) Number of parameters does not match the expected number of params',
-		details: 'body: number of localizable_params (1) does not match the expected number of params (2)',
+		details:
+			'body: number of localizable_params (1) does not match the expected number of params (2)',
 	},
 	'132001': {
 		status: 400,
@@ -113,13 +147,20 @@ export interface FakeGraphOptions {
 
 /** Default: a POST of a message (not a mark-as-read). */
 export const isMessageSend = (req: RecordedRequest): boolean =>
-	req.method === 'POST' && req.path.endsWith('/messages') && (req.body as { status?: string } | undefined)?.status !== 'read';
+	req.method === 'POST' &&
+	req.path.endsWith('/messages') &&
+	(req.body as { status?: string } | undefined)?.status !== 'read';
 
 const fbtrace = () => `A${randomBytes(11).toString('base64url')}`;
 
 export function errorBody(spec: GraphErrorSpec) {
-	const error: Record<string, unknown> = { message: spec.message, type: spec.type ?? 'OAuthException', code: spec.code };
-	if (spec.details !== undefined) error.error_data = { messaging_product: 'whatsapp', details: spec.details };
+	const error: Record<string, unknown> = {
+		message: spec.message,
+		type: spec.type ?? 'OAuthException',
+		code: spec.code,
+	};
+	if (spec.details !== undefined)
+		error.error_data = { messaging_product: 'whatsapp', details: spec.details };
 	if (spec.subcode !== undefined) error.error_subcode = spec.subcode;
 	if (spec.code === 2 || spec.code === 131000) error.is_transient = true;
 	error.fbtrace_id = fbtrace();
@@ -161,7 +202,13 @@ export class FakeGraphApi {
 
 	/** The credential data pointing at this fake. */
 	credentials(version = 'v23.0') {
-		return { accessToken: this.token, phoneNumberId: this.phoneNumberId, businessAccountId: this.businessAccountId, graphApiVersion: version, baseUrl: this.baseUrl };
+		return {
+			accessToken: this.token,
+			phoneNumberId: this.phoneNumberId,
+			businessAccountId: this.businessAccountId,
+			graphApiVersion: version,
+			baseUrl: this.baseUrl,
+		};
 	}
 
 	async start(port = 0): Promise<string> {
@@ -175,7 +222,11 @@ export class FakeGraphApi {
 	}
 
 	/** Fails the next `count` matching calls (default: message sends) with Meta's answer for `error`. */
-	failNext(count: number, error: GraphErrorName | GraphErrorSpec, options: { retryAfter?: number | string; match?: (req: RecordedRequest) => boolean } = {}): this {
+	failNext(
+		count: number,
+		error: GraphErrorName | GraphErrorSpec,
+		options: { retryAfter?: number | string; match?: (req: RecordedRequest) => boolean } = {},
+	): this {
 		const spec = typeof error === 'string' ? { ...GRAPH_ERRORS[error] } : { ...error };
 		if (options.retryAfter !== undefined) spec.retryAfter = options.retryAfter;
 		this.rules.push({ remaining: count, spec, match: options.match ?? isMessageSend });
@@ -197,7 +248,12 @@ export class FakeGraphApi {
 	}
 
 	/** Message sends (not mark-as-read) that were answered 200. */
-	accepted(): Array<{ to: string; type: string; body: Record<string, unknown>; messageId: string }> {
+	accepted(): Array<{
+		to: string;
+		type: string;
+		body: Record<string, unknown>;
+		messageId: string;
+	}> {
 		return this.requests
 			.filter((r) => isMessageSend(r) && r.status === 200)
 			.map((r) => {
@@ -250,7 +306,9 @@ export class FakeGraphApi {
 			if (this.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
 			const answer = this.answer(record, contentType);
 			record.status = answer.status;
-			record.response = Buffer.isBuffer(answer.body) ? `<${answer.body.length} bytes>` : answer.body;
+			record.response = Buffer.isBuffer(answer.body)
+				? `<${answer.body.length} bytes>`
+				: answer.body;
 			const headers: Record<string, string> = { ...answer.headers };
 			let payload: Buffer;
 			if (Buffer.isBuffer(answer.body)) payload = answer.body;
@@ -266,8 +324,12 @@ export class FakeGraphApi {
 		}
 	}
 
-	private answer(req: RecordedRequest, contentType: string): { status: number; body: unknown; headers?: Record<string, string> } {
-		if (req.headers.authorization !== `Bearer ${this.token}`) return this.error(GRAPH_ERRORS['190']);
+	private answer(
+		req: RecordedRequest,
+		contentType: string,
+	): { status: number; body: unknown; headers?: Record<string, string> } {
+		if (req.headers.authorization !== `Bearer ${this.token}`)
+			return this.error(GRAPH_ERRORS['190']);
 		const rule = this.rules.find((r) => r.remaining > 0 && r.match(req));
 		if (rule) {
 			rule.remaining--;
@@ -282,7 +344,8 @@ export class FakeGraphApi {
 		const [, node, edge] = parts;
 		if (req.method === 'POST' && edge === 'messages') return this.message(node, req.body);
 		if (req.method === 'POST' && edge === 'media') return this.upload(req, contentType);
-		if (req.method === 'GET' && edge === 'message_templates') return this.templatePage(node, req.query);
+		if (req.method === 'GET' && edge === 'message_templates')
+			return this.templatePage(node, req.query);
 		if (req.method === 'GET' && node && !edge) {
 			const media = this.media.get(node);
 			if (media) {
@@ -298,9 +361,18 @@ export class FakeGraphApi {
 					},
 				};
 			}
-			if (node === this.phoneNumberId) return { status: 200, body: { id: node, display_phone_number: '+1 555-010-0000', verified_name: 'Test Shop' } };
+			if (node === this.phoneNumberId)
+				return {
+					status: 200,
+					body: { id: node, display_phone_number: '+1 555-010-0000', verified_name: 'Test Shop' },
+				};
 		}
-		return this.error({ status: 400, code: 100, message: `(#100) Unsupported ${req.method} request: ${req.path}`, type: 'GraphMethodException' });
+		return this.error({
+			status: 400,
+			code: 100,
+			message: `(#100) Unsupported ${req.method} request: ${req.path}`,
+			type: 'GraphMethodException',
+		});
 	}
 
 	private error(spec: GraphErrorSpec) {
@@ -310,49 +382,92 @@ export class FakeGraphApi {
 	}
 
 	private message(phoneNumberId: string, body: unknown) {
-		if (phoneNumberId !== this.phoneNumberId) return this.error({ status: 400, code: 100, message: `(#100) Object with ID '${phoneNumberId}' does not exist`, type: 'GraphMethodException' });
+		if (phoneNumberId !== this.phoneNumberId)
+			return this.error({
+				status: 400,
+				code: 100,
+				message: `(#100) Object with ID '${phoneNumberId}' does not exist`,
+				type: 'GraphMethodException',
+			});
 		const msg = body as Record<string, unknown> | undefined;
-		if (!msg || msg.messaging_product !== 'whatsapp') return this.error({ ...GRAPH_ERRORS['100'], details: 'The parameter messaging_product is required.' });
+		if (!msg || msg.messaging_product !== 'whatsapp')
+			return this.error({
+				...GRAPH_ERRORS['100'],
+				details: 'The parameter messaging_product is required.',
+			});
 		if (msg.status === 'read') {
-			if (typeof msg.message_id !== 'string') return this.error({ ...GRAPH_ERRORS['100'], details: 'The parameter message_id is required.' });
+			if (typeof msg.message_id !== 'string')
+				return this.error({
+					...GRAPH_ERRORS['100'],
+					details: 'The parameter message_id is required.',
+				});
 			return { status: 200, body: { success: true } };
 		}
 		if (typeof msg.to !== 'string' || typeof msg.type !== 'string' || msg[msg.type] === undefined) {
-			return this.error({ ...GRAPH_ERRORS['100'], details: `Param ${String(msg.type)} is required.` });
+			return this.error({
+				...GRAPH_ERRORS['100'],
+				details: `Param ${String(msg.type)} is required.`,
+			});
 		}
 		this.counter++;
 		const id = `wamid.FAKE${String(this.counter).padStart(6, '0')}${randomBytes(4).toString('hex').toUpperCase()}`;
 		const message: Record<string, string> = { id };
 		// Meta states message_status on template sends.
 		if (msg.type === 'template') message.message_status = 'accepted';
-		return { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: msg.to, wa_id: msg.to.replace(/\D/g, '') }], messages: [message] } };
+		return {
+			status: 200,
+			body: {
+				messaging_product: 'whatsapp',
+				contacts: [{ input: msg.to, wa_id: msg.to.replace(/\D/g, '') }],
+				messages: [message],
+			},
+		};
 	}
 
 	private upload(req: RecordedRequest, contentType: string) {
 		const boundary = /boundary=(.+)$/.exec(contentType)?.[1];
-		if (!boundary) return this.error({ ...GRAPH_ERRORS['100'], details: 'Upload must be multipart/form-data' });
+		if (!boundary)
+			return this.error({ ...GRAPH_ERRORS['100'], details: 'Upload must be multipart/form-data' });
 		const fields = parseMultipart(req.raw, boundary);
 		const file = fields.find((f) => f.name === 'file');
 		const product = fields.find((f) => f.name === 'messaging_product')?.data.toString();
 		const type = fields.find((f) => f.name === 'type')?.data.toString();
-		if (product !== 'whatsapp' || !file || !type) return this.error({ ...GRAPH_ERRORS['100'], details: 'messaging_product, type and file are required' });
+		if (product !== 'whatsapp' || !file || !type)
+			return this.error({
+				...GRAPH_ERRORS['100'],
+				details: 'messaging_product, type and file are required',
+			});
 		return { status: 200, body: { id: this.addMedia(file.data, type, file.filename ?? 'file') } };
 	}
 
 	private templatePage(wabaId: string, query: Record<string, string>) {
-		if (wabaId !== this.businessAccountId) return this.error({ status: 400, code: 100, message: `(#100) Object with ID '${wabaId}' does not exist`, type: 'GraphMethodException' });
+		if (wabaId !== this.businessAccountId)
+			return this.error({
+				status: 400,
+				code: 100,
+				message: `(#100) Object with ID '${wabaId}' does not exist`,
+				type: 'GraphMethodException',
+			});
 		const limit = Number(query.limit ?? 25);
 		const start = query.after ? Number(Buffer.from(query.after, 'base64url').toString()) : 0;
 		const list = this.templates.filter((t) => !query.name || t.name.includes(query.name));
-		const data = list.slice(start, start + limit).map((t, i) => ({ id: t.id ?? String(500 + start + i), ...t }));
+		const data = list
+			.slice(start, start + limit)
+			.map((t, i) => ({ id: t.id ?? String(500 + start + i), ...t }));
 		const after = Buffer.from(String(start + data.length)).toString('base64url');
-		const paging: Record<string, unknown> = { cursors: { before: Buffer.from(String(start)).toString('base64url'), after } };
-		if (start + data.length < list.length) paging.next = `${this.baseUrl}/v23.0/${wabaId}/message_templates?limit=${limit}&after=${after}`;
+		const paging: Record<string, unknown> = {
+			cursors: { before: Buffer.from(String(start)).toString('base64url'), after },
+		};
+		if (start + data.length < list.length)
+			paging.next = `${this.baseUrl}/v23.0/${wabaId}/message_templates?limit=${limit}&after=${after}`;
 		return { status: 200, body: { data, paging } };
 	}
 }
 
-export function parseMultipart(raw: Buffer, boundary: string): Array<{ name: string; filename?: string; contentType?: string; data: Buffer }> {
+export function parseMultipart(
+	raw: Buffer,
+	boundary: string,
+): Array<{ name: string; filename?: string; contentType?: string; data: Buffer }> {
 	const out: Array<{ name: string; filename?: string; contentType?: string; data: Buffer }> = [];
 	const delimiter = Buffer.from(`--${boundary}`);
 	let position = raw.indexOf(delimiter);

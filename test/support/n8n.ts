@@ -105,7 +105,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** The cache layout comes from scripts/n8n.sh, the one place that knows the pinned versions. */
 export function cachePaths(): CachePaths {
-	const out = execFileSync('bash', [path.join(REPO_DIR, 'scripts', 'n8n.sh'), 'paths'], { encoding: 'utf8' });
+	const out = execFileSync('bash', [path.join(REPO_DIR, 'scripts', 'n8n.sh'), 'paths'], {
+		encoding: 'utf8',
+	});
 	const entries = out
 		.trim()
 		.split('\n')
@@ -144,7 +146,9 @@ async function waitFor<T>(
 		}
 		if (Date.now() > deadline) {
 			const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-			throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${detail}${onTimeout ? `\n${onTimeout()}` : ''}`);
+			throw new Error(
+				`Timed out after ${timeoutMs} ms waiting for ${what}${detail}${onTimeout ? `\n${onTimeout()}` : ''}`,
+			);
 		}
 		await sleep(intervalMs);
 	}
@@ -202,7 +206,9 @@ export class N8nInstance {
 	static async start(opts: StartOptions = {}): Promise<N8nInstance> {
 		const paths = cachePaths();
 		if (paths.READY !== '1') {
-			throw new Error(`n8n ${paths.N8N_VERSION} is not installed in ${paths.N8N_HOME}: run \`bash scripts/n8n.sh install\``);
+			throw new Error(
+				`n8n ${paths.N8N_VERSION} is not installed in ${paths.N8N_HOME}: run \`bash scripts/n8n.sh install\``,
+			);
 		}
 		if (!fs.existsSync(path.join(REPO_DIR, 'dist'))) {
 			throw new Error('dist/ is missing: run `npm run build` before the e2e tests');
@@ -216,7 +222,14 @@ export class N8nInstance {
 		fs.mkdirSync(nodesDir, { recursive: true });
 		fs.symlinkSync(REPO_DIR, path.join(nodesDir, PACKAGE_NAME), 'dir');
 
-		const instance = new N8nInstance(dir, port, brokerPort, paths, opts.env ?? {}, opts.startTimeoutMs ?? 120_000);
+		const instance = new N8nInstance(
+			dir,
+			port,
+			brokerPort,
+			paths,
+			opts.env ?? {},
+			opts.startTimeoutMs ?? 120_000,
+		);
 		try {
 			await instance.spawnAndWait();
 			await instance.login();
@@ -264,8 +277,12 @@ export class N8nInstance {
 	}
 
 	/** Waits until the log (after `sinceOffset`) matches. */
-	async waitForLog(pattern: RegExp | string, opts: { sinceOffset?: number; timeoutMs?: number } = {}): Promise<string> {
-		const matches = (text: string) => (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
+	async waitForLog(
+		pattern: RegExp | string,
+		opts: { sinceOffset?: number; timeoutMs?: number } = {},
+	): Promise<string> {
+		const matches = (text: string) =>
+			typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
 		return await waitFor(
 			`log to match ${String(pattern)}`,
 			async () => {
@@ -312,7 +329,8 @@ export class N8nInstance {
 			res = await doRequest();
 		}
 		const text = await res.text();
-		if (!res.ok) throw new Error(`${method} ${restPath} answered ${res.status}: ${text.slice(0, 500)}`);
+		if (!res.ok)
+			throw new Error(`${method} ${restPath} answered ${res.status}: ${text.slice(0, 500)}`);
 		const parsed = text ? JSON.parse(text) : {};
 		return (parsed && typeof parsed === 'object' && 'data' in parsed ? parsed.data : parsed) as T;
 	}
@@ -325,7 +343,8 @@ export class N8nInstance {
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const text = await res.text();
-		if (!res.ok) throw new Error(`${method} /api/v1${apiPath} answered ${res.status}: ${text.slice(0, 500)}`);
+		if (!res.ok)
+			throw new Error(`${method} /api/v1${apiPath} answered ${res.status}: ${text.slice(0, 500)}`);
 		return (text ? JSON.parse(text) : {}) as T;
 	}
 
@@ -344,10 +363,16 @@ export class N8nInstance {
 			...(meta ? { meta } : {}),
 		};
 		if (id) {
-			const exists = await this.rest<{ exists: boolean } | boolean>('GET', `/rest/workflows/${id}/exists`).catch(() => false);
+			const exists = await this.rest<{ exists: boolean } | boolean>(
+				'GET',
+				`/rest/workflows/${id}/exists`,
+			).catch(() => false);
 			if (exists === true || (typeof exists === 'object' && exists.exists)) {
 				const current = await this.rest('GET', `/rest/workflows/${id}`);
-				await this.rest('PATCH', `/rest/workflows/${id}`, { ...payload, versionId: current.versionId });
+				await this.rest('PATCH', `/rest/workflows/${id}`, {
+					...payload,
+					versionId: current.versionId,
+				});
 				return id;
 			}
 		}
@@ -361,7 +386,9 @@ export class N8nInstance {
 	 */
 	async publish(workflowId: string, opts: PublishOptions = {}): Promise<void> {
 		const workflow = await this.rest('GET', `/rest/workflows/${workflowId}`);
-		await this.rest('POST', `/rest/workflows/${workflowId}/activate`, { versionId: workflow.versionId });
+		await this.rest('POST', `/rest/workflows/${workflowId}/activate`, {
+			versionId: workflow.versionId,
+		});
 		this.published.set(workflowId, opts.probe);
 		await this.waitForPublished(workflowId, workflow.versionId as string, opts);
 	}
@@ -373,7 +400,9 @@ export class N8nInstance {
 		// Like publishing, taking triggers down happens after the 200.
 		await waitFor(
 			`workflow ${workflowId} to be unpublished`,
-			async () => (await this.rest('GET', `/rest/workflows/${workflowId}/publication-status`)).status === 'not_published',
+			async () =>
+				(await this.rest('GET', `/rest/workflows/${workflowId}/publication-status`)).status ===
+				'not_published',
 			opts.timeoutMs ?? 30_000,
 		);
 	}
@@ -386,7 +415,11 @@ export class N8nInstance {
 	}
 
 	/** Creates a credential and returns its id, to put in a node's `credentials: { <type>: { id, name } }`. */
-	async createCredential(type: string, name: string, data: Record<string, unknown>): Promise<string> {
+	async createCredential(
+		type: string,
+		name: string,
+		data: Record<string, unknown>,
+	): Promise<string> {
 		const created = await this.rest('POST', '/rest/credentials', { type, name, data });
 		return created.id as string;
 	}
@@ -404,7 +437,10 @@ export class N8nInstance {
 	}
 
 	/** Finished (and failed) executions of a workflow, oldest first, through the public API. */
-	async executions(workflowId: string, opts: { includeData?: boolean; status?: string } = {}): Promise<Execution[]> {
+	async executions(
+		workflowId: string,
+		opts: { includeData?: boolean; status?: string } = {},
+	): Promise<Execution[]> {
 		const all: Execution[] = [];
 		let cursor: string | undefined;
 		do {
@@ -415,7 +451,10 @@ export class N8nInstance {
 			}
 			if (opts.status) query.set('status', opts.status);
 			if (cursor) query.set('cursor', cursor);
-			const page = await this.api<{ data: Execution[]; nextCursor: string | null }>('GET', `/executions?${query}`);
+			const page = await this.api<{ data: Execution[]; nextCursor: string | null }>(
+				'GET',
+				`/executions?${query}`,
+			);
 			all.push(...page.data);
 			cursor = page.nextCursor ?? undefined;
 		} while (cursor);
@@ -424,7 +463,10 @@ export class N8nInstance {
 
 	/** One execution with its data. */
 	async execution(executionId: string): Promise<Execution> {
-		return await this.api<Execution>('GET', `/executions/${executionId}?includeData=true&ignoreDataSizeLimit=true`);
+		return await this.api<Execution>(
+			'GET',
+			`/executions/${executionId}?includeData=true&ignoreDataSizeLimit=true`,
+		);
 	}
 
 	/**
@@ -441,21 +483,30 @@ export class N8nInstance {
 		await waitFor(
 			`${count} finished execution(s) of workflow ${workflowId}`,
 			async () => {
-				seen = (await this.executions(workflowId)).filter((e) => FINISHED_STATUSES.includes(e.status));
+				seen = (await this.executions(workflowId)).filter((e) =>
+					FINISHED_STATUSES.includes(e.status),
+				);
 				return seen.length >= count;
 			},
 			timeoutMs,
 			200,
 			() => `seen ${seen.length}: ${seen.map((e) => `${e.id}:${e.status}`).join(', ')}`,
 		);
-		return await this.settle(workflowId, { quietMs: opts.quietMs, timeoutMs, includeData: opts.includeData });
+		return await this.settle(workflowId, {
+			quietMs: opts.quietMs,
+			timeoutMs,
+			includeData: opts.includeData,
+		});
 	}
 
 	/**
 	 * Waits until no execution (of the workflow, or of any) is running and the set of finished ones has not
 	 * changed for `quietMs`; returns the workflow's executions (all workflows' when no id is given).
 	 */
-	async settle(workflowId?: string, opts: WaitOptions & { includeData?: boolean } = {}): Promise<Execution[]> {
+	async settle(
+		workflowId?: string,
+		opts: WaitOptions & { includeData?: boolean } = {},
+	): Promise<Execution[]> {
 		const quietMs = opts.quietMs ?? 1000;
 		const list = async (status?: string) => {
 			if (workflowId) return await this.executions(workflowId, { status });
@@ -493,7 +544,9 @@ export class N8nInstance {
 		await this.login();
 		for (const [workflowId, probe] of this.published) {
 			const workflow = await this.rest('GET', `/rest/workflows/${workflowId}`);
-			await this.waitForPublished(workflowId, workflow.activeVersionId ?? workflow.versionId, { probe });
+			await this.waitForPublished(workflowId, workflow.activeVersionId ?? workflow.versionId, {
+				probe,
+			});
 		}
 	}
 
@@ -510,7 +563,8 @@ export class N8nInstance {
 	/** Kills n8n and its task runner at once. */
 	private killNow(): void {
 		const pid = this.child?.pid;
-		if (pid === undefined || this.child?.exitCode !== null || this.child?.signalCode !== null) return;
+		if (pid === undefined || this.child?.exitCode !== null || this.child?.signalCode !== null)
+			return;
 		try {
 			process.kill(-pid, 'SIGKILL');
 		} catch {
@@ -545,10 +599,14 @@ export class N8nInstance {
 			Object.entries(process.env).filter(
 				([key, value]) =>
 					value !== undefined &&
-					!/^(N8N_|DB_|EXECUTIONS_|QUEUE_|JEST_|npm_|WEBHOOK_URL$|NODE_OPTIONS$|NODE_ENV$)/.test(key),
+					!/^(N8N_|DB_|EXECUTIONS_|QUEUE_|JEST_|npm_|WEBHOOK_URL$|NODE_OPTIONS$|NODE_ENV$)/.test(
+						key,
+					),
 			),
 		) as Record<string, string>;
-		const bcrypt = require(path.join(this.paths.N8N_MODULES, 'bcryptjs')) as { hashSync(s: string, r: number): string };
+		const bcrypt = require(path.join(this.paths.N8N_MODULES, 'bcryptjs')) as {
+			hashSync(s: string, r: number): string;
+		};
 		return {
 			...inherited,
 			PATH: `${this.paths.NODE_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
@@ -595,15 +653,22 @@ export class N8nInstance {
 		fs.closeSync(fd);
 		this.child = child;
 		this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-		spawn('bash', ['-c', REAPER, 'n8n-e2e-reaper', String(process.pid), String(child.pid), this.dir], {
-			detached: true,
-			stdio: 'ignore',
-			env: { PATH: process.env.PATH ?? '/usr/bin:/bin', KEEP: process.env.N8N_E2E_KEEP ?? '' },
-		}).unref();
-		const tail = () => `--- n8n log (last 60 lines) ---\n${this.logText(logStart).split('\n').slice(-60).join('\n')}`;
+		spawn(
+			'bash',
+			['-c', REAPER, 'n8n-e2e-reaper', String(process.pid), String(child.pid), this.dir],
+			{
+				detached: true,
+				stdio: 'ignore',
+				env: { PATH: process.env.PATH ?? '/usr/bin:/bin', KEEP: process.env.N8N_E2E_KEEP ?? '' },
+			},
+		).unref();
+		const tail = () =>
+			`--- n8n log (last 60 lines) ---\n${this.logText(logStart).split('\n').slice(-60).join('\n')}`;
 		const exitedEarly = async () => {
 			if (child.exitCode !== null || child.signalCode !== null) {
-				throw new FatalError(`n8n exited (${child.exitCode ?? child.signalCode}) before it was ready\n${tail()}`);
+				throw new FatalError(
+					`n8n exited (${child.exitCode ?? child.signalCode}) before it was ready\n${tail()}`,
+				);
 			}
 		};
 		await waitFor(
@@ -637,13 +702,18 @@ export class N8nInstance {
 			headers: { 'content-type': 'application/json' },
 			body: JSON.stringify({ emailOrLdapLoginId: this.ownerEmail, password: this.ownerPassword }),
 		});
-		if (!res.ok) throw new Error(`login answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+		if (!res.ok)
+			throw new Error(`login answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
 		const cookie = res.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
 		if (!cookie) throw new Error('login set no n8n-auth cookie');
 		this.cookie = cookie.split(';')[0];
 	}
 
-	private async waitForPublished(workflowId: string, versionId: string, opts: PublishOptions): Promise<void> {
+	private async waitForPublished(
+		workflowId: string,
+		versionId: string,
+		opts: PublishOptions,
+	): Promise<void> {
 		const timeoutMs = opts.timeoutMs ?? 30_000;
 		let last: Json;
 		await waitFor(
@@ -654,9 +724,13 @@ export class N8nInstance {
 					const reasons = (last.triggers ?? [])
 						.filter((t: Json) => t.status === 'failed')
 						.map((t: Json) => `${t.nodeId}: ${t.errorMessage}`);
-					throw new FatalError(`publishing workflow ${workflowId} ${last.status}: ${reasons.join('; ')}`);
+					throw new FatalError(
+						`publishing workflow ${workflowId} ${last.status}: ${reasons.join('; ')}`,
+					);
 				}
-				return last.status === 'published' && last.liveVersionId === versionId && !last.pendingVersionId;
+				return (
+					last.status === 'published' && last.liveVersionId === versionId && !last.pendingVersionId
+				);
 			},
 			timeoutMs,
 			100,
@@ -680,7 +754,9 @@ export class N8nInstance {
 		if (!child || child.pid === undefined) return;
 		if (child.exitCode === null && child.signalCode === null) {
 			child.kill('SIGTERM');
-			const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 20_000).unref());
+			const timer = new Promise<'timeout'>((resolve) =>
+				setTimeout(() => resolve('timeout'), 20_000).unref(),
+			);
 			if ((await Promise.race([this.exited.then(() => 'exited' as const), timer])) === 'timeout') {
 				this.killNow();
 				await this.exited;

@@ -11,11 +11,21 @@ export const PHONE_B = { phone_number_id: '107655329012345', display_phone_numbe
 
 type Value = Record<string, unknown>;
 
-export function textMessage(id: string, body: string, from = '4915112345678', timestamp = '1730000000'): Value {
+export function textMessage(
+	id: string,
+	body: string,
+	from = '4915112345678',
+	timestamp = '1730000000',
+): Value {
 	return { from, id, timestamp, type: 'text', text: { body } };
 }
 
-export function buttonReply(id: string, replyId: string, title: string, from = '4915112345678'): Value {
+export function buttonReply(
+	id: string,
+	replyId: string,
+	title: string,
+	from = '4915112345678',
+): Value {
 	return {
 		from,
 		id,
@@ -26,7 +36,12 @@ export function buttonReply(id: string, replyId: string, title: string, from = '
 	};
 }
 
-export function flowReply(id: string, flowToken: string, fields: Record<string, unknown>, from = '4915112345678'): Value {
+export function flowReply(
+	id: string,
+	flowToken: string,
+	fields: Record<string, unknown>,
+	from = '4915112345678',
+): Value {
 	return {
 		from,
 		id,
@@ -35,7 +50,11 @@ export function flowReply(id: string, flowToken: string, fields: Record<string, 
 		context: { from: PHONE_A.display_phone_number, id: 'wamid.out-flow' },
 		interactive: {
 			type: 'nfm_reply',
-			nfm_reply: { name: 'flow', body: 'Sent', response_json: JSON.stringify({ flow_token: flowToken, ...fields }) },
+			nfm_reply: {
+				name: 'flow',
+				body: 'Sent',
+				response_json: JSON.stringify({ flow_token: flowToken, ...fields }),
+			},
 		},
 	};
 }
@@ -60,7 +79,12 @@ export function orderMessage(id: string, from = '4915112345678'): Value {
 export function status(
 	id: string,
 	value: 'sent' | 'delivered' | 'read' | 'played' | 'failed' | string,
-	options: { timestamp?: string; correlationId?: string; recipient?: string; errorCode?: number } = {},
+	options: {
+		timestamp?: string;
+		correlationId?: string;
+		recipient?: string;
+		errorCode?: number;
+	} = {},
 ): Value {
 	return {
 		id,
@@ -75,7 +99,9 @@ export function status(
 							code: options.errorCode ?? 131047,
 							title: 'Re-engagement message',
 							message: 'Re-engagement message',
-							error_data: { details: 'Message failed to send because more than 24 hours have passed' },
+							error_data: {
+								details: 'Message failed to send because more than 24 hours have passed',
+							},
 						},
 					],
 				}
@@ -96,7 +122,12 @@ export function change(
 	const contacts =
 		items.contacts ??
 		(items.messages?.length
-			? [{ profile: { name: 'Zoë Müller' }, wa_id: String(items.messages[0].from ?? '4915112345678') }]
+			? [
+					{
+						profile: { name: 'Zoë Müller' },
+						wa_id: String(items.messages[0].from ?? '4915112345678'),
+					},
+				]
 			: undefined);
 	return {
 		field: 'messages',
@@ -116,7 +147,10 @@ export function body(...changes: Value[]): Value {
 }
 
 export function bodyWithEntries(...entries: Value[][]): Value {
-	return { object: 'whatsapp_business_account', entry: entries.map((changes) => ({ id: WABA_ID, changes })) };
+	return {
+		object: 'whatsapp_business_account',
+		entry: entries.map((changes) => ({ id: WABA_ID, changes })),
+	};
 }
 
 export function templateStatusUpdate(templateId: string, event: string, time = 1730000500): Value {
@@ -129,7 +163,13 @@ export function templateStatusUpdate(templateId: string, event: string, time = 1
 				changes: [
 					{
 						field: 'message_template_status_update',
-						value: { event, message_template_id: templateId, message_template_name: 'order_confirmation', message_template_language: 'en_US', reason: 'NONE' },
+						value: {
+							event,
+							message_template_id: templateId,
+							message_template_name: 'order_confirmation',
+							message_template_language: 'en_US',
+							reason: 'NONE',
+						},
 					},
 				],
 			},
@@ -139,7 +179,10 @@ export function templateStatusUpdate(templateId: string, event: string, time = 1
 
 /** Serialises like Meta: non-ASCII escaped as lowercase \uXXXX, so the signed bytes are pure ASCII. */
 export function metaSerialise(value: unknown): string {
-	return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+	return JSON.stringify(value).replace(
+		/[\u007f-\uffff]/g,
+		(c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
+	);
 }
 
 /** Signs like Meta, with crypto-js: an HMAC independent of the node:crypto code under test. */

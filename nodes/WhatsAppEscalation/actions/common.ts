@@ -1,7 +1,17 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { normaliseCustomerId, type BookConfig, type Conversation, type ConversationBook } from '../../core/conversation';
+import {
+	normaliseCustomerId,
+	type BookConfig,
+	type Conversation,
+	type ConversationBook,
+} from '../../core/conversation';
 import { openConversations } from '../../shared/conversations';
 
 /** What every operation shares: which conversation an item belongs to, the store limits, the item loop. */
@@ -12,7 +22,7 @@ export const conversationProperties: INodeProperties[] = [
 		name: 'customerId',
 		type: 'string',
 		default: '',
-		placeholder: "={{ $json.body.phone }}",
+		placeholder: '={{ $json.body.phone }}',
 		description:
 			"The customer's WhatsApp ID or phone number. Leave empty to use the item's customer.ID (trigger events), waId or to (send results), or customerId.",
 	},
@@ -32,7 +42,8 @@ export const storeProperty: INodeProperties = {
 	type: 'collection',
 	placeholder: 'Add Limit',
 	default: {},
-	description: "Limits of the workflow's conversation store, shared by every node of this workflow; the last node to run with a limit set applies it",
+	description:
+		"Limits of the workflow's conversation store, shared by every node of this workflow; the last node to run with a limit set applies it",
 	options: [
 		{
 			displayName: 'Max Conversations',
@@ -57,7 +68,8 @@ export const storeProperty: INodeProperties = {
 			type: 'number',
 			typeOptions: { minValue: 0.01, numberPrecision: 2 },
 			default: 30,
-			description: 'Conversations without activity for longer are dropped, unless a human holds them on a lease that is still running',
+			description:
+				'Conversations without activity for longer are dropped, unless a human holds them on a lease that is still running',
 		},
 		{
 			displayName: 'Transcript Length',
@@ -73,28 +85,52 @@ export const storeProperty: INodeProperties = {
 export function readStoreConfig(ctx: IExecuteFunctions): Partial<BookConfig> {
 	const store = ctx.getNodeParameter('store', 0, {}) as IDataObject;
 	const config: Partial<BookConfig> = {};
-	for (const key of ['maxConversations', 'maxTextLength', 'retentionDays', 'transcriptLength'] as const) {
+	for (const key of [
+		'maxConversations',
+		'maxTextLength',
+		'retentionDays',
+		'transcriptLength',
+	] as const) {
 		const value = store[key];
-		if (typeof value === 'number' && Number.isFinite(value) && value > 0) config[key] = key === 'retentionDays' ? value : Math.round(value);
+		if (typeof value === 'number' && Number.isFinite(value) && value > 0)
+			config[key] = key === 'retentionDays' ? value : Math.round(value);
 	}
 	return config;
 }
 
-const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : typeof value === 'number' ? String(value) : null);
+const text = (value: unknown): string | null =>
+	typeof value === 'string' && value.trim() !== ''
+		? value.trim()
+		: typeof value === 'number'
+			? String(value)
+			: null;
 
 /** The customer and business number an item names: parameters first, then the item's fields. */
-export function conversationIds(ctx: IExecuteFunctions, itemIndex: number, json: IDataObject): { customerId: string; phoneNumberId: string | null } {
+export function conversationIds(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	json: IDataObject,
+): { customerId: string; phoneNumberId: string | null } {
 	const customer = json.customer as IDataObject | null | undefined;
 	const customerId = normaliseCustomerId(
-		text(ctx.getNodeParameter('customerId', itemIndex, '')) ?? text(customer?.id) ?? text(json.waId) ?? text(json.to) ?? text(json.customerId),
+		text(ctx.getNodeParameter('customerId', itemIndex, '')) ??
+			text(customer?.id) ??
+			text(json.waId) ??
+			text(json.to) ??
+			text(json.customerId),
 	);
 	if (!customerId) {
 		throw new NodeOperationError(ctx.getNode(), 'Customer ID: the item has no customer', {
 			itemIndex,
-			description: 'Set "Customer ID" (e.g. {{ $json.body.phone }}), or pass items from the WhatsApp Reliable Trigger or the WhatsApp Reliable node, which carry one.',
+			description:
+				'Set "Customer ID" (e.g. {{ $json.body.phone }}), or pass items from the WhatsApp Reliable Trigger or the WhatsApp Reliable node, which carry one.',
 		});
 	}
-	return { customerId, phoneNumberId: text(ctx.getNodeParameter('phoneNumberId', itemIndex, '')) ?? text(json.phoneNumberId) };
+	return {
+		customerId,
+		phoneNumberId:
+			text(ctx.getNodeParameter('phoneNumberId', itemIndex, '')) ?? text(json.phoneNumberId),
+	};
 }
 
 /** The conversation an item belongs to; without a number, the customer's only conversation. */
@@ -108,7 +144,10 @@ export function resolveConversation(
 	const { customerId, phoneNumberId } = conversationIds(ctx, itemIndex, json);
 	if (!phoneNumberId) {
 		const known = book.findByCustomer(customerId);
-		if (known.length === 1) return options.create ? book.open(known[0].data.phoneNumberId, customerId, options.now) : known[0];
+		if (known.length === 1)
+			return options.create
+				? book.open(known[0].data.phoneNumberId, customerId, options.now)
+				: known[0];
 		if (!options.create && known.length === 0) return undefined;
 		throw new NodeOperationError(ctx.getNode(), 'Phone Number ID: the item has no phoneNumberId', {
 			itemIndex,
@@ -118,7 +157,9 @@ export function resolveConversation(
 					: `Customer ${customerId} has conversations on ${known.length} numbers. Set "Phone Number ID" to choose one.`,
 		});
 	}
-	return options.create ? book.open(phoneNumberId, customerId, options.now) : book.get(phoneNumberId, customerId);
+	return options.create
+		? book.open(phoneNumberId, customerId, options.now)
+		: book.get(phoneNumberId, customerId);
 }
 
 /**
@@ -128,7 +169,12 @@ export function resolveConversation(
 export function forEachItem(
 	ctx: IExecuteFunctions,
 	outputCount: number,
-	handle: (book: ConversationBook, itemIndex: number, json: IDataObject, now: number) => { output: number; json: IDataObject },
+	handle: (
+		book: ConversationBook,
+		itemIndex: number,
+		json: IDataObject,
+		now: number,
+	) => { output: number; json: IDataObject },
 ): INodeExecutionData[][] {
 	const items = ctx.getInputData();
 	const outputs: INodeExecutionData[][] = Array.from({ length: outputCount }, () => []);
@@ -139,9 +185,14 @@ export function forEachItem(
 			outputs[result.output].push({ json: result.json, pairedItem: { item: itemIndex } });
 		} catch (error) {
 			if (!ctx.continueOnFail()) {
-				throw error instanceof NodeOperationError ? error : new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+				throw error instanceof NodeOperationError
+					? error
+					: new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
 			}
-			outputs[0].push({ json: { ...items[itemIndex].json, error: (error as Error).message }, pairedItem: { item: itemIndex } });
+			outputs[0].push({
+				json: { ...items[itemIndex].json, error: (error as Error).message },
+				pairedItem: { item: itemIndex },
+			});
 		}
 	}
 	return outputs;

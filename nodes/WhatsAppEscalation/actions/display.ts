@@ -1,10 +1,16 @@
 import type { IDisplayOptions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 /** Shows `properties` only for the given operations, keeping each property's own conditions. */
-export function showFor(operation: string | string[], properties: INodeProperties[]): INodeProperties[] {
+export function showFor(
+	operation: string | string[],
+	properties: INodeProperties[],
+): INodeProperties[] {
 	const operations = Array.isArray(operation) ? operation : [operation];
 	return properties.map((property) => {
-		const displayOptions: IDisplayOptions = { ...property.displayOptions, show: { ...property.displayOptions?.show, operation: operations } };
+		const displayOptions: IDisplayOptions = {
+			...property.displayOptions,
+			show: { ...property.displayOptions?.show, operation: operations },
+		};
 		return { ...property, displayOptions };
 	});
 }

@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { PRIORITIES, type Priority } from '../../core/escalationRules';
 import { buildCasePackage, escalate } from '../../core/handoff';
@@ -17,7 +22,8 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'Refund request',
-		description: "Why a human should take over. Leave empty to use the reason Route found (the item's routing.reason).",
+		description:
+			"Why a human should take over. Leave empty to use the reason Route found (the item's routing.reason).",
 	},
 	{
 		displayName: 'Priority',
@@ -40,7 +46,8 @@ const properties: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0, numberPrecision: 2 },
 		default: 240,
-		description: 'After this long without a Release the conversation returns to the bot by itself. 0: only Release ends it.',
+		description:
+			'After this long without a Release the conversation returns to the bot by itself. 0: only Release ends it.',
 	},
 	{
 		displayName: 'Options',
@@ -72,21 +79,27 @@ const properties: INodeProperties[] = [
 
 export const description = showFor('escalate', properties);
 
-const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
+const text = (value: unknown): string | null =>
+	typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	return forEachItem(this, 2, (book, itemIndex, json, now) => {
 		const conversation = resolveConversation(this, book, itemIndex, json, { create: true, now })!;
 		const routing = (json.routing ?? {}) as IDataObject;
 		const chosen = this.getNodeParameter('priority', itemIndex, 'fromRoute') as string;
-		const routed = PRIORITIES.includes(routing.priority as Priority) ? (routing.priority as Priority) : 'normal';
+		const routed = PRIORITIES.includes(routing.priority as Priority)
+			? (routing.priority as Priority)
+			: 'normal';
 		const leaseMinutes = Number(this.getNodeParameter('leaseMinutes', itemIndex, 240)) || 0;
 		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 		const fromRoute = routing.route === 'human';
 		const result = escalate(
 			conversation,
 			{
-				reason: text(this.getNodeParameter('reason', itemIndex, '')) ?? text(routing.reason) ?? 'Manual escalation',
+				reason:
+					text(this.getNodeParameter('reason', itemIndex, '')) ??
+					text(routing.reason) ??
+					'Manual escalation',
 				rule: fromRoute ? text(routing.rule) : null,
 				detail: fromRoute ? text(routing.detail) : null,
 				priority: PRIORITIES.includes(chosen as Priority) ? (chosen as Priority) : routed,
@@ -99,6 +112,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			transcriptLimit: Number(options.transcriptLimit) || undefined,
 			mediaLinkTemplate: text(options.mediaLinkTemplate) ?? undefined,
 		});
-		return { output: result.created ? ESCALATE_OUTPUTS.newCase : ESCALATE_OUTPUTS.existingCase, json: casePackage as unknown as IDataObject };
+		return {
+			output: result.created ? ESCALATE_OUTPUTS.newCase : ESCALATE_OUTPUTS.existingCase,
+			json: casePackage as unknown as IDataObject,
+		};
 	});
 }

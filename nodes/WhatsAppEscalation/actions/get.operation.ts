@@ -1,8 +1,18 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { conversationKey, conversationView } from '../../core/conversation';
 import { expireLease } from '../../core/handoff';
-import { conversationIds, conversationProperties, forEachItem, resolveConversation } from './common';
+import {
+	conversationIds,
+	conversationProperties,
+	forEachItem,
+	resolveConversation,
+} from './common';
 import { showFor } from './display';
 
 /** Get: the conversation record: owner and lease, profile, correlations with their state, transcript. */
@@ -26,10 +36,20 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		const conversation = resolveConversation(this, book, itemIndex, json, { create: false, now });
 		if (!conversation) {
 			const { customerId, phoneNumberId } = conversationIds(this, itemIndex, json);
-			return { output: 0, json: { found: false, conversationKey: conversationKey(phoneNumberId ?? '', customerId), owner: 'bot' } };
+			return {
+				output: 0,
+				json: {
+					found: false,
+					conversationKey: conversationKey(phoneNumberId ?? '', customerId),
+					owner: 'bot',
+				},
+			};
 		}
 		expireLease(conversation, now);
 		const limit = Number(this.getNodeParameter('transcriptLimit', itemIndex, 0)) || undefined;
-		return { output: 0, json: { found: true, ...conversationView(conversation, limit) } as unknown as IDataObject };
+		return {
+			output: 0,
+			json: { found: true, ...conversationView(conversation, limit) } as unknown as IDataObject,
+		};
 	});
 }

@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { release, unansweredInbound } from '../../core/handoff';
 import { conversationProperties, forEachItem, resolveConversation } from './common';
@@ -15,7 +20,11 @@ const properties: INodeProperties[] = [
 		default: 'bot',
 		options: [
 			{ name: 'Bot', value: 'bot', description: 'The bot answers the next message' },
-			{ name: 'Closed', value: 'closed', description: 'Nobody owns it; the next customer message opens it again with the bot' },
+			{
+				name: 'Closed',
+				value: 'closed',
+				description: 'Nobody owns it; the next customer message opens it again with the bot',
+			},
 		],
 	},
 ];

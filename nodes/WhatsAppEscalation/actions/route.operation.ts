@@ -1,8 +1,19 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { leaseView } from '../../core/conversation';
-import { compileRules, evaluateRules, RuleConfigError, turnRecognition, type Rule } from '../../core/escalationRules';
+import {
+	compileRules,
+	evaluateRules,
+	RuleConfigError,
+	turnRecognition,
+	type Rule,
+} from '../../core/escalationRules';
 import { isWithHuman, takeResumedAfter } from '../../core/handoff';
 import { conversationProperties, forEachItem, resolveConversation } from './common';
 import { ERROR_CLASS_OPTIONS, PRIORITY_OPTIONS, showFor } from './display';
@@ -22,7 +33,8 @@ const properties: INodeProperties[] = [
 		typeOptions: { multipleValues: true, sortable: true },
 		default: {},
 		placeholder: 'Add Rule',
-		description: 'Tested in order; the first rule that matches sends the item to Human and names the reason. Items no rule matches go to Bot.',
+		description:
+			'Tested in order; the first rule that matches sends the item to Human and names the reason. Items no rule matches go to Bot.',
 		options: [
 			{
 				displayName: 'Rule',
@@ -34,15 +46,49 @@ const properties: INodeProperties[] = [
 						type: 'options',
 						default: 'keywords',
 						options: [
-							{ name: 'Bot Did Not Understand (N Turns)', value: 'unrecognisedTurns', description: 'The bot failed to recognise N inbound messages in a row' },
+							{
+								name: 'Bot Did Not Understand (N Turns)',
+								value: 'unrecognisedTurns',
+								description: 'The bot failed to recognise N inbound messages in a row',
+							},
 							{ name: 'Custom Condition', value: 'custom', description: 'A boolean expression' },
-							{ name: 'Failed Status', value: 'failedStatus', description: 'A failed delivery status (or failed send) of the chosen error classes' },
-							{ name: 'Interactive Reply ID', value: 'replyIds', description: 'The customer tapped a button or list row with one of these IDs' },
-							{ name: 'Keywords in Text', value: 'keywords', description: 'Whole words, case and accents ignored; a trailing * matches any ending' },
-							{ name: 'Message Older Than', value: 'staleInbound', description: 'An inbound message that arrived late (e.g. after an outage)' },
-							{ name: 'Order Value Above', value: 'orderValue', description: 'A number field above a threshold' },
-							{ name: 'Pattern in Text', value: 'pattern', description: 'A regular expression, case-insensitive' },
-							{ name: 'Payment Failed', value: 'paymentFailed', description: 'A payment flag that is true, or a payment status such as failed' },
+							{
+								name: 'Failed Status',
+								value: 'failedStatus',
+								description:
+									'A failed delivery status (or failed send) of the chosen error classes',
+							},
+							{
+								name: 'Interactive Reply ID',
+								value: 'replyIds',
+								description: 'The customer tapped a button or list row with one of these IDs',
+							},
+							{
+								name: 'Keywords in Text',
+								value: 'keywords',
+								description:
+									'Whole words, case and accents ignored; a trailing * matches any ending',
+							},
+							{
+								name: 'Message Older Than',
+								value: 'staleInbound',
+								description: 'An inbound message that arrived late (e.g. after an outage)',
+							},
+							{
+								name: 'Order Value Above',
+								value: 'orderValue',
+								description: 'A number field above a threshold',
+							},
+							{
+								name: 'Pattern in Text',
+								value: 'pattern',
+								description: 'A regular expression, case-insensitive',
+							},
+							{
+								name: 'Payment Failed',
+								value: 'paymentFailed',
+								description: 'A payment flag that is true, or a payment status such as failed',
+							},
 						],
 					},
 					{
@@ -75,7 +121,8 @@ const properties: INodeProperties[] = [
 						name: 'replyIds',
 						type: 'string',
 						default: 'talk_to_agent',
-						description: 'Comma-separated button or list row IDs (or template button payloads); a trailing * matches any ending',
+						description:
+							'Comma-separated button or list row IDs (or template button payloads); a trailing * matches any ending',
 						displayOptions: when('replyIds'),
 					},
 					{
@@ -83,7 +130,8 @@ const properties: INodeProperties[] = [
 						name: 'valueField',
 						type: 'string',
 						default: 'order.total',
-						description: 'The item field holding the value (dot notation); order.total is the total of a WhatsApp catalogue order',
+						description:
+							'The item field holding the value (dot notation); order.total is the total of a WhatsApp catalogue order',
 						displayOptions: when('orderValue'),
 					},
 					{
@@ -117,7 +165,8 @@ const properties: INodeProperties[] = [
 						name: 'failedValues',
 						type: 'string',
 						default: 'failed, declined',
-						description: 'Comma-separated statuses that mean failed (case ignored); a field that is true always matches',
+						description:
+							'Comma-separated statuses that mean failed (case ignored); a field that is true always matches',
 						displayOptions: when('paymentFailed'),
 					},
 					{
@@ -126,7 +175,8 @@ const properties: INodeProperties[] = [
 						type: 'number',
 						typeOptions: { minValue: 1 },
 						default: 2,
-						description: 'Unrecognised inbound messages in a row that hand the conversation to a human',
+						description:
+							'Unrecognised inbound messages in a row that hand the conversation to a human',
 						displayOptions: when('unrecognisedTurns'),
 					},
 					{
@@ -144,7 +194,8 @@ const properties: INodeProperties[] = [
 						type: 'number',
 						typeOptions: { minValue: 0, numberPrecision: 2 },
 						default: 60,
-						description: "Inbound messages older than this (by WhatsApp's timestamp) go to a human instead of an automatic answer",
+						description:
+							"Inbound messages older than this (by WhatsApp's timestamp) go to a human instead of an automatic answer",
 						displayOptions: when('staleInbound'),
 					},
 					{
@@ -152,7 +203,8 @@ const properties: INodeProperties[] = [
 						name: 'condition',
 						type: 'boolean',
 						default: false,
-						description: 'Whether the item matches: set an expression, e.g. {{ $json.body.vip === true }}',
+						description:
+							'Whether the item matches: set an expression, e.g. {{ $json.body.vip === true }}',
 						displayOptions: when('custom'),
 					},
 					{
@@ -161,7 +213,7 @@ const properties: INodeProperties[] = [
 						type: 'string',
 						default: '',
 						placeholder: 'Refund request',
-						description: 'The reason the case carries. Leave empty for the rule type\'s default.',
+						description: "The reason the case carries. Leave empty for the rule type's default.",
 					},
 					{
 						displayName: 'Priority',
@@ -185,8 +237,14 @@ function rulesFor(ctx: IExecuteFunctions, itemIndex: number): Rule[] {
 	try {
 		return compileRules(raw);
 	} catch (error) {
-		const description = error instanceof RuleConfigError ? `Fix the field "${error.field}" of rule ${error.ruleIndex + 1}.` : undefined;
-		throw new NodeOperationError(ctx.getNode(), `Rules: ${(error as Error).message}`, { itemIndex, description });
+		const description =
+			error instanceof RuleConfigError
+				? `Fix the field "${error.field}" of rule ${error.ruleIndex + 1}.`
+				: undefined;
+		throw new NodeOperationError(ctx.getNode(), `Rules: ${(error as Error).message}`, {
+			itemIndex,
+			description,
+		});
 	}
 }
 
@@ -197,15 +255,29 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		// The gate comes first: nothing a human owns reaches the bot, whatever the rules say. An expired
 		// lease is applied here, so the item that finds it expired already goes to the bot.
 		const withHuman = isWithHuman(conversation, now);
-		const context: IDataObject = { conversationKey: conversation.key, owner: conversation.data.ownership.owner };
+		const context: IDataObject = {
+			conversationKey: conversation.key,
+			owner: conversation.data.ownership.owner,
+		};
 		if (withHuman && conversation.data.ownership.lease) {
 			const lease = leaseView(conversation.data.ownership.lease);
 			return {
 				output: ROUTE_OUTPUTS.alreadyWithHuman,
 				json: {
 					...json,
-					conversation: { ...context, owner: 'human', caseId: lease.caseId, assignee: lease.assignee, leaseExpiresAt: lease.expiresAt },
-					routing: { route: 'alreadyWithHuman', reason: lease.reason, priority: lease.priority, caseId: lease.caseId },
+					conversation: {
+						...context,
+						owner: 'human',
+						caseId: lease.caseId,
+						assignee: lease.assignee,
+						leaseExpiresAt: lease.expiresAt,
+					},
+					routing: {
+						route: 'alreadyWithHuman',
+						reason: lease.reason,
+						priority: lease.priority,
+						caseId: lease.caseId,
+					},
 				},
 			};
 		}
@@ -214,7 +286,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		const inbound = typeof json.kind === 'string' && INBOUND.has(json.kind);
 		const turns =
 			recognised !== undefined && inbound
-				? conversation.countTurn(typeof json.messageId === 'string' ? json.messageId : null, recognised)
+				? conversation.countTurn(
+						typeof json.messageId === 'string' ? json.messageId : null,
+						recognised,
+					)
 				: conversation.data.unrecognised.count;
 		const match = evaluateRules(rules, { item: json, unrecognisedTurns: turns, now });
 		if (match) {
@@ -223,14 +298,31 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				json: {
 					...json,
 					conversation: context,
-					routing: { route: 'human', rule: match.type, ruleIndex: match.index, reason: match.reason, detail: match.detail, priority: match.priority },
+					routing: {
+						route: 'human',
+						rule: match.type,
+						ruleIndex: match.index,
+						reason: match.reason,
+						detail: match.detail,
+						priority: match.priority,
+					},
 				},
 			};
 		}
-		const routed: IDataObject = { ...json, conversation: { ...context, unrecognisedTurns: turns }, routing: { route: 'bot' } };
+		const routed: IDataObject = {
+			...json,
+			conversation: { ...context, unrecognisedTurns: turns },
+			routing: { route: 'bot' },
+		};
 		const resumed = takeResumedAfter(conversation);
 		if (resumed) {
-			routed.handoff = { resumedAfter: { caseId: resumed.caseId, releasedAt: new Date(resumed.releasedAt).toISOString(), reason: resumed.reason } };
+			routed.handoff = {
+				resumedAfter: {
+					caseId: resumed.caseId,
+					releasedAt: new Date(resumed.releasedAt).toISOString(),
+					reason: resumed.reason,
+				},
+			};
 		}
 		return { output: ROUTE_OUTPUTS.bot, json: routed };
 	});

@@ -18,8 +18,14 @@ const OPERATIONS: Record<string, Operation> = {
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const operation = this.getNodeParameter('operation', 0) as string;
 	const run = OPERATIONS[operation];
-	if (!run) throw new NodeOperationError(this.getNode(), `Operation: "${operation}" is not supported`);
+	if (!run)
+		throw new NodeOperationError(this.getNode(), `Operation: "${operation}" is not supported`);
 	return await run.call(this);
 }
 
-export const descriptions = [...route.description, ...escalate.description, ...release.description, ...get.description];
+export const descriptions = [
+	...route.description,
+	...escalate.description,
+	...release.description,
+	...get.description,
+];

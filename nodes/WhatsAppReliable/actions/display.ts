@@ -1,7 +1,11 @@
 import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
 /** Shows `properties` only for one resource and operation, keeping each property's own conditions. */
-export function showFor(resource: string, operation: string | string[], properties: INodeProperties[]): INodeProperties[] {
+export function showFor(
+	resource: string,
+	operation: string | string[],
+	properties: INodeProperties[],
+): INodeProperties[] {
 	const operations = Array.isArray(operation) ? operation : [operation];
 	return properties.map((property) => {
 		const displayOptions: IDisplayOptions = {

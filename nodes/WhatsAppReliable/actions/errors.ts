@@ -54,7 +54,9 @@ export function failureFields(failure: GraphFailure, context: FailureContext): I
 	return fields;
 }
 
-function n8nFailure(failure: GraphFailure): NonNullable<ConstructorParameters<typeof NodeApiError>[2]>['failure'] {
+function n8nFailure(
+	failure: GraphFailure,
+): NonNullable<ConstructorParameters<typeof NodeApiError>[2]>['failure'] {
 	switch (failure.info.errorClass) {
 		case 'rate_limited':
 			return { cause: 'rate-limited', retryAfterMs: failure.retryAfterMs };
@@ -70,7 +72,12 @@ function n8nFailure(failure: GraphFailure): NonNullable<ConstructorParameters<ty
 	}
 }
 
-export function graphApiError(node: INode, failure: GraphFailure, itemIndex: number, context: FailureContext): NodeApiError {
+export function graphApiError(
+	node: INode,
+	failure: GraphFailure,
+	itemIndex: number,
+	context: FailureContext,
+): NodeApiError {
 	const { error, info } = failure;
 	const code = error.code !== undefined ? ` (#${error.code})` : '';
 	const message = `WhatsApp ${CLASS_LABEL[info.errorClass]}${code}: ${error.message}`;
@@ -82,7 +89,9 @@ export function graphApiError(node: INode, failure: GraphFailure, itemIndex: num
 	]
 		.filter(Boolean)
 		.join(' ');
-	const response = (error.raw && typeof error.raw === 'object' ? error.raw : { message: error.message }) as JsonObject;
+	const response = (
+		error.raw && typeof error.raw === 'object' ? error.raw : { message: error.message }
+	) as JsonObject;
 	const apiError = new NodeApiError(node, response, {
 		message,
 		description,
@@ -94,7 +103,11 @@ export function graphApiError(node: INode, failure: GraphFailure, itemIndex: num
 	return apiError;
 }
 
-export function validationError(node: INode, error: MessageValidationError, itemIndex: number): NodeOperationError {
+export function validationError(
+	node: INode,
+	error: MessageValidationError,
+	itemIndex: number,
+): NodeOperationError {
 	return new NodeOperationError(node, `Invalid ${error.message}`, {
 		itemIndex,
 		description: `Field "${error.field}" must be ${error.limit}. Nothing was sent for this item.`,
@@ -112,8 +125,22 @@ export function isValidationError(error: unknown): error is MessageValidationErr
 }
 
 /** An error thrown while reading or validating an item, as the item's result. */
-export function itemError(ctx: { getNode(): INode }, error: unknown, itemIndex: number): { kind: 'error'; error: NodeApiError | NodeOperationError; json: IDataObject } {
-	if (isValidationError(error)) return { kind: 'error', error: validationError(ctx.getNode(), error, itemIndex), json: validationFields(error) };
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) return { kind: 'error', error, json: {} };
-	return { kind: 'error', error: new NodeOperationError(ctx.getNode(), error as Error, { itemIndex }), json: {} };
+export function itemError(
+	ctx: { getNode(): INode },
+	error: unknown,
+	itemIndex: number,
+): { kind: 'error'; error: NodeApiError | NodeOperationError; json: IDataObject } {
+	if (isValidationError(error))
+		return {
+			kind: 'error',
+			error: validationError(ctx.getNode(), error, itemIndex),
+			json: validationFields(error),
+		};
+	if (error instanceof NodeApiError || error instanceof NodeOperationError)
+		return { kind: 'error', error, json: {} };
+	return {
+		kind: 'error',
+		error: new NodeOperationError(ctx.getNode(), error as Error, { itemIndex }),
+		json: {},
+	};
 }

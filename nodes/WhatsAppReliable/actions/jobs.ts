@@ -1,9 +1,20 @@
-import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IBinaryKeyData,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+} from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { RetryResult } from '../../core/retryPolicy';
 import { dispatchByRecipient, RatePacer } from '../../core/sendOnce';
-import { graphTarget, requirePhoneNumberId, type CallPolicy, type GraphFailure, type GraphTarget } from '../transport';
+import {
+	graphTarget,
+	requirePhoneNumberId,
+	type CallPolicy,
+	type GraphFailure,
+	type GraphTarget,
+} from '../transport';
 import { failureFields, graphApiError, itemError } from './errors';
 import { readSettings, type Settings } from './settings';
 
@@ -56,12 +67,15 @@ export async function runJobs(
 	);
 
 	const outputs: INodeExecutionData[][] = Array.from({ length: options.outputCount }, () => []);
-	const firstError = [...results.entries()].sort((a, b) => a[0] - b[0]).find(([, r]) => r.kind === 'error');
+	const firstError = [...results.entries()]
+		.sort((a, b) => a[0] - b[0])
+		.find(([, r]) => r.kind === 'error');
 	if (firstError && !continueOnFail) {
 		const error = (firstError[1] as Extract<JobResult, { kind: 'error' }>).error;
 		const done = [...results.values()].filter((r) => r.kind === 'ok').length;
 		if (done > 0) {
-			error.description = `${error.description ?? ''} ${done} other item${done === 1 ? ' was' : 's were'} already processed (sent) in this run; turn on Continue On Fail or use an idempotency key so a re-run does not send them again.`.trim();
+			error.description =
+				`${error.description ?? ''} ${done} other item${done === 1 ? ' was' : 's were'} already processed (sent) in this run; turn on Continue On Fail or use an idempotency key so a re-run does not send them again.`.trim();
 		}
 		throw error;
 	}
@@ -69,7 +83,10 @@ export async function runJobs(
 		const result = results.get(itemIndex);
 		if (!result) continue;
 		if (result.kind === 'error') {
-			outputs[0].push({ json: { error: result.error.message, ...result.json }, pairedItem: { item: itemIndex } });
+			outputs[0].push({
+				json: { error: result.error.message, ...result.json },
+				pairedItem: { item: itemIndex },
+			});
 		} else {
 			const item: INodeExecutionData = { json: result.json, pairedItem: { item: itemIndex } };
 			if (result.binary) item.binary = result.binary;
@@ -97,7 +114,12 @@ export async function executeJobs(
 	const settings = readSettings(ctx);
 	const target = await graphTarget(ctx, settings.phoneNumberId);
 	if (options.needsPhoneNumberId) requirePhoneNumberId(ctx, target);
-	const session: GraphSession = { ctx, target, settings, policy: { retry: settings.retry, pacer: new RatePacer(settings.maxPerSecond) } };
+	const session: GraphSession = {
+		ctx,
+		target,
+		settings,
+		policy: { retry: settings.retry, pacer: new RatePacer(settings.maxPerSecond) },
+	};
 	const early = new Map<number, JobResult>();
 	const jobs: Job[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
@@ -109,11 +131,22 @@ export async function executeJobs(
 			early.set(itemIndex, failure);
 		}
 	}
-	return await runJobs(ctx, items.length, jobs, early, { concurrency: settings.concurrency, outputCount: 1 });
+	return await runJobs(ctx, items.length, jobs, early, {
+		concurrency: settings.concurrency,
+		outputCount: 1,
+	});
 }
 
 /** The job's result for a failed Graph call. */
-export function failedCall(session: GraphSession, itemIndex: number, result: Extract<RetryResult<unknown, GraphFailure>, { ok: false }>): JobResult {
+export function failedCall(
+	session: GraphSession,
+	itemIndex: number,
+	result: Extract<RetryResult<unknown, GraphFailure>, { ok: false }>,
+): JobResult {
 	const context = { attempts: result.attempts, stoppedBecause: result.stoppedBecause };
-	return { kind: 'error', error: graphApiError(session.ctx.getNode(), result.failure, itemIndex, context), json: failureFields(result.failure, context) };
+	return {
+		kind: 'error',
+		error: graphApiError(session.ctx.getNode(), result.failure, itemIndex, context),
+		json: failureFields(result.failure, context),
+	};
 }

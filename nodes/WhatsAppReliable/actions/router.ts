@@ -7,7 +7,11 @@ import * as message from './message';
 type Operation = (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>;
 
 const OPERATIONS: Record<string, Record<string, Operation>> = {
-	message: { send: message.send.execute, sendTemplate: message.sendTemplate.execute, markAsRead: message.markAsRead.execute },
+	message: {
+		send: message.send.execute,
+		sendTemplate: message.sendTemplate.execute,
+		markAsRead: message.markAsRead.execute,
+	},
 	media: { upload: media.upload.execute, download: media.download.execute },
 };
 
@@ -15,6 +19,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const resource = this.getNodeParameter('resource', 0) as string;
 	const operation = this.getNodeParameter('operation', 0) as string;
 	const run = OPERATIONS[resource]?.[operation];
-	if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" of resource "${resource}" is not supported`);
+	if (!run)
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${operation}" of resource "${resource}" is not supported`,
+		);
 	return await run.call(this);
 }

@@ -24,7 +24,8 @@ export const optionsProperty: INodeProperties = {
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: MAX_CONCURRENCY },
 			default: DEFAULT_CONCURRENCY,
-			description: 'How many requests may be in flight at once. Items for the same recipient are always sent one after another, in input order.',
+			description:
+				'How many requests may be in flight at once. Items for the same recipient are always sent one after another, in input order.',
 		},
 		{
 			displayName: 'Initial Backoff (Ms)',
@@ -32,7 +33,8 @@ export const optionsProperty: INodeProperties = {
 			type: 'number',
 			typeOptions: { minValue: 0 },
 			default: DEFAULT_RETRY_OPTIONS.baseDelayMs,
-			description: 'Upper bound of the first random wait before a retry; it doubles with each retry (full jitter), up to 30 s',
+			description:
+				'Upper bound of the first random wait before a retry; it doubles with each retry (full jitter), up to 30 s',
 		},
 		{
 			displayName: 'Max Attempts',
@@ -40,7 +42,8 @@ export const optionsProperty: INodeProperties = {
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 10 },
 			default: DEFAULT_RETRY_OPTIONS.maxAttempts,
-			description: 'Attempts per request in all, the first included. Errors that may be a bad request (codes 1 and 131000) get at most 3. Permanent errors get 1.',
+			description:
+				'Attempts per request in all, the first included. Errors that may be a bad request (codes 1 and 131000) get at most 3. Permanent errors get 1.',
 		},
 		{
 			displayName: 'Max Messages Per Second',
@@ -57,7 +60,8 @@ export const optionsProperty: INodeProperties = {
 			type: 'number',
 			typeOptions: { minValue: 0 },
 			default: DEFAULT_RETRY_OPTIONS.maxTotalMs / 1000,
-			description: 'No retry is started whose wait would end later than this after the first attempt of the item',
+			description:
+				'No retry is started whose wait would end later than this after the first attempt of the item',
 		},
 		{
 			displayName: 'Pair Rate Delay (Ms)',
@@ -65,7 +69,8 @@ export const optionsProperty: INodeProperties = {
 			type: 'number',
 			typeOptions: { minValue: 0 },
 			default: DEFAULT_RETRY_OPTIONS.pairRateDelayMs,
-			description: 'First wait after error 131056 (too many messages to one user); it doubles with each retry. Meta allows about one message every 6 seconds per user.',
+			description:
+				'First wait after error 131056 (too many messages to one user); it doubles with each retry. Meta allows about one message every 6 seconds per user.',
 		},
 		{
 			displayName: 'Remember Idempotency Keys (Hours)',
@@ -93,7 +98,12 @@ export interface Settings {
 	sendOnceTtlMs: number;
 }
 
-const num = (value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+const num = (
+	value: unknown,
+	fallback: number,
+	min: number,
+	max = Number.MAX_SAFE_INTEGER,
+): number => {
 	const n = typeof value === 'number' ? value : Number(value);
 	return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
 };

@@ -1,4 +1,8 @@
-import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
+import type {
+	ILoadOptionsFunctions,
+	INodeListSearchItems,
+	INodeListSearchResult,
+} from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { DEFAULT_RETRY_OPTIONS } from '../../core/retryPolicy';
@@ -18,14 +22,29 @@ interface TemplatePage {
 }
 
 /** The WABA's templates, searchable by name, showing language and status; the value carries both name and language. */
-export async function searchTemplates(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
+export async function searchTemplates(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+): Promise<INodeListSearchResult> {
 	const target = await graphTarget(this);
 	if (!target.businessAccountId) {
-		throw new NodeOperationError(this.getNode(), 'Set the WhatsApp Business Account ID in the credential to list templates, or choose the template by name');
+		throw new NodeOperationError(
+			this.getNode(),
+			'Set the WhatsApp Business Account ID in the credential to list templates, or choose the template by name',
+		);
 	}
-	const qs: Record<string, string | number> = { fields: 'name,language,status,category', limit: 100 };
+	const qs: Record<string, string | number> = {
+		fields: 'name,language,status,category',
+		limit: 100,
+	};
 	if (paginationToken) qs.after = paginationToken;
-	const result = await callGraph(this, target, { method: 'GET', path: `${target.businessAccountId}/message_templates`, qs }, { retry: { ...DEFAULT_RETRY_OPTIONS, maxAttempts: 3, maxTotalMs: 10_000 } });
+	const result = await callGraph(
+		this,
+		target,
+		{ method: 'GET', path: `${target.businessAccountId}/message_templates`, qs },
+		{ retry: { ...DEFAULT_RETRY_OPTIONS, maxAttempts: 3, maxTotalMs: 10_000 } },
+	);
 	if (!result.ok) {
 		const { error, info } = result.failure;
 		throw new NodeApiError(this.getNode(), (error.raw ?? { message: error.message }) as never, {

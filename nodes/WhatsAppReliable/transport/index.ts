@@ -1,7 +1,17 @@
-import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions, ILoadOptionsFunctions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+} from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import { classifyGraphError, type GraphErrorInfo, type RetryDecision } from '../../core/graphErrors';
+import {
+	classifyGraphError,
+	type GraphErrorInfo,
+	type RetryDecision,
+} from '../../core/graphErrors';
 import { parseGraphError, parseRetryAfter, type GraphErrorBody } from '../../core/messages';
 import { withRetry, type RetryOptions, type RetryResult } from '../../core/retryPolicy';
 import type { RatePacer } from '../../core/sendOnce';
@@ -27,7 +37,10 @@ export interface GraphTarget {
 	businessAccountId: string;
 }
 
-export async function graphTarget(ctx: Context, phoneNumberIdOverride?: string): Promise<GraphTarget> {
+export async function graphTarget(
+	ctx: Context,
+	phoneNumberIdOverride?: string,
+): Promise<GraphTarget> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	const base = String(credentials.baseUrl || 'https://graph.facebook.com').replace(/\/+$/, '');
 	const version = String(credentials.graphApiVersion || 'v23.0').replace(/^\/+|\/+$/g, '');
@@ -69,7 +82,13 @@ export interface GraphFailure {
 }
 
 // Failures before a byte reached Meta: retrying cannot send a message twice.
-const UNSENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const UNSENT_NETWORK_CODES = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+]);
 
 function networkFailure(error: unknown): GraphFailure {
 	const err = error as { code?: string; cause?: { code?: string }; message?: string };
@@ -89,7 +108,16 @@ function networkFailure(error: unknown): GraphFailure {
 				? 'The Graph API could not be reached: retried automatically; check the base URL and network if it persists.'
 				: 'The connection failed after the request was sent: Meta may have accepted the message. Check before sending again (an idempotency key makes a re-run safe).',
 		},
-		error: { httpStatus: 0, code: undefined, subcode: undefined, type: errCode, message, details: undefined, fbtraceId: undefined, raw: { code: errCode, message } },
+		error: {
+			httpStatus: 0,
+			code: undefined,
+			subcode: undefined,
+			type: errCode,
+			message,
+			details: undefined,
+			fbtraceId: undefined,
+			raw: { code: errCode, message },
+		},
 	};
 }
 
@@ -111,7 +139,11 @@ export function replyFailure(reply: GraphReply, now = runtime.now()): GraphFailu
  * One HTTP call through n8n's authenticated request helper. HTTP error statuses come back as replies
  * (never thrown), so the caller classifies them; a network failure comes back as a `GraphFailure`.
  */
-export async function graphRequest(ctx: Context, target: GraphTarget, request: GraphRequest): Promise<GraphReply | GraphFailure> {
+export async function graphRequest(
+	ctx: Context,
+	target: GraphTarget,
+	request: GraphRequest,
+): Promise<GraphReply | GraphFailure> {
 	const options: IHttpRequestOptions = {
 		method: request.method,
 		url: request.url ?? `${target.root}/${(request.path ?? '').replace(/^\/+/, '')}`,
@@ -124,13 +156,22 @@ export async function graphRequest(ctx: Context, target: GraphTarget, request: G
 	};
 	if (request.body !== undefined && !Buffer.isBuffer(request.body)) options.json = true;
 	if (request.binary) options.encoding = 'arraybuffer';
-	let response: { statusCode?: number; status?: number; headers?: Record<string, unknown>; body?: unknown };
+	let response: {
+		statusCode?: number;
+		status?: number;
+		headers?: Record<string, unknown>;
+		body?: unknown;
+	};
 	try {
 		response = await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options);
 	} catch (error) {
 		return networkFailure(error);
 	}
-	return { statusCode: response.statusCode ?? response.status ?? 0, headers: lowerCaseKeys(response.headers ?? {}), body: response.body };
+	return {
+		statusCode: response.statusCode ?? response.status ?? 0,
+		headers: lowerCaseKeys(response.headers ?? {}),
+		body: response.body,
+	};
 }
 
 function lowerCaseKeys(headers: Record<string, unknown>): Record<string, unknown> {
@@ -139,7 +180,8 @@ function lowerCaseKeys(headers: Record<string, unknown>): Record<string, unknown
 	return out;
 }
 
-export const isFailure = (value: GraphReply | GraphFailure): value is GraphFailure => 'info' in value;
+export const isFailure = (value: GraphReply | GraphFailure): value is GraphFailure =>
+	'info' in value;
 
 export interface CallPolicy {
 	retry: RetryOptions;
@@ -150,7 +192,12 @@ export interface CallPolicy {
 }
 
 /** A Graph call with the retry policy: transient and rate-limit classes again, permanent ones never. */
-export async function callGraph(ctx: Context, target: GraphTarget, request: GraphRequest, policy: CallPolicy): Promise<RetryResult<GraphReply, GraphFailure>> {
+export async function callGraph(
+	ctx: Context,
+	target: GraphTarget,
+	request: GraphRequest,
+	policy: CallPolicy,
+): Promise<RetryResult<GraphReply, GraphFailure>> {
 	return await withRetry<GraphReply, GraphFailure>(
 		async () => {
 			const wait = policy.pacer?.reserve(runtime.now()) ?? 0;
@@ -169,6 +216,9 @@ export async function callGraph(ctx: Context, target: GraphTarget, request: Grap
 /** Sending needs a phone number id: from the credential or the node's option. */
 export function requirePhoneNumberId(ctx: Context, target: GraphTarget): void {
 	if (!target.phoneNumberId) {
-		throw new NodeOperationError(ctx.getNode(), 'No phone number ID: set it in the WhatsApp Cloud API credential or in the option Sender Phone Number ID');
+		throw new NodeOperationError(
+			ctx.getNode(),
+			'No phone number ID: set it in the WhatsApp Cloud API credential or in the option Sender Phone Number ID',
+		);
 	}
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { envelope, type OutgoingMessage, type SendCommon } from './envelope';
 import { fail, parseJsonInput } from './validation';
 
-const typed = <T extends z.ZodRawShape>(shape: T) => z.object({ ...shape, type: z.string().optional() }).strict();
+const typed = <T extends z.ZodRawShape>(shape: T) =>
+	z.object({ ...shape, type: z.string().optional() }).strict();
 
 /** Meta's contact card (the same shape inbound contacts messages carry, §2). */
 export const contactSchema = z
@@ -21,7 +22,9 @@ export const contactSchema = z
 			.refine((n) => !!(n.first_name || n.last_name || n.middle_name || n.suffix || n.prefix), {
 				message: 'needs at least one of first_name, last_name, middle_name, prefix, suffix',
 			}),
-		phones: z.array(typed({ phone: z.string().optional(), wa_id: z.string().optional() })).optional(),
+		phones: z
+			.array(typed({ phone: z.string().optional(), wa_id: z.string().optional() }))
+			.optional(),
 		emails: z.array(typed({ email: z.string().optional() })).optional(),
 		urls: z.array(typed({ url: z.string().optional() })).optional(),
 		addresses: z
@@ -36,7 +39,14 @@ export const contactSchema = z
 				}),
 			)
 			.optional(),
-		org: z.object({ company: z.string().optional(), department: z.string().optional(), title: z.string().optional() }).strict().optional(),
+		org: z
+			.object({
+				company: z.string().optional(),
+				department: z.string().optional(),
+				title: z.string().optional(),
+			})
+			.strict()
+			.optional(),
 		birthday: z
 			.string()
 			.regex(/^\d{4}-\d{2}-\d{2}$/, 'birthday must be YYYY-MM-DD')
@@ -46,7 +56,10 @@ export const contactSchema = z
 
 export type Contact = z.infer<typeof contactSchema>;
 
-const contactsSchema = z.preprocess((value) => (Array.isArray(value) ? value : [value]), z.array(contactSchema));
+const contactsSchema = z.preprocess(
+	(value) => (Array.isArray(value) ? value : [value]),
+	z.array(contactSchema),
+);
 
 /** `contacts` is JSON from the operator: one contact card or an array of them. */
 export function buildContacts(common: SendCommon, contacts: unknown): OutgoingMessage {

@@ -36,12 +36,22 @@ export interface OutgoingMessage {
 }
 
 /** Wraps a message body in the envelope Meta expects (§3 of the facts doc). */
-export function envelope<T extends MessageType>(common: SendCommon, type: T, body: unknown): OutgoingMessage {
+export function envelope<T extends MessageType>(
+	common: SendCommon,
+	type: T,
+	body: unknown,
+): OutgoingMessage {
 	const to = normalizePhone('To', common.to);
 	const replyTo = optionalText('Reply To Message ID', common.replyToMessageId?.trim());
 	const correlationId = optionalText('Correlation ID', common.correlationId);
-	if (correlationId !== undefined) maxBytes('Correlation ID', correlationId, LIMITS.correlationIdBytes);
-	const message: OutgoingMessage = { messaging_product: 'whatsapp', recipient_type: 'individual', to, type };
+	if (correlationId !== undefined)
+		maxBytes('Correlation ID', correlationId, LIMITS.correlationIdBytes);
+	const message: OutgoingMessage = {
+		messaging_product: 'whatsapp',
+		recipient_type: 'individual',
+		to,
+		type,
+	};
 	if (replyTo) message.context = { message_id: replyTo };
 	message[type] = body;
 	if (correlationId !== undefined) message.biz_opaque_callback_data = correlationId;

@@ -34,8 +34,13 @@ export function buildFlow(common: SendCommon, input: FlowInput): OutgoingMessage
 	parameters.mode = input.mode;
 	parameters.flow_action = input.action;
 	if (input.action === 'navigate') {
-		const payload: Record<string, unknown> = { screen: requireText('First Screen', input.screen).trim() };
-		const data = input.data === undefined || input.data === '' ? undefined : parseJsonInput('Screen Data (JSON)', input.data, flowDataSchema);
+		const payload: Record<string, unknown> = {
+			screen: requireText('First Screen', input.screen).trim(),
+		};
+		const data =
+			input.data === undefined || input.data === ''
+				? undefined
+				: parseJsonInput('Screen Data (JSON)', input.data, flowDataSchema);
 		if (data && Object.keys(data).length) payload.data = data;
 		parameters.flow_action_payload = payload;
 	} else if (input.action !== 'data_exchange') {

@@ -3,7 +3,15 @@ import { z } from 'zod';
 import { envelope, type OutgoingMessage, type SendCommon } from './envelope';
 import { LIMITS } from './limits';
 import { mediaRef, type MediaRef } from './media';
-import { fail, maxChars, maxCount, optionalText, parseJsonInput, requireText, requireUrl } from './validation';
+import {
+	fail,
+	maxChars,
+	maxCount,
+	optionalText,
+	parseJsonInput,
+	requireText,
+	requireUrl,
+} from './validation';
 
 export type HeaderInput =
 	| { type: 'none' }
@@ -18,10 +26,22 @@ export interface InteractiveCommon {
 
 type HeaderKind = Exclude<HeaderInput['type'], 'none'>;
 
-function header(input: HeaderInput | undefined, allowed: readonly HeaderKind[]): Record<string, unknown> | undefined {
+function header(
+	input: HeaderInput | undefined,
+	allowed: readonly HeaderKind[],
+): Record<string, unknown> | undefined {
 	if (!input || input.type === 'none') return undefined;
-	if (!allowed.includes(input.type)) fail('Header Type', `one of: ${allowed.join(', ')}`, `"${input.type}" is not allowed for this message`);
-	if (input.type === 'text') return { type: 'text', text: requireText('Header Text', input.text, LIMITS.interactiveHeaderText) };
+	if (!allowed.includes(input.type))
+		fail(
+			'Header Type',
+			`one of: ${allowed.join(', ')}`,
+			`"${input.type}" is not allowed for this message`,
+		);
+	if (input.type === 'text')
+		return {
+			type: 'text',
+			text: requireText('Header Text', input.text, LIMITS.interactiveHeaderText),
+		};
 	return { type: input.type, [input.type]: mediaRef('Header Media', input.media) };
 }
 
@@ -48,23 +68,35 @@ export interface ReplyButton {
 	title: string;
 }
 
-export function buildReplyButtons(common: SendCommon, parts: InteractiveCommon, buttons: readonly ReplyButton[]): OutgoingMessage {
-	if (buttons.length === 0) fail('Buttons', `1 to ${LIMITS.replyButtons} buttons`, 'needs at least one button');
+export function buildReplyButtons(
+	common: SendCommon,
+	parts: InteractiveCommon,
+	buttons: readonly ReplyButton[],
+): OutgoingMessage {
+	if (buttons.length === 0)
+		fail('Buttons', `1 to ${LIMITS.replyButtons} buttons`, 'needs at least one button');
 	maxCount('Buttons', buttons.length, LIMITS.replyButtons, 'buttons');
 	const seenIds = new Set<string>();
 	const seenTitles = new Set<string>();
 	const list = buttons.map((button, index) => {
 		const n = index + 1;
 		const id = requireText(`Button ${n} ID`, button.id, LIMITS.replyButtonId);
-		if (/^\s|\s$/.test(id)) fail(`Button ${n} ID`, 'no leading or trailing spaces', 'has leading or trailing spaces');
+		if (/^\s|\s$/.test(id))
+			fail(`Button ${n} ID`, 'no leading or trailing spaces', 'has leading or trailing spaces');
 		const title = requireText(`Button ${n} Title`, button.title, LIMITS.replyButtonTitle);
 		if (seenIds.has(id)) fail(`Button ${n} ID`, 'unique button IDs', `"${id}" is used twice`);
-		if (seenTitles.has(title)) fail(`Button ${n} Title`, 'unique button titles', `"${title}" is used twice`);
+		if (seenTitles.has(title))
+			fail(`Button ${n} Title`, 'unique button titles', `"${title}" is used twice`);
 		seenIds.add(id);
 		seenTitles.add(title);
 		return { type: 'reply', reply: { id, title } };
 	});
-	return buildInteractive(common, 'button', parts, { buttons: list }, ['text', 'image', 'video', 'document']);
+	return buildInteractive(common, 'button', parts, { buttons: list }, [
+		'text',
+		'image',
+		'video',
+		'document',
+	]);
 }
 
 const rowSchema = z
@@ -74,12 +106,22 @@ const rowSchema = z
 		description: z.string().optional(),
 	})
 	.strict();
-const sectionSchema = z.object({ title: z.string().optional(), rows: z.array(rowSchema).min(1, 'a section needs at least one row') }).strict();
+const sectionSchema = z
+	.object({
+		title: z.string().optional(),
+		rows: z.array(rowSchema).min(1, 'a section needs at least one row'),
+	})
+	.strict();
 /** List sections as the operator types them: Meta's own `sections` shape. */
 export const listSectionsSchema = z.array(sectionSchema).min(1, 'at least one section is required');
 export type ListSection = z.infer<typeof sectionSchema>;
 
-export function buildList(common: SendCommon, parts: InteractiveCommon, buttonText: string, sectionsInput: unknown): OutgoingMessage {
+export function buildList(
+	common: SendCommon,
+	parts: InteractiveCommon,
+	buttonText: string,
+	sectionsInput: unknown,
+): OutgoingMessage {
 	const field = 'Sections (JSON)';
 	const button = requireText('List Button Text', buttonText, LIMITS.listButtonText);
 	const sections = parseJsonInput(field, sectionsInput, listSectionsSchema);
@@ -89,20 +131,28 @@ export function buildList(common: SendCommon, parts: InteractiveCommon, buttonTe
 	const ids = new Set<string>();
 	sections.forEach((section, s) => {
 		const at = `${field}[${s}]`;
-		if (sections.length > 1 && !section.title) fail(`${at}.title`, 'a title on every section when there are several', 'is missing');
+		if (sections.length > 1 && !section.title)
+			fail(`${at}.title`, 'a title on every section when there are several', 'is missing');
 		if (section.title) maxChars(`${at}.title`, section.title, LIMITS.listSectionTitle);
 		section.rows.forEach((row, r) => {
 			maxChars(`${at}.rows[${r}].id`, row.id, LIMITS.listRowId);
 			maxChars(`${at}.rows[${r}].title`, row.title, LIMITS.listRowTitle);
-			if (row.description !== undefined) maxChars(`${at}.rows[${r}].description`, row.description, LIMITS.listRowDescription);
-			if (ids.has(row.id)) fail(`${at}.rows[${r}].id`, 'unique row IDs', `"${row.id}" is used twice`);
+			if (row.description !== undefined)
+				maxChars(`${at}.rows[${r}].description`, row.description, LIMITS.listRowDescription);
+			if (ids.has(row.id))
+				fail(`${at}.rows[${r}].id`, 'unique row IDs', `"${row.id}" is used twice`);
 			ids.add(row.id);
 		});
 	});
 	return buildInteractive(common, 'list', parts, { button, sections }, ['text']);
 }
 
-export function buildCtaUrl(common: SendCommon, parts: InteractiveCommon, displayText: string, url: string): OutgoingMessage {
+export function buildCtaUrl(
+	common: SendCommon,
+	parts: InteractiveCommon,
+	displayText: string,
+	url: string,
+): OutgoingMessage {
 	const action = {
 		name: 'cta_url',
 		parameters: {

@@ -9,7 +9,11 @@ export interface MarkAsReadBody {
 
 /** Marks an inbound message (and the ones before it) read; the typing indicator shows for up to 25 s (§3). */
 export function buildMarkAsRead(messageId: string, typingIndicator = false): MarkAsReadBody {
-	const body: MarkAsReadBody = { messaging_product: 'whatsapp', status: 'read', message_id: requireText('Message ID', messageId).trim() };
+	const body: MarkAsReadBody = {
+		messaging_product: 'whatsapp',
+		status: 'read',
+		message_id: requireText('Message ID', messageId).trim(),
+	};
 	if (typingIndicator) body.typing_indicator = { type: 'text' };
 	return body;
 }

@@ -23,16 +23,30 @@ export function mediaRef(field: string, ref: MediaRef): MediaRef {
 	return { link: requireUrl(`${field} URL`, ref.link) };
 }
 
-export function buildMedia(common: SendCommon, kind: MediaKind, input: MediaInput): OutgoingMessage {
+export function buildMedia(
+	common: SendCommon,
+	kind: MediaKind,
+	input: MediaInput,
+): OutgoingMessage {
 	const body: Record<string, unknown> = { ...mediaRef('Media', input.media) };
 	const caption = optionalText('Caption', input.caption, LIMITS.mediaCaption);
 	if (caption !== undefined) {
-		if (!CAPTIONED.has(kind)) fail('Caption', 'only image, video and document messages have a caption', `is not allowed on ${kind} messages`);
+		if (!CAPTIONED.has(kind))
+			fail(
+				'Caption',
+				'only image, video and document messages have a caption',
+				`is not allowed on ${kind} messages`,
+			);
 		body.caption = caption;
 	}
 	const filename = optionalText('File Name', input.filename, LIMITS.documentFilename);
 	if (filename !== undefined) {
-		if (kind !== 'document') fail('File Name', 'only document messages have a file name', `is not allowed on ${kind} messages`);
+		if (kind !== 'document')
+			fail(
+				'File Name',
+				'only document messages have a file name',
+				`is not allowed on ${kind} messages`,
+			);
 		body.filename = filename;
 	}
 	return envelope(common, kind, body);
@@ -42,7 +56,11 @@ export function buildMedia(common: SendCommon, kind: MediaKind, input: MediaInpu
 export function checkUploadSize(kind: MediaKind, bytes: number, field = 'Binary Property'): void {
 	const max = LIMITS.mediaBytes[kind];
 	if (bytes > max) {
-		fail(field, `${kind} files up to ${formatBytes(max)}`, `is ${formatBytes(bytes)}; WhatsApp accepts ${kind} files up to ${formatBytes(max)}`);
+		fail(
+			field,
+			`${kind} files up to ${formatBytes(max)}`,
+			`is ${formatBytes(bytes)}; WhatsApp accepts ${kind} files up to ${formatBytes(max)}`,
+		);
 	}
 	if (bytes === 0) fail(field, 'a non-empty file', 'is empty');
 }

@@ -15,9 +15,17 @@ export function buildReaction(common: SendCommon, input: ReactionInput): Outgoin
 	const messageId = requireText('Message ID', input.messageId).trim();
 	const emoji = input.remove ? '' : (input.emoji ?? '').trim();
 	if (!input.remove) {
-		if (emoji === '') fail('Emoji', 'one emoji (or turn on Remove Reaction)', 'is required unless the reaction is removed');
+		if (emoji === '')
+			fail(
+				'Emoji',
+				'one emoji (or turn on Remove Reaction)',
+				'is required unless the reaction is removed',
+			);
 		const graphemes = [...segmenter.segment(emoji)].length;
-		if (graphemes !== 1 || !/\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u.test(emoji)) {
+		if (
+			graphemes !== 1 ||
+			!/\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u.test(emoji)
+		) {
 			fail('Emoji', 'exactly one emoji', `"${emoji}" is not a single emoji`);
 		}
 	}

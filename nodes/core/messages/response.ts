@@ -26,7 +26,8 @@ export interface GraphErrorBody {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+	typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Accepts the body as n8n hands it over: parsed JSON, a string or a Buffer. */
 export function parseBody(body: unknown): unknown {
@@ -45,10 +46,12 @@ export function parseBody(body: unknown): unknown {
 
 export function parseSendResult(body: unknown): SendResult | undefined {
 	const data = parseBody(body);
-	if (!isObject(data) || !Array.isArray(data.messages) || !isObject(data.messages[0])) return undefined;
+	if (!isObject(data) || !Array.isArray(data.messages) || !isObject(data.messages[0]))
+		return undefined;
 	const message = data.messages[0];
 	if (typeof message.id !== 'string') return undefined;
-	const contact = Array.isArray(data.contacts) && isObject(data.contacts[0]) ? data.contacts[0] : {};
+	const contact =
+		Array.isArray(data.contacts) && isObject(data.contacts[0]) ? data.contacts[0] : {};
 	const waId = contact.wa_id ?? contact.user_id;
 	return {
 		messageId: message.id,
@@ -62,13 +65,15 @@ const num = (value: unknown): number | undefined => {
 	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 };
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const str = (value: unknown): string | undefined =>
+	typeof value === 'string' && value !== '' ? value : undefined;
 
 export function parseGraphError(httpStatus: number, body: unknown): GraphErrorBody {
 	const data = parseBody(body);
 	const error = isObject(data) && isObject(data.error) ? data.error : undefined;
 	const errorData = error && isObject(error.error_data) ? error.error_data : undefined;
-	const fallback = typeof data === 'string' && data.trim() ? data.trim().slice(0, 300) : `HTTP ${httpStatus}`;
+	const fallback =
+		typeof data === 'string' && data.trim() ? data.trim().slice(0, 300) : `HTTP ${httpStatus}`;
 	return {
 		httpStatus,
 		code: num(error?.code),

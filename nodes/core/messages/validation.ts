@@ -23,7 +23,8 @@ export function fail(field: string, limit: string, detail?: string): never {
 
 /** A required non-empty string no longer than `max` characters (when given). */
 export function requireText(field: string, value: unknown, max?: number): string {
-	if (typeof value !== 'string' || value.trim() === '') fail(field, 'required', 'is required and may not be empty');
+	if (typeof value !== 'string' || value.trim() === '')
+		fail(field, 'required', 'is required and may not be empty');
 	if (max !== undefined) maxChars(field, value, max);
 	return value;
 }
@@ -37,22 +38,35 @@ export function optionalText(field: string, value: unknown, max?: number): strin
 }
 
 export function maxChars(field: string, value: string, max: number): void {
-	if (value.length > max) fail(field, `at most ${max} characters`, `is ${value.length} characters long; the limit is ${max}`);
+	if (value.length > max)
+		fail(
+			field,
+			`at most ${max} characters`,
+			`is ${value.length} characters long; the limit is ${max}`,
+		);
 }
 
 export function maxBytes(field: string, value: string, max: number): void {
 	const bytes = Buffer.byteLength(value, 'utf8');
-	if (bytes > max) fail(field, `at most ${max} bytes (UTF-8)`, `is ${bytes} bytes long; the limit is ${max} bytes (UTF-8)`);
+	if (bytes > max)
+		fail(
+			field,
+			`at most ${max} bytes (UTF-8)`,
+			`is ${bytes} bytes long; the limit is ${max} bytes (UTF-8)`,
+		);
 }
 
 export function maxCount(field: string, count: number, max: number, what: string): void {
-	if (count > max) fail(field, `at most ${max} ${what}`, `has ${count} ${what}; the limit is ${max}`);
+	if (count > max)
+		fail(field, `at most ${max} ${what}`, `has ${count} ${what}; the limit is ${max}`);
 }
 
 export function inRange(field: string, value: unknown, min: number, max: number): number {
 	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	if (typeof n !== 'number' || !Number.isFinite(n)) fail(field, `a number from ${min} to ${max}`, 'must be a number');
-	if (n < min || n > max) fail(field, `a number from ${min} to ${max}`, `is ${n}; it must be from ${min} to ${max}`);
+	if (typeof n !== 'number' || !Number.isFinite(n))
+		fail(field, `a number from ${min} to ${max}`, 'must be a number');
+	if (n < min || n > max)
+		fail(field, `a number from ${min} to ${max}`, `is ${n}; it must be from ${min} to ${max}`);
 	return n;
 }
 
@@ -65,7 +79,8 @@ export function requireUrl(field: string, value: unknown): string {
 	} catch {
 		return fail(field, 'an absolute http(s) URL', `"${text}" is not a URL`);
 	}
-	if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(field, 'an absolute http(s) URL', `must use http or https`);
+	if (url.protocol !== 'https:' && url.protocol !== 'http:')
+		fail(field, 'an absolute http(s) URL', `must use http or https`);
 	return text;
 }
 
@@ -73,10 +88,19 @@ export function requireUrl(field: string, value: unknown): string {
 export function normalizePhone(field: string, value: unknown): string {
 	const text = requireText(field, value);
 	const digits = text.replace(/[\s().+-]/g, '');
-	if (!/^[0-9]+$/.test(digits)) fail(field, 'a phone number in international format, e.g. 15551234567', `"${text}" is not a phone number`);
+	if (!/^[0-9]+$/.test(digits))
+		fail(
+			field,
+			'a phone number in international format, e.g. 15551234567',
+			`"${text}" is not a phone number`,
+		);
 	const { phoneDigitsMin: min, phoneDigitsMax: max } = LIMITS;
 	if (digits.length < min || digits.length > max) {
-		fail(field, `${min} to ${max} digits including the country code`, `"${text}" has ${digits.length} digits`);
+		fail(
+			field,
+			`${min} to ${max} digits including the country code`,
+			`"${text}" has ${digits.length} digits`,
+		);
 	}
 	return digits;
 }
@@ -85,7 +109,11 @@ export function normalizePhone(field: string, value: unknown): string {
  * Parses JSON the operator typed (or an object an expression produced) against a zod schema, so one
  * schema is both the validation and the type.
  */
-export function parseJsonInput<T>(field: string, value: unknown, schema: ZodType<T, ZodTypeDef, unknown>): T {
+export function parseJsonInput<T>(
+	field: string,
+	value: unknown,
+	schema: ZodType<T, ZodTypeDef, unknown>,
+): T {
 	let data = value;
 	if (typeof value === 'string') {
 		if (value.trim() === '') fail(field, 'valid JSON', 'is empty');
@@ -98,7 +126,9 @@ export function parseJsonInput<T>(field: string, value: unknown, schema: ZodType
 	const parsed = schema.safeParse(data);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
-		const path = field + issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('');
+		const path =
+			field +
+			issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('');
 		return fail(path, issue.message, issue.message);
 	}
 	return parsed.data;

@@ -17,10 +17,23 @@ const properties: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: '={{ $json.message.image.id }}',
-		description: 'The ID of an inbound image, audio, video, document or sticker (media URLs expire after a few minutes; the ID is what to keep)',
+		description:
+			'The ID of an inbound image, audio, video, document or sticker (media URLs expire after a few minutes; the ID is what to keep)',
 	},
-	{ displayName: 'Put Output File in Field', name: 'binaryPropertyName', type: 'string', default: 'data', required: true },
-	{ displayName: 'File Name', name: 'fileName', type: 'string', default: '', description: 'Leave empty for "<media ID>.<extension>"' },
+	{
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+	},
+	{
+		displayName: 'File Name',
+		name: 'fileName',
+		type: 'string',
+		default: '',
+		description: 'Leave empty for "<media ID>.<extension>"',
+	},
 	optionsProperty,
 ];
 
@@ -57,7 +70,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	return await executeJobs(
 		this,
 		async (itemIndex, session) => {
-			const mediaId = requireText('Media ID', this.getNodeParameter('mediaId', itemIndex, '')).trim();
+			const mediaId = requireText(
+				'Media ID',
+				this.getNodeParameter('mediaId', itemIndex, ''),
+			).trim();
 			const property = String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
 			const chosenName = String(this.getNodeParameter('fileName', itemIndex, '')).trim();
 			return {
@@ -65,20 +81,48 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				lane: `download-${itemIndex}`,
 				run: async () => {
 					// Two calls: the media's metadata (a short-lived URL), then the bytes with the same token.
-					const meta = await callGraph(this, session.target, { method: 'GET', path: encodeURIComponent(mediaId) }, session.policy);
+					const meta = await callGraph(
+						this,
+						session.target,
+						{ method: 'GET', path: encodeURIComponent(mediaId) },
+						session.policy,
+					);
 					if (!meta.ok) return failedCall(session, itemIndex, meta);
 					const info = (parseBody(meta.value.body) ?? {}) as MediaInfo;
 					if (typeof info.url !== 'string' || info.url === '') {
-						throw new NodeApiError(this.getNode(), { message: 'no url' }, { message: `Meta returned no download URL for media ${mediaId}`, description: 'The media may have expired or belong to another phone number.', itemIndex });
+						throw new NodeApiError(
+							this.getNode(),
+							{ message: 'no url' },
+							{
+								message: `Meta returned no download URL for media ${mediaId}`,
+								description: 'The media may have expired or belong to another phone number.',
+								itemIndex,
+							},
+						);
 					}
-					const file = await callGraph(this, session.target, { method: 'GET', url: info.url, binary: true }, session.policy);
+					const file = await callGraph(
+						this,
+						session.target,
+						{ method: 'GET', url: info.url, binary: true },
+						session.policy,
+					);
 					if (!file.ok) return failedCall(session, itemIndex, file);
 					const body = file.value.body;
-					const data = Buffer.isBuffer(body) ? body : body instanceof ArrayBuffer ? Buffer.from(body) : Buffer.from(String(body ?? ''));
-					const mimeType = info.mime_type ?? String(file.value.headers['content-type'] ?? 'application/octet-stream');
+					const data = Buffer.isBuffer(body)
+						? body
+						: body instanceof ArrayBuffer
+							? Buffer.from(body)
+							: Buffer.from(String(body ?? ''));
+					const mimeType =
+						info.mime_type ??
+						String(file.value.headers['content-type'] ?? 'application/octet-stream');
 					const fileName = chosenName || fileNameFor(mediaId, mimeType);
 					const sha256 = createHash('sha256').update(data).digest('hex');
-					const binary = await this.helpers.prepareBinaryData(data, fileName, mimeType.split(';')[0]);
+					const binary = await this.helpers.prepareBinaryData(
+						data,
+						fileName,
+						mimeType.split(';')[0],
+					);
 					return {
 						kind: 'ok',
 						output: 0,

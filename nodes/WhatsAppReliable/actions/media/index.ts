@@ -14,8 +14,18 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { resource: ['media'] } },
 		default: 'upload',
 		options: [
-			{ name: 'Download', value: 'download', action: 'Download a media file', description: 'Download an inbound media file as an n8n binary' },
-			{ name: 'Upload', value: 'upload', action: 'Upload a media file', description: 'Upload an n8n binary and get a media ID to send' },
+			{
+				name: 'Download',
+				value: 'download',
+				action: 'Download a media file',
+				description: 'Download an inbound media file as an n8n binary',
+			},
+			{
+				name: 'Upload',
+				value: 'upload',
+				action: 'Upload a media file',
+				description: 'Upload an n8n binary and get a media ID to send',
+			},
 		],
 	},
 	...upload.description,

@@ -1,13 +1,25 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { checkUploadSize, mediaUploadBody, parseBody, type MediaKind } from '../../../core/messages';
+import {
+	checkUploadSize,
+	mediaUploadBody,
+	parseBody,
+	type MediaKind,
+} from '../../../core/messages';
 import { callGraph } from '../../transport';
 import { showFor } from '../display';
 import { executeJobs, failedCall } from '../jobs';
 import { optionsProperty } from '../settings';
 
 const properties: INodeProperties[] = [
-	{ displayName: 'Input Binary Field', name: 'binaryPropertyName', type: 'string', default: 'data', required: true, description: 'The binary field of the input item that holds the file' },
+	{
+		displayName: 'Input Binary Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		description: 'The binary field of the input item that holds the file',
+	},
 	{
 		displayName: 'Media Type',
 		name: 'mediaKind',
@@ -21,7 +33,8 @@ const properties: INodeProperties[] = [
 			{ name: 'Sticker', value: 'sticker' },
 			{ name: 'Video', value: 'video' },
 		],
-		description: "Decides which of Meta's size limits applies (image 5 MB, video and audio 16 MB, document 100 MB, sticker 500 KB)",
+		description:
+			"Decides which of Meta's size limits applies (image 5 MB, video and audio 16 MB, document 100 MB, sticker 500 KB)",
 	},
 	optionsProperty,
 ];
@@ -52,10 +65,31 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				lane: `upload-${itemIndex}`,
 				run: async () => {
 					const { body, contentType } = mediaUploadBody(data, fileName, binary.mimeType);
-					const result = await callGraph(this, session.target, { method: 'POST', path: `${session.target.phoneNumberId}/media`, body, headers: { 'Content-Type': contentType } }, session.policy);
+					const result = await callGraph(
+						this,
+						session.target,
+						{
+							method: 'POST',
+							path: `${session.target.phoneNumberId}/media`,
+							body,
+							headers: { 'Content-Type': contentType },
+						},
+						session.policy,
+					);
 					if (!result.ok) return failedCall(session, itemIndex, result);
 					const answer = parseBody(result.value.body) as { id?: string } | undefined;
-					return { kind: 'ok', output: 0, json: { mediaId: answer?.id ?? null, mediaType: kind, mimeType: binary.mimeType, fileName, fileSize: data.length, attempts: result.attempts } };
+					return {
+						kind: 'ok',
+						output: 0,
+						json: {
+							mediaId: answer?.id ?? null,
+							mediaType: kind,
+							mimeType: binary.mimeType,
+							fileName,
+							fileSize: data.length,
+							attempts: result.attempts,
+						},
+					};
 				},
 			};
 		},

@@ -11,7 +11,8 @@ export const recipientProperty: INodeProperties = {
 	required: true,
 	default: '',
 	placeholder: '15551234567',
-	description: "The recipient's phone number in international format, with country code; +, spaces and dashes are ignored",
+	description:
+		"The recipient's phone number in international format, with country code; +, spaces and dashes are ignored",
 };
 
 export const sendFieldsProperty: INodeProperties = {
@@ -64,7 +65,12 @@ export interface CommonFields extends SendCommon {
 
 export function readCommon(ctx: IExecuteFunctions, itemIndex: number): CommonFields {
 	const fields = ctx.getNodeParameter('additionalFields', itemIndex, {}) as Record<string, unknown>;
-	const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined);
+	const text = (value: unknown) =>
+		typeof value === 'string' && value !== ''
+			? value
+			: typeof value === 'number'
+				? String(value)
+				: undefined;
 	return {
 		to: String(ctx.getNodeParameter('to', itemIndex, '')),
 		replyToMessageId: text(fields.replyToMessageId),

@@ -3,7 +3,13 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { MemoryDedupeStore } from '../../../core/dedupeStore';
 import { classifyGraphError } from '../../../core/graphErrors';
-import { mediaUploadBody, parseBody, parseSendResult, type OutgoingMessage, type SendResult } from '../../../core/messages';
+import {
+	mediaUploadBody,
+	parseBody,
+	parseSendResult,
+	type OutgoingMessage,
+	type SendResult,
+} from '../../../core/messages';
 import type { StopReason } from '../../../core/retryPolicy';
 import { RatePacer, sendOnce, type ClaimedSend } from '../../../core/sendOnce';
 import { recordOutbound } from '../../../shared/conversations';
@@ -11,7 +17,16 @@ import { persistWithExecution, processState } from '../../../shared/processState
 import { failureFields, graphApiError, itemError } from '../errors';
 import { runJobs, type Job, type JobResult } from '../jobs';
 import { readSettings, SEND_ONCE_CAPACITY, type Settings } from '../settings';
-import { callGraph, graphTarget, REQUEST_TIMEOUT_MS, requirePhoneNumberId, runtime, type CallPolicy, type GraphFailure, type GraphTarget } from '../../transport';
+import {
+	callGraph,
+	graphTarget,
+	REQUEST_TIMEOUT_MS,
+	requirePhoneNumberId,
+	runtime,
+	type CallPolicy,
+	type GraphFailure,
+	type GraphTarget,
+} from '../../transport';
 
 /** Sending prepared messages: uploads, retries, the 24-hour window, send-once. Shared by Send and Send Template. */
 
@@ -63,8 +78,21 @@ function unexpectedReply(body: unknown): GraphFailure {
 		code: undefined,
 		retryAfterMs: undefined,
 		ambiguous: true,
-		info: { ...classifyGraphError(undefined, 200), guidance: 'Meta answered 2xx without a message id: check in WhatsApp Manager whether the message was sent.' },
-		error: { httpStatus: 200, code: undefined, subcode: undefined, type: undefined, message: 'Unexpected success answer without messages[0].id', details: undefined, fbtraceId: undefined, raw: parseBody(body) },
+		info: {
+			...classifyGraphError(undefined, 200),
+			guidance:
+				'Meta answered 2xx without a message id: check in WhatsApp Manager whether the message was sent.',
+		},
+		error: {
+			httpStatus: 200,
+			code: undefined,
+			subcode: undefined,
+			type: undefined,
+			message: 'Unexpected success answer without messages[0].id',
+			details: undefined,
+			fbtraceId: undefined,
+			raw: parseBody(body),
+		},
 	};
 }
 
@@ -83,7 +111,9 @@ export class MessageSender {
 			retry: settings.retry,
 			pacer: this.pacer,
 			onRetry: (failure, attempt, delayMs) =>
-				ctx.logger.warn(`WhatsApp Reliable: retry ${attempt} after ${failure.info.errorClass} (code ${failure.code ?? 'none'}) in ${delayMs} ms`),
+				ctx.logger.warn(
+					`WhatsApp Reliable: retry ${attempt} after ${failure.info.errorClass} (code ${failure.code ?? 'none'}) in ${delayMs} ms`,
+				),
 		};
 	}
 
@@ -99,23 +129,68 @@ export class MessageSender {
 	}
 
 	job(prepared: PreparedMessage): Job {
-		return { itemIndex: prepared.itemIndex, lane: prepared.to, run: async () => await this.run(prepared) };
+		return {
+			itemIndex: prepared.itemIndex,
+			lane: prepared.to,
+			run: async () => await this.run(prepared),
+		};
 	}
 
 	private async post(body: OutgoingMessage) {
-		return await callGraph(this.ctx, this.target, { method: 'POST', path: `${this.target.phoneNumberId}/messages`, body: body as unknown as IDataObject }, this.policy);
+		return await callGraph(
+			this.ctx,
+			this.target,
+			{
+				method: 'POST',
+				path: `${this.target.phoneNumberId}/messages`,
+				body: body as unknown as IDataObject,
+			},
+			this.policy,
+		);
 	}
 
 	private async attempt(prepared: PreparedMessage): Promise<ClaimedSend<Sent, Failed>> {
 		let attempts = 0;
 		let mediaId: string | undefined;
 		if (prepared.upload) {
-			const { body, contentType } = mediaUploadBody(prepared.upload.data, prepared.upload.fileName, prepared.upload.mimeType);
-			const uploaded = await callGraph(this.ctx, this.target, { method: 'POST', path: `${this.target.phoneNumberId}/media`, body, headers: { 'Content-Type': contentType } }, this.policy);
+			const { body, contentType } = mediaUploadBody(
+				prepared.upload.data,
+				prepared.upload.fileName,
+				prepared.upload.mimeType,
+			);
+			const uploaded = await callGraph(
+				this.ctx,
+				this.target,
+				{
+					method: 'POST',
+					path: `${this.target.phoneNumberId}/media`,
+					body,
+					headers: { 'Content-Type': contentType },
+				},
+				this.policy,
+			);
 			attempts += uploaded.attempts;
-			if (!uploaded.ok) return { ok: false, failure: { failure: uploaded.failure, attempts, stoppedBecause: uploaded.stoppedBecause, windowClosed: false } };
+			if (!uploaded.ok)
+				return {
+					ok: false,
+					failure: {
+						failure: uploaded.failure,
+						attempts,
+						stoppedBecause: uploaded.stoppedBecause,
+						windowClosed: false,
+					},
+				};
 			const data = parseBody(uploaded.value.body) as { id?: unknown } | undefined;
-			if (typeof data?.id !== 'string') return { ok: false, failure: { failure: unexpectedReply(uploaded.value.body), attempts, stoppedBecause: 'permanent', windowClosed: false } };
+			if (typeof data?.id !== 'string')
+				return {
+					ok: false,
+					failure: {
+						failure: unexpectedReply(uploaded.value.body),
+						attempts,
+						stoppedBecause: 'permanent',
+						windowClosed: false,
+					},
+				};
 			mediaId = data.id;
 		}
 		const message = prepared.build(mediaId);
@@ -129,16 +204,51 @@ export class MessageSender {
 				reply = await this.post(prepared.fallback);
 				attempts += reply.attempts;
 			} else if (prepared.onWindowClosed === 'route') {
-				return { ok: false, failure: { failure: sent.failure, attempts, stoppedBecause: sent.stoppedBecause, windowClosed: true } };
+				return {
+					ok: false,
+					failure: {
+						failure: sent.failure,
+						attempts,
+						stoppedBecause: sent.stoppedBecause,
+						windowClosed: true,
+					},
+				};
 			}
 		}
-		if (!reply.ok) return { ok: false, failure: { failure: reply.failure, attempts, stoppedBecause: reply.stoppedBecause, windowClosed: false } };
+		if (!reply.ok)
+			return {
+				ok: false,
+				failure: {
+					failure: reply.failure,
+					attempts,
+					stoppedBecause: reply.stoppedBecause,
+					windowClosed: false,
+				},
+			};
 		const result = parseSendResult(reply.value.body);
-		if (!result) return { ok: false, failure: { failure: unexpectedReply(reply.value.body), attempts, stoppedBecause: 'permanent', windowClosed: false } };
-		const record: SentRecord = { messageId: result.messageId, waId: result.waId, messageStatus: result.messageStatus, sentAt: new Date(runtime.now()).toISOString() };
+		if (!result)
+			return {
+				ok: false,
+				failure: {
+					failure: unexpectedReply(reply.value.body),
+					attempts,
+					stoppedBecause: 'permanent',
+					windowClosed: false,
+				},
+			};
+		const record: SentRecord = {
+			messageId: result.messageId,
+			waId: result.waId,
+			messageStatus: result.messageStatus,
+			sentAt: new Date(runtime.now()).toISOString(),
+		};
 		if (fallbackTemplate) record.fallbackTemplate = true;
 		const accepted = fallbackTemplate && prepared.fallback ? prepared.fallback : message;
-		return { ok: true, value: { result, attempts, fallbackTemplate, message: accepted }, record: JSON.stringify(record) };
+		return {
+			ok: true,
+			value: { result, attempts, fallbackTemplate, message: accepted },
+			record: JSON.stringify(record),
+		};
 	}
 
 	private async run(prepared: PreparedMessage): Promise<JobResult> {
@@ -149,42 +259,91 @@ export class MessageSender {
 		let outcome: Awaited<ReturnType<typeof sendOnce<Sent, Failed>>>;
 		if (prepared.idempotencyKey === undefined) {
 			const attempt = await this.attempt(prepared);
-			outcome = attempt.ok ? { kind: 'sent', value: attempt.value } : { kind: 'failed', failure: attempt.failure };
+			outcome = attempt.ok
+				? { kind: 'sent', value: attempt.value }
+				: { kind: 'failed', failure: attempt.failure };
 		} else {
 			// A claim outlives the slowest send of this item: upload, message, fallback, each with its retries.
 			const claimTtlMs = 3 * (this.settings.retry.maxTotalMs + REQUEST_TIMEOUT_MS) + 10_000;
-			outcome = await sendOnce(this.sendOnceStore(), prepared.idempotencyKey, async () => await this.attempt(prepared), { claimTtlMs, pollMs: 250, maxWaitMs: claimTtlMs + 1_000 }, runtime);
+			outcome = await sendOnce(
+				this.sendOnceStore(),
+				prepared.idempotencyKey,
+				async () => await this.attempt(prepared),
+				{ claimTtlMs, pollMs: 250, maxWaitMs: claimTtlMs + 1_000 },
+				runtime,
+			);
 		}
 
 		switch (outcome.kind) {
 			case 'sent': {
 				const { result, attempts, fallbackTemplate, message } = outcome.value;
-				recordOutbound(this.ctx, prepared.itemIndex, { phoneNumberId: this.target.phoneNumberId, to: prepared.to, waId: result.waId, messageId: result.messageId, message, correlationId: prepared.correlationId, messageStatus: result.messageStatus, fallbackTemplate });
-				const json: IDataObject = { messageId: result.messageId, ...base, waId: result.waId ?? null, messageStatus: result.messageStatus, skipped: false, attempts };
+				recordOutbound(this.ctx, prepared.itemIndex, {
+					phoneNumberId: this.target.phoneNumberId,
+					to: prepared.to,
+					waId: result.waId,
+					messageId: result.messageId,
+					message,
+					correlationId: prepared.correlationId,
+					messageStatus: result.messageStatus,
+					fallbackTemplate,
+				});
+				const json: IDataObject = {
+					messageId: result.messageId,
+					...base,
+					waId: result.waId ?? null,
+					messageStatus: result.messageStatus,
+					skipped: false,
+					attempts,
+				};
 				if (fallbackTemplate) Object.assign(json, { windowClosed: true, fallbackTemplate: true });
 				return { kind: 'ok', output: 0, json };
 			}
 			case 'skipped': {
 				const earlier = JSON.parse(outcome.record) as SentRecord;
-				const json: IDataObject = { messageId: earlier.messageId, ...base, waId: earlier.waId ?? null, messageStatus: earlier.messageStatus, skipped: true, sentAt: earlier.sentAt };
+				const json: IDataObject = {
+					messageId: earlier.messageId,
+					...base,
+					waId: earlier.waId ?? null,
+					messageStatus: earlier.messageStatus,
+					skipped: true,
+					sentAt: earlier.sentAt,
+				};
 				if (earlier.fallbackTemplate) json.fallbackTemplate = true;
 				return { kind: 'ok', output: 0, json };
 			}
 			case 'busy':
 				return {
 					kind: 'error',
-					error: new NodeOperationError(this.ctx.getNode(), `Another execution is still sending with idempotency key "${prepared.idempotencyKey}"`, {
-						itemIndex: prepared.itemIndex,
-						description: `Waited ${Math.round(outcome.waitedMs / 1000)} s for it to finish. Nothing was sent for this item; run it again later.`,
-					}),
+					error: new NodeOperationError(
+						this.ctx.getNode(),
+						`Another execution is still sending with idempotency key "${prepared.idempotencyKey}"`,
+						{
+							itemIndex: prepared.itemIndex,
+							description: `Waited ${Math.round(outcome.waitedMs / 1000)} s for it to finish. Nothing was sent for this item; run it again later.`,
+						},
+					),
 					json: { ...base, errorClass: 'busy' },
 				};
 			case 'failed': {
 				const { failure, attempts, stoppedBecause, windowClosed } = outcome.failure;
-				const fields = failureFields(failure, { attempts, stoppedBecause, to: prepared.to, correlationId: prepared.correlationId });
+				const fields = failureFields(failure, {
+					attempts,
+					stoppedBecause,
+					to: prepared.to,
+					correlationId: prepared.correlationId,
+				});
 				if (prepared.idempotencyKey !== undefined) fields.idempotencyKey = prepared.idempotencyKey;
 				if (windowClosed) return { kind: 'ok', output: 1, json: { ...fields, windowClosed: true } };
-				return { kind: 'error', error: graphApiError(this.ctx.getNode(), failure, prepared.itemIndex, { attempts, stoppedBecause, to: prepared.to, correlationId: prepared.correlationId }), json: fields };
+				return {
+					kind: 'error',
+					error: graphApiError(this.ctx.getNode(), failure, prepared.itemIndex, {
+						attempts,
+						stoppedBecause,
+						to: prepared.to,
+						correlationId: prepared.correlationId,
+					}),
+					json: fields,
+				};
 			}
 		}
 	}
@@ -212,5 +371,8 @@ export async function executeSends(
 			early.set(itemIndex, failure);
 		}
 	}
-	return await runJobs(ctx, items.length, jobs, early, { concurrency: settings.concurrency, outputCount });
+	return await runJobs(ctx, items.length, jobs, early, {
+		concurrency: settings.concurrency,
+		outputCount,
+	});
 }

@@ -15,9 +15,25 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { resource: ['message'] } },
 		default: 'send',
 		options: [
-			{ name: 'Mark as Read', value: 'markAsRead', action: 'Mark a message as read', description: 'Mark an inbound message as read, optionally with a typing indicator' },
-			{ name: 'Send', value: 'send', action: 'Send a message', description: 'Send text, media, location, contacts, a reaction, buttons, a list, a CTA URL or a flow' },
-			{ name: 'Send Template', value: 'sendTemplate', action: 'Send a template', description: 'Send an approved message template' },
+			{
+				name: 'Mark as Read',
+				value: 'markAsRead',
+				action: 'Mark a message as read',
+				description: 'Mark an inbound message as read, optionally with a typing indicator',
+			},
+			{
+				name: 'Send',
+				value: 'send',
+				action: 'Send a message',
+				description:
+					'Send text, media, location, contacts, a reaction, buttons, a list, a CTA URL or a flow',
+			},
+			{
+				name: 'Send Template',
+				value: 'sendTemplate',
+				action: 'Send a template',
+				description: 'Send an approved message template',
+			},
 		],
 	},
 	...send.description,

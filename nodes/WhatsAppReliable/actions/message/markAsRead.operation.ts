@@ -14,7 +14,8 @@ const properties: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'wamid.HBgL...',
-		description: 'The inbound message to mark as read (earlier messages of the chat are marked too)',
+		description:
+			'The inbound message to mark as read (earlier messages of the chat are marked too)',
 	},
 	{
 		displayName: 'Show Typing Indicator',
@@ -33,14 +34,31 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		this,
 		async (itemIndex, session) => {
 			const typingIndicator = this.getNodeParameter('typingIndicator', itemIndex, false) as boolean;
-			const body = buildMarkAsRead(String(this.getNodeParameter('messageId', itemIndex, '')), typingIndicator);
+			const body = buildMarkAsRead(
+				String(this.getNodeParameter('messageId', itemIndex, '')),
+				typingIndicator,
+			);
 			return {
 				itemIndex,
 				lane: body.message_id,
 				run: async () => {
-					const result = await callGraph(this, session.target, { method: 'POST', path: `${session.target.phoneNumberId}/messages`, body: { ...body } }, session.policy);
+					const result = await callGraph(
+						this,
+						session.target,
+						{ method: 'POST', path: `${session.target.phoneNumberId}/messages`, body: { ...body } },
+						session.policy,
+					);
 					if (!result.ok) return failedCall(session, itemIndex, result);
-					return { kind: 'ok', output: 0, json: { messageId: body.message_id, success: true, typingIndicator, attempts: result.attempts } };
+					return {
+						kind: 'ok',
+						output: 0,
+						json: {
+							messageId: body.message_id,
+							success: true,
+							typingIndicator,
+							attempts: result.attempts,
+						},
+					};
 				},
 			};
 		},

@@ -27,7 +27,9 @@ import { executeSends, type PreparedMessage, type WindowClosedAction } from './d
 
 const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'];
 const INTERACTIVE = ['buttons', 'list', 'ctaUrl', 'flow'];
-const when = (messageType: string[], extra: Record<string, Array<string | boolean>> = {}) => ({ show: { messageType, ...extra } });
+const when = (messageType: string[], extra: Record<string, Array<string | boolean>> = {}) => ({
+	show: { messageType, ...extra },
+});
 
 const properties: INodeProperties[] = [
 	recipientProperty,
@@ -40,13 +42,21 @@ const properties: INodeProperties[] = [
 		options: [
 			{ name: 'Audio', value: 'audio' },
 			{ name: 'Contacts', value: 'contacts' },
-			{ name: 'CTA URL Button', value: 'ctaUrl', description: 'A text with one button that opens a URL' },
+			{
+				name: 'CTA URL Button',
+				value: 'ctaUrl',
+				description: 'A text with one button that opens a URL',
+			},
 			{ name: 'Document', value: 'document' },
 			{ name: 'Flow', value: 'flow', description: 'Opens a WhatsApp Flow' },
 			{ name: 'Image', value: 'image' },
 			{ name: 'List', value: 'list', description: 'A menu with sections and rows' },
 			{ name: 'Location', value: 'location' },
-			{ name: 'Reaction', value: 'reaction', description: 'React to a message with an emoji, or remove a reaction' },
+			{
+				name: 'Reaction',
+				value: 'reaction',
+				description: 'React to a message with an emoji, or remove a reaction',
+			},
 			{ name: 'Reply Buttons', value: 'buttons', description: 'Up to 3 quick reply buttons' },
 			{ name: 'Sticker', value: 'sticker' },
 			{ name: 'Text', value: 'text' },
@@ -54,8 +64,24 @@ const properties: INodeProperties[] = [
 		],
 	},
 	// Text
-	{ displayName: 'Text', name: 'text', type: 'string', typeOptions: { rows: 4 }, default: '', required: true, description: 'Up to 4096 characters', displayOptions: when(['text']) },
-	{ displayName: 'Preview URL', name: 'previewUrl', type: 'boolean', default: false, description: 'Whether to show a preview of the first URL in the text', displayOptions: when(['text']) },
+	{
+		displayName: 'Text',
+		name: 'text',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		required: true,
+		description: 'Up to 4096 characters',
+		displayOptions: when(['text']),
+	},
+	{
+		displayName: 'Preview URL',
+		name: 'previewUrl',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to show a preview of the first URL in the text',
+		displayOptions: when(['text']),
+	},
 	// Media
 	{
 		displayName: 'Media Source',
@@ -65,33 +91,125 @@ const properties: INodeProperties[] = [
 		options: [
 			{ name: 'Media ID', value: 'id', description: 'A media uploaded before (Media → Upload)' },
 			{ name: 'Link', value: 'link', description: 'A public http(s) URL' },
-			{ name: 'Binary File', value: 'binary', description: 'Upload an n8n binary from the input item first' },
+			{
+				name: 'Binary File',
+				value: 'binary',
+				description: 'Upload an n8n binary from the input item first',
+			},
 		],
 		displayOptions: when(MEDIA_KINDS),
 	},
-	{ displayName: 'Media ID', name: 'mediaId', type: 'string', default: '', required: true, displayOptions: when(MEDIA_KINDS, { mediaSource: ['id'] }) },
-	{ displayName: 'Media URL', name: 'mediaLink', type: 'string', default: '', required: true, placeholder: 'https://example.com/invoice.pdf', displayOptions: when(MEDIA_KINDS, { mediaSource: ['link'] }) },
-	{ displayName: 'Input Binary Field', name: 'binaryPropertyName', type: 'string', default: 'data', required: true, displayOptions: when(MEDIA_KINDS, { mediaSource: ['binary'] }) },
-	{ displayName: 'Caption', name: 'caption', type: 'string', default: '', description: 'Up to 1024 characters', displayOptions: when(['image', 'video', 'document']) },
-	{ displayName: 'File Name', name: 'filename', type: 'string', default: '', description: 'The file name shown to the recipient', displayOptions: when(['document']) },
+	{
+		displayName: 'Media ID',
+		name: 'mediaId',
+		type: 'string',
+		default: '',
+		required: true,
+		displayOptions: when(MEDIA_KINDS, { mediaSource: ['id'] }),
+	},
+	{
+		displayName: 'Media URL',
+		name: 'mediaLink',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://example.com/invoice.pdf',
+		displayOptions: when(MEDIA_KINDS, { mediaSource: ['link'] }),
+	},
+	{
+		displayName: 'Input Binary Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		displayOptions: when(MEDIA_KINDS, { mediaSource: ['binary'] }),
+	},
+	{
+		displayName: 'Caption',
+		name: 'caption',
+		type: 'string',
+		default: '',
+		description: 'Up to 1024 characters',
+		displayOptions: when(['image', 'video', 'document']),
+	},
+	{
+		displayName: 'File Name',
+		name: 'filename',
+		type: 'string',
+		default: '',
+		description: 'The file name shown to the recipient',
+		displayOptions: when(['document']),
+	},
 	// Location
-	{ displayName: 'Latitude', name: 'latitude', type: 'number', typeOptions: { numberPrecision: 7 }, default: 0, required: true, displayOptions: when(['location']) },
-	{ displayName: 'Longitude', name: 'longitude', type: 'number', typeOptions: { numberPrecision: 7 }, default: 0, required: true, displayOptions: when(['location']) },
-	{ displayName: 'Location Name', name: 'locationName', type: 'string', default: '', displayOptions: when(['location']) },
-	{ displayName: 'Address', name: 'address', type: 'string', default: '', displayOptions: when(['location']) },
+	{
+		displayName: 'Latitude',
+		name: 'latitude',
+		type: 'number',
+		typeOptions: { numberPrecision: 7 },
+		default: 0,
+		required: true,
+		displayOptions: when(['location']),
+	},
+	{
+		displayName: 'Longitude',
+		name: 'longitude',
+		type: 'number',
+		typeOptions: { numberPrecision: 7 },
+		default: 0,
+		required: true,
+		displayOptions: when(['location']),
+	},
+	{
+		displayName: 'Location Name',
+		name: 'locationName',
+		type: 'string',
+		default: '',
+		displayOptions: when(['location']),
+	},
+	{
+		displayName: 'Address',
+		name: 'address',
+		type: 'string',
+		default: '',
+		displayOptions: when(['location']),
+	},
 	// Contacts
 	{
 		displayName: 'Contacts (JSON)',
 		name: 'contacts',
 		type: 'json',
-		default: '[\n  {\n    "name": { "formatted_name": "Jane Doe", "first_name": "Jane", "last_name": "Doe" },\n    "phones": [{ "phone": "+15551234567", "type": "WORK" }]\n  }\n]',
+		default:
+			'[\n  {\n    "name": { "formatted_name": "Jane Doe", "first_name": "Jane", "last_name": "Doe" },\n    "phones": [{ "phone": "+15551234567", "type": "WORK" }]\n  }\n]',
 		description: "One contact card or a list of them, in Meta's contacts shape",
 		displayOptions: when(['contacts']),
 	},
 	// Reaction
-	{ displayName: 'Message ID', name: 'reactionMessageId', type: 'string', default: '', required: true, description: 'The wamid of the message to react to', displayOptions: when(['reaction']) },
-	{ displayName: 'Remove Reaction', name: 'removeReaction', type: 'boolean', default: false, description: 'Whether to remove an earlier reaction instead of reacting', displayOptions: when(['reaction']) },
-	{ displayName: 'Emoji', name: 'emoji', type: 'string', default: '', required: true, placeholder: '👍', displayOptions: when(['reaction'], { removeReaction: [false] }) },
+	{
+		displayName: 'Message ID',
+		name: 'reactionMessageId',
+		type: 'string',
+		default: '',
+		required: true,
+		description: 'The wamid of the message to react to',
+		displayOptions: when(['reaction']),
+	},
+	{
+		displayName: 'Remove Reaction',
+		name: 'removeReaction',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to remove an earlier reaction instead of reacting',
+		displayOptions: when(['reaction']),
+	},
+	{
+		displayName: 'Emoji',
+		name: 'emoji',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: '👍',
+		displayOptions: when(['reaction'], { removeReaction: [false] }),
+	},
 	// Interactive: header, body, footer
 	{
 		displayName: 'Header Type',
@@ -108,7 +226,14 @@ const properties: INodeProperties[] = [
 		description: 'List and Flow messages allow only a text header',
 		displayOptions: when(INTERACTIVE),
 	},
-	{ displayName: 'Header Text', name: 'headerText', type: 'string', default: '', description: 'Up to 60 characters', displayOptions: when(INTERACTIVE, { headerType: ['text'] }) },
+	{
+		displayName: 'Header Text',
+		name: 'headerText',
+		type: 'string',
+		default: '',
+		description: 'Up to 60 characters',
+		displayOptions: when(INTERACTIVE, { headerType: ['text'] }),
+	},
 	{
 		displayName: 'Header Media Source',
 		name: 'headerMediaSource',
@@ -120,10 +245,44 @@ const properties: INodeProperties[] = [
 		],
 		displayOptions: when(INTERACTIVE, { headerType: ['image', 'video', 'document'] }),
 	},
-	{ displayName: 'Header Media ID', name: 'headerMediaId', type: 'string', default: '', displayOptions: when(INTERACTIVE, { headerType: ['image', 'video', 'document'], headerMediaSource: ['id'] }) },
-	{ displayName: 'Header Media URL', name: 'headerMediaLink', type: 'string', default: '', displayOptions: when(INTERACTIVE, { headerType: ['image', 'video', 'document'], headerMediaSource: ['link'] }) },
-	{ displayName: 'Body Text', name: 'bodyText', type: 'string', typeOptions: { rows: 3 }, default: '', required: true, description: 'Up to 1024 characters', displayOptions: when(INTERACTIVE) },
-	{ displayName: 'Footer Text', name: 'footerText', type: 'string', default: '', description: 'Up to 60 characters', displayOptions: when(INTERACTIVE) },
+	{
+		displayName: 'Header Media ID',
+		name: 'headerMediaId',
+		type: 'string',
+		default: '',
+		displayOptions: when(INTERACTIVE, {
+			headerType: ['image', 'video', 'document'],
+			headerMediaSource: ['id'],
+		}),
+	},
+	{
+		displayName: 'Header Media URL',
+		name: 'headerMediaLink',
+		type: 'string',
+		default: '',
+		displayOptions: when(INTERACTIVE, {
+			headerType: ['image', 'video', 'document'],
+			headerMediaSource: ['link'],
+		}),
+	},
+	{
+		displayName: 'Body Text',
+		name: 'bodyText',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		required: true,
+		description: 'Up to 1024 characters',
+		displayOptions: when(INTERACTIVE),
+	},
+	{
+		displayName: 'Footer Text',
+		name: 'footerText',
+		type: 'string',
+		default: '',
+		description: 'Up to 60 characters',
+		displayOptions: when(INTERACTIVE),
+	},
 	// Reply buttons
 	{
 		displayName: 'Buttons',
@@ -139,25 +298,63 @@ const properties: INodeProperties[] = [
 				displayName: 'Button',
 				name: 'button',
 				values: [
-					{ displayName: 'ID', name: 'id', type: 'string', default: '', description: 'Up to 256 characters, unique' },
-					{ displayName: 'Title', name: 'title', type: 'string', default: '', description: 'Up to 20 characters, unique' },
+					{
+						displayName: 'ID',
+						name: 'id',
+						type: 'string',
+						default: '',
+						description: 'Up to 256 characters, unique',
+					},
+					{
+						displayName: 'Title',
+						name: 'title',
+						type: 'string',
+						default: '',
+						description: 'Up to 20 characters, unique',
+					},
 				],
 			},
 		],
 	},
 	// List
-	{ displayName: 'List Button Text', name: 'listButtonText', type: 'string', default: 'Choose', required: true, description: 'Up to 20 characters', displayOptions: when(['list']) },
+	{
+		displayName: 'List Button Text',
+		name: 'listButtonText',
+		type: 'string',
+		default: 'Choose',
+		required: true,
+		description: 'Up to 20 characters',
+		displayOptions: when(['list']),
+	},
 	{
 		displayName: 'Sections (JSON)',
 		name: 'listSections',
 		type: 'json',
-		default: '[\n  {\n    "title": "Options",\n    "rows": [\n      { "id": "opt-1", "title": "First", "description": "The first option" }\n    ]\n  }\n]',
-		description: 'Up to 10 sections and 10 rows in all; row titles up to 24 characters, descriptions up to 72',
+		default:
+			'[\n  {\n    "title": "Options",\n    "rows": [\n      { "id": "opt-1", "title": "First", "description": "The first option" }\n    ]\n  }\n]',
+		description:
+			'Up to 10 sections and 10 rows in all; row titles up to 24 characters, descriptions up to 72',
 		displayOptions: when(['list']),
 	},
 	// CTA URL
-	{ displayName: 'Button Text', name: 'ctaDisplayText', type: 'string', default: '', required: true, description: 'Up to 20 characters', displayOptions: when(['ctaUrl']) },
-	{ displayName: 'Button URL', name: 'ctaUrl', type: 'string', default: '', required: true, placeholder: 'https://example.com/track/123', displayOptions: when(['ctaUrl']) },
+	{
+		displayName: 'Button Text',
+		name: 'ctaDisplayText',
+		type: 'string',
+		default: '',
+		required: true,
+		description: 'Up to 20 characters',
+		displayOptions: when(['ctaUrl']),
+	},
+	{
+		displayName: 'Button URL',
+		name: 'ctaUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://example.com/track/123',
+		displayOptions: when(['ctaUrl']),
+	},
 	// Flow
 	{
 		displayName: 'Flow By',
@@ -170,15 +367,38 @@ const properties: INodeProperties[] = [
 		],
 		displayOptions: when(['flow']),
 	},
-	{ displayName: 'Flow ID', name: 'flowId', type: 'string', default: '', required: true, displayOptions: when(['flow'], { flowBy: ['id'] }) },
-	{ displayName: 'Flow Name', name: 'flowName', type: 'string', default: '', required: true, displayOptions: when(['flow'], { flowBy: ['name'] }) },
-	{ displayName: 'Flow CTA', name: 'flowCta', type: 'string', default: '', required: true, description: 'Button text, up to 20 characters, no emoji', displayOptions: when(['flow']) },
+	{
+		displayName: 'Flow ID',
+		name: 'flowId',
+		type: 'string',
+		default: '',
+		required: true,
+		displayOptions: when(['flow'], { flowBy: ['id'] }),
+	},
+	{
+		displayName: 'Flow Name',
+		name: 'flowName',
+		type: 'string',
+		default: '',
+		required: true,
+		displayOptions: when(['flow'], { flowBy: ['name'] }),
+	},
+	{
+		displayName: 'Flow CTA',
+		name: 'flowCta',
+		type: 'string',
+		default: '',
+		required: true,
+		description: 'Button text, up to 20 characters, no emoji',
+		displayOptions: when(['flow']),
+	},
 	{
 		displayName: 'Flow Token',
 		name: 'flowToken',
 		type: 'string',
 		default: '',
-		description: 'Identifies this flow session; it comes back with the flow response, so use something that finds your record (e.g. an order ID)',
+		description:
+			'Identifies this flow session; it comes back with the flow response, so use something that finds your record (e.g. an order ID)',
 		displayOptions: when(['flow']),
 	},
 	{
@@ -198,13 +418,35 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		default: 'navigate',
 		options: [
-			{ name: 'Navigate', value: 'navigate', description: 'Open a given first screen with the given data' },
-			{ name: 'Data Exchange', value: 'data_exchange', description: 'Ask the flow endpoint for the first screen' },
+			{
+				name: 'Navigate',
+				value: 'navigate',
+				description: 'Open a given first screen with the given data',
+			},
+			{
+				name: 'Data Exchange',
+				value: 'data_exchange',
+				description: 'Ask the flow endpoint for the first screen',
+			},
 		],
 		displayOptions: when(['flow']),
 	},
-	{ displayName: 'First Screen', name: 'flowScreen', type: 'string', default: '', required: true, placeholder: 'WELCOME', displayOptions: when(['flow'], { flowAction: ['navigate'] }) },
-	{ displayName: 'Screen Data (JSON)', name: 'flowData', type: 'json', default: '{}', displayOptions: when(['flow'], { flowAction: ['navigate'] }) },
+	{
+		displayName: 'First Screen',
+		name: 'flowScreen',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'WELCOME',
+		displayOptions: when(['flow'], { flowAction: ['navigate'] }),
+	},
+	{
+		displayName: 'Screen Data (JSON)',
+		name: 'flowData',
+		type: 'json',
+		default: '{}',
+		displayOptions: when(['flow'], { flowAction: ['navigate'] }),
+	},
 	// 24-hour window
 	{
 		displayName: 'On Window Closed (131047)',
@@ -212,14 +454,41 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		default: 'fail',
 		options: [
-			{ name: 'Fail', value: 'fail', description: 'Fail the item (or output it as failed with Continue On Fail)' },
-			{ name: 'Send Fallback Template', value: 'fallbackTemplate', description: 'Send an approved template instead' },
-			{ name: 'Route to Window Closed Output', value: 'route', description: 'Send the item to a second output' },
+			{
+				name: 'Fail',
+				value: 'fail',
+				description: 'Fail the item (or output it as failed with Continue On Fail)',
+			},
+			{
+				name: 'Send Fallback Template',
+				value: 'fallbackTemplate',
+				description: 'Send an approved template instead',
+			},
+			{
+				name: 'Route to Window Closed Output',
+				value: 'route',
+				description: 'Send the item to a second output',
+			},
 		],
-		description: 'What to do when more than 24 hours have passed since the recipient last wrote, so only templates may be sent',
+		description:
+			'What to do when more than 24 hours have passed since the recipient last wrote, so only templates may be sent',
 	},
-	{ displayName: 'Fallback Template Name', name: 'fallbackTemplateName', type: 'string', default: '', required: true, displayOptions: { show: { onWindowClosed: ['fallbackTemplate'] } } },
-	{ displayName: 'Fallback Template Language', name: 'fallbackTemplateLanguage', type: 'string', default: 'en_US', required: true, displayOptions: { show: { onWindowClosed: ['fallbackTemplate'] } } },
+	{
+		displayName: 'Fallback Template Name',
+		name: 'fallbackTemplateName',
+		type: 'string',
+		default: '',
+		required: true,
+		displayOptions: { show: { onWindowClosed: ['fallbackTemplate'] } },
+	},
+	{
+		displayName: 'Fallback Template Language',
+		name: 'fallbackTemplateLanguage',
+		type: 'string',
+		default: 'en_US',
+		required: true,
+		displayOptions: { show: { onWindowClosed: ['fallbackTemplate'] } },
+	},
 	{
 		displayName: 'Fallback Body Parameters',
 		name: 'fallbackTemplateParameters',
@@ -229,7 +498,13 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Parameter',
 		description: 'Positional body variables {{1}}, {{2}}, … of the fallback template',
 		displayOptions: { show: { onWindowClosed: ['fallbackTemplate'] } },
-		options: [{ displayName: 'Parameter', name: 'parameter', values: [{ displayName: 'Text', name: 'text', type: 'string', default: '' }] }],
+		options: [
+			{
+				displayName: 'Parameter',
+				name: 'parameter',
+				values: [{ displayName: 'Text', name: 'text', type: 'string', default: '' }],
+			},
+		],
 	},
 	sendFieldsProperty,
 	optionsProperty,
@@ -243,12 +518,19 @@ function header(param: Param): HeaderInput {
 	const type = param('headerType', 'none') as HeaderInput['type'];
 	if (type === 'none') return { type };
 	if (type === 'text') return { type, text: String(param('headerText', '')) };
-	const media: MediaRef = param('headerMediaSource', 'link') === 'id' ? { id: String(param('headerMediaId', '')) } : { link: String(param('headerMediaLink', '')) };
+	const media: MediaRef =
+		param('headerMediaSource', 'link') === 'id'
+			? { id: String(param('headerMediaId', '')) }
+			: { link: String(param('headerMediaLink', '')) };
 	return { type, media };
 }
 
 function interactiveParts(param: Param): InteractiveCommon {
-	return { header: header(param), body: String(param('bodyText', '')), footer: String(param('footerText', '')) };
+	return {
+		header: header(param),
+		body: String(param('bodyText', '')),
+		footer: String(param('footerText', '')),
+	};
 }
 
 /** Reads one item and builds its message; throws MessageValidationError naming the field and limit. */
@@ -263,7 +545,9 @@ async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<Prepa
 	if (MEDIA_KINDS.includes(type)) {
 		const kind = type as MediaKind;
 		const source = param('mediaSource', 'id');
-		const caption = ['image', 'video', 'document'].includes(kind) ? String(param('caption', '')) : undefined;
+		const caption = ['image', 'video', 'document'].includes(kind)
+			? String(param('caption', ''))
+			: undefined;
 		const filename = kind === 'document' ? String(param('filename', '')) : undefined;
 		let ref: MediaRef;
 		if (source === 'binary') {
@@ -271,22 +555,42 @@ async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<Prepa
 			const binary = ctx.helpers.assertBinaryData(itemIndex, property);
 			const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
 			checkUploadSize(kind, data.length, `Input Binary Field "${property}"`);
-			upload = { data, fileName: binary.fileName ?? `file.${binary.fileExtension ?? 'bin'}`, mimeType: binary.mimeType };
+			upload = {
+				data,
+				fileName: binary.fileName ?? `file.${binary.fileExtension ?? 'bin'}`,
+				mimeType: binary.mimeType,
+			};
 			ref = { id: 'pending-upload' };
 		} else {
-			ref = source === 'link' ? { link: String(param('mediaLink', '')) } : { id: String(param('mediaId', '')) };
+			ref =
+				source === 'link'
+					? { link: String(param('mediaLink', '')) }
+					: { id: String(param('mediaId', '')) };
 		}
 		const docName = kind === 'document' && !filename && upload ? upload.fileName : filename;
-		build = (mediaId) => buildMedia(common, kind, { media: mediaId ? { id: mediaId } : ref, caption, filename: docName });
+		build = (mediaId) =>
+			buildMedia(common, kind, {
+				media: mediaId ? { id: mediaId } : ref,
+				caption,
+				filename: docName,
+			});
 	} else {
 		switch (type) {
 			case 'text': {
-				const input = { body: String(param('text', '')), previewUrl: Boolean(param('previewUrl', false)) };
+				const input = {
+					body: String(param('text', '')),
+					previewUrl: Boolean(param('previewUrl', false)),
+				};
 				build = () => buildText(common, input);
 				break;
 			}
 			case 'location': {
-				const input = { latitude: param('latitude') as number, longitude: param('longitude') as number, name: String(param('locationName', '')), address: String(param('address', '')) };
+				const input = {
+					latitude: param('latitude') as number,
+					longitude: param('longitude') as number,
+					name: String(param('locationName', '')),
+					address: String(param('address', '')),
+				};
 				build = () => buildLocation(common, input);
 				break;
 			}
@@ -296,13 +600,19 @@ async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<Prepa
 				break;
 			}
 			case 'reaction': {
-				const input = { messageId: String(param('reactionMessageId', '')), emoji: String(param('emoji', '')), remove: Boolean(param('removeReaction', false)) };
+				const input = {
+					messageId: String(param('reactionMessageId', '')),
+					emoji: String(param('emoji', '')),
+					remove: Boolean(param('removeReaction', false)),
+				};
 				build = () => buildReaction(common, input);
 				break;
 			}
 			case 'buttons': {
 				const parts = interactiveParts(param);
-				const buttons = ((param('buttons', {}) as { button?: Array<{ id?: string; title?: string }> }).button ?? []).map((b) => ({ id: String(b.id ?? ''), title: String(b.title ?? '') }));
+				const buttons = (
+					(param('buttons', {}) as { button?: Array<{ id?: string; title?: string }> }).button ?? []
+				).map((b) => ({ id: String(b.id ?? ''), title: String(b.title ?? '') }));
 				build = () => buildReplyButtons(common, parts, buttons);
 				break;
 			}
@@ -325,7 +635,10 @@ async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<Prepa
 				const action = param('flowAction', 'navigate') as 'navigate' | 'data_exchange';
 				const input = {
 					...parts,
-					flow: param('flowBy', 'id') === 'name' ? { name: String(param('flowName', '')) } : { id: String(param('flowId', '')) },
+					flow:
+						param('flowBy', 'id') === 'name'
+							? { name: String(param('flowName', '')) }
+							: { id: String(param('flowId', '')) },
 					flowToken: String(param('flowToken', '')),
 					cta: String(param('flowCta', '')),
 					mode: param('flowMode', 'published') as 'published' | 'draft',
@@ -337,7 +650,11 @@ async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<Prepa
 				break;
 			}
 			default:
-				return fail('Message Type', 'one of the listed message types', `"${type}" is not supported`);
+				return fail(
+					'Message Type',
+					'one of the listed message types',
+					`"${type}" is not supported`,
+				);
 		}
 	}
 	// Validate now, before anything of any item is sent.
@@ -346,7 +663,9 @@ async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<Prepa
 	const onWindowClosed = param('onWindowClosed', 'fail') as WindowClosedAction;
 	let fallback: OutgoingMessage | undefined;
 	if (onWindowClosed === 'fallbackTemplate') {
-		const parameters = (param('fallbackTemplateParameters', {}) as { parameter?: Array<{ text?: string }> }).parameter ?? [];
+		const parameters =
+			(param('fallbackTemplateParameters', {}) as { parameter?: Array<{ text?: string }> })
+				.parameter ?? [];
 		fallback = buildTemplate(
 			{ ...common, replyToMessageId: undefined },
 			{
@@ -356,10 +675,23 @@ async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<Prepa
 			},
 		);
 	}
-	return { itemIndex, to, correlationId: common.correlationId, idempotencyKey: common.idempotencyKey, build, upload, onWindowClosed, fallback };
+	return {
+		itemIndex,
+		to,
+		correlationId: common.correlationId,
+		idempotencyKey: common.idempotencyKey,
+		build,
+		upload,
+		onWindowClosed,
+		fallback,
+	};
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const route = this.getNodeParameter('onWindowClosed', 0, 'fail') === 'route';
-	return await executeSends(this, async (itemIndex) => await prepare(this, itemIndex), route ? 2 : 1);
+	return await executeSends(
+		this,
+		async (itemIndex) => await prepare(this, itemIndex),
+		route ? 2 : 1,
+	);
 }

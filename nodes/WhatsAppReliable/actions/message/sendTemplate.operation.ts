@@ -1,6 +1,13 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { buildTemplate, normalizePhone, type MediaRef, type TemplateButton, type TemplateHeader, type TemplateParam } from '../../../core/messages';
+import {
+	buildTemplate,
+	normalizePhone,
+	type MediaRef,
+	type TemplateButton,
+	type TemplateHeader,
+	type TemplateParam,
+} from '../../../core/messages';
 import { showFor } from '../display';
 import { optionsProperty } from '../settings';
 import { readCommon, recipientProperty, sendFieldsProperty } from './common';
@@ -12,7 +19,9 @@ export function parseTemplateValue(value: string): { name: string; language?: st
 	return { name: name.trim(), language: language?.trim() || undefined };
 }
 
-const headerIs = (types: string[], extra: Record<string, string[]> = {}) => ({ show: { templateHeaderType: types, ...extra } });
+const headerIs = (types: string[], extra: Record<string, string[]> = {}) => ({
+	show: { templateHeaderType: types, ...extra },
+});
 
 const properties: INodeProperties[] = [
 	recipientProperty,
@@ -24,7 +33,12 @@ const properties: INodeProperties[] = [
 		required: true,
 		description: 'An approved template of the WhatsApp Business Account in the credential',
 		modes: [
-			{ displayName: 'From List', name: 'list', type: 'list', typeOptions: { searchListMethod: 'searchTemplates', searchable: true } },
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				typeOptions: { searchListMethod: 'searchTemplates', searchable: true },
+			},
 			{ displayName: 'By Name', name: 'name', type: 'string', placeholder: 'order_confirmation' },
 		],
 	},
@@ -34,7 +48,8 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'en_US',
-		description: 'The language of the template. Leave empty to use the language of the template picked from the list; required when the template is given by name.',
+		description:
+			'The language of the template. Leave empty to use the language of the template picked from the list; required when the template is given by name.',
 	},
 	{
 		displayName: 'Parameter Format',
@@ -62,8 +77,21 @@ const properties: INodeProperties[] = [
 		],
 		description: 'Fill this only if the template header has a variable or media',
 	},
-	{ displayName: 'Header Text', name: 'templateHeaderText', type: 'string', default: '', description: 'The header variable, up to 60 characters', displayOptions: headerIs(['text']) },
-	{ displayName: 'Header Parameter Name', name: 'templateHeaderParameterName', type: 'string', default: '', displayOptions: headerIs(['text'], { parameterFormat: ['named'] }) },
+	{
+		displayName: 'Header Text',
+		name: 'templateHeaderText',
+		type: 'string',
+		default: '',
+		description: 'The header variable, up to 60 characters',
+		displayOptions: headerIs(['text']),
+	},
+	{
+		displayName: 'Header Parameter Name',
+		name: 'templateHeaderParameterName',
+		type: 'string',
+		default: '',
+		displayOptions: headerIs(['text'], { parameterFormat: ['named'] }),
+	},
 	{
 		displayName: 'Header Media Source',
 		name: 'templateHeaderMediaSource',
@@ -75,13 +103,59 @@ const properties: INodeProperties[] = [
 		],
 		displayOptions: headerIs(['image', 'video', 'document']),
 	},
-	{ displayName: 'Header Media ID', name: 'templateHeaderMediaId', type: 'string', default: '', displayOptions: headerIs(['image', 'video', 'document'], { templateHeaderMediaSource: ['id'] }) },
-	{ displayName: 'Header Media URL', name: 'templateHeaderMediaLink', type: 'string', default: '', displayOptions: headerIs(['image', 'video', 'document'], { templateHeaderMediaSource: ['link'] }) },
-	{ displayName: 'Header File Name', name: 'templateHeaderFilename', type: 'string', default: '', displayOptions: headerIs(['document']) },
-	{ displayName: 'Header Latitude', name: 'templateHeaderLatitude', type: 'number', typeOptions: { numberPrecision: 7 }, default: 0, displayOptions: headerIs(['location']) },
-	{ displayName: 'Header Longitude', name: 'templateHeaderLongitude', type: 'number', typeOptions: { numberPrecision: 7 }, default: 0, displayOptions: headerIs(['location']) },
-	{ displayName: 'Header Location Name', name: 'templateHeaderLocationName', type: 'string', default: '', displayOptions: headerIs(['location']) },
-	{ displayName: 'Header Address', name: 'templateHeaderAddress', type: 'string', default: '', displayOptions: headerIs(['location']) },
+	{
+		displayName: 'Header Media ID',
+		name: 'templateHeaderMediaId',
+		type: 'string',
+		default: '',
+		displayOptions: headerIs(['image', 'video', 'document'], { templateHeaderMediaSource: ['id'] }),
+	},
+	{
+		displayName: 'Header Media URL',
+		name: 'templateHeaderMediaLink',
+		type: 'string',
+		default: '',
+		displayOptions: headerIs(['image', 'video', 'document'], {
+			templateHeaderMediaSource: ['link'],
+		}),
+	},
+	{
+		displayName: 'Header File Name',
+		name: 'templateHeaderFilename',
+		type: 'string',
+		default: '',
+		displayOptions: headerIs(['document']),
+	},
+	{
+		displayName: 'Header Latitude',
+		name: 'templateHeaderLatitude',
+		type: 'number',
+		typeOptions: { numberPrecision: 7 },
+		default: 0,
+		displayOptions: headerIs(['location']),
+	},
+	{
+		displayName: 'Header Longitude',
+		name: 'templateHeaderLongitude',
+		type: 'number',
+		typeOptions: { numberPrecision: 7 },
+		default: 0,
+		displayOptions: headerIs(['location']),
+	},
+	{
+		displayName: 'Header Location Name',
+		name: 'templateHeaderLocationName',
+		type: 'string',
+		default: '',
+		displayOptions: headerIs(['location']),
+	},
+	{
+		displayName: 'Header Address',
+		name: 'templateHeaderAddress',
+		type: 'string',
+		default: '',
+		displayOptions: headerIs(['location']),
+	},
 	{
 		displayName: 'Body Parameters',
 		name: 'bodyParameters',
@@ -95,7 +169,14 @@ const properties: INodeProperties[] = [
 				displayName: 'Parameter',
 				name: 'parameter',
 				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '', description: 'The variable name, for named templates (lowercase letters, digits, underscores)' },
+					{
+						displayName: 'Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						description:
+							'The variable name, for named templates (lowercase letters, digits, underscores)',
+					},
 					{
 						displayName: 'Type',
 						name: 'type',
@@ -107,10 +188,36 @@ const properties: INodeProperties[] = [
 							{ name: 'Date Time', value: 'date_time' },
 						],
 					},
-					{ displayName: 'Text', name: 'text', type: 'string', default: '', displayOptions: { show: { type: ['text'] } } },
-					{ displayName: 'Currency Code', name: 'currencyCode', type: 'string', default: 'USD', displayOptions: { show: { type: ['currency'] } } },
-					{ displayName: 'Amount × 1000', name: 'amount1000', type: 'number', default: 0, description: 'The amount times 1000, e.g. 12990 for 12.99', displayOptions: { show: { type: ['currency'] } } },
-					{ displayName: 'Fallback Value', name: 'fallbackValue', type: 'string', default: '', description: 'The text shown (always, for date-time on the Cloud API)', displayOptions: { show: { type: ['currency', 'date_time'] } } },
+					{
+						displayName: 'Text',
+						name: 'text',
+						type: 'string',
+						default: '',
+						displayOptions: { show: { type: ['text'] } },
+					},
+					{
+						displayName: 'Currency Code',
+						name: 'currencyCode',
+						type: 'string',
+						default: 'USD',
+						displayOptions: { show: { type: ['currency'] } },
+					},
+					{
+						displayName: 'Amount × 1000',
+						name: 'amount1000',
+						type: 'number',
+						default: 0,
+						description: 'The amount times 1000, e.g. 12990 for 12.99',
+						displayOptions: { show: { type: ['currency'] } },
+					},
+					{
+						displayName: 'Fallback Value',
+						name: 'fallbackValue',
+						type: 'string',
+						default: '',
+						description: 'The text shown (always, for date-time on the Cloud API)',
+						displayOptions: { show: { type: ['currency', 'date_time'] } },
+					},
 				],
 			},
 		],
@@ -140,12 +247,52 @@ const properties: INodeProperties[] = [
 							{ name: 'Flow', value: 'flow' },
 						],
 					},
-					{ displayName: 'Index', name: 'index', type: 'number', typeOptions: { minValue: 0, maxValue: 9 }, default: 0, description: "The button's position in the template, from 0" },
-					{ displayName: 'Payload', name: 'payload', type: 'string', default: '', description: 'Comes back in the webhook when the button is tapped', displayOptions: { show: { subType: ['quick_reply'] } } },
-					{ displayName: 'URL Suffix', name: 'urlSuffix', type: 'string', default: '', description: 'The variable part of the dynamic URL', displayOptions: { show: { subType: ['url'] } } },
-					{ displayName: 'Coupon Code', name: 'couponCode', type: 'string', default: '', description: 'Up to 15 characters', displayOptions: { show: { subType: ['copy_code'] } } },
-					{ displayName: 'Flow Token', name: 'flowToken', type: 'string', default: '', displayOptions: { show: { subType: ['flow'] } } },
-					{ displayName: 'Flow Action Data (JSON)', name: 'flowActionData', type: 'json', default: '{}', displayOptions: { show: { subType: ['flow'] } } },
+					{
+						displayName: 'Index',
+						name: 'index',
+						type: 'number',
+						typeOptions: { minValue: 0, maxValue: 9 },
+						default: 0,
+						description: "The button's position in the template, from 0",
+					},
+					{
+						displayName: 'Payload',
+						name: 'payload',
+						type: 'string',
+						default: '',
+						description: 'Comes back in the webhook when the button is tapped',
+						displayOptions: { show: { subType: ['quick_reply'] } },
+					},
+					{
+						displayName: 'URL Suffix',
+						name: 'urlSuffix',
+						type: 'string',
+						default: '',
+						description: 'The variable part of the dynamic URL',
+						displayOptions: { show: { subType: ['url'] } },
+					},
+					{
+						displayName: 'Coupon Code',
+						name: 'couponCode',
+						type: 'string',
+						default: '',
+						description: 'Up to 15 characters',
+						displayOptions: { show: { subType: ['copy_code'] } },
+					},
+					{
+						displayName: 'Flow Token',
+						name: 'flowToken',
+						type: 'string',
+						default: '',
+						displayOptions: { show: { subType: ['flow'] } },
+					},
+					{
+						displayName: 'Flow Action Data (JSON)',
+						name: 'flowActionData',
+						type: 'json',
+						default: '{}',
+						displayOptions: { show: { subType: ['flow'] } },
+					},
 				],
 			},
 		],
@@ -191,12 +338,21 @@ function templateHeader(param: (name: string, fallback?: unknown) => unknown): T
 	const type = param('templateHeaderType', 'none') as TemplateHeader['type'];
 	switch (type) {
 		case 'text':
-			return { type, text: String(param('templateHeaderText', '')), parameterName: String(param('templateHeaderParameterName', '')) };
+			return {
+				type,
+				text: String(param('templateHeaderText', '')),
+				parameterName: String(param('templateHeaderParameterName', '')),
+			};
 		case 'image':
 		case 'video':
 		case 'document': {
-			const media: MediaRef = param('templateHeaderMediaSource', 'link') === 'id' ? { id: String(param('templateHeaderMediaId', '')) } : { link: String(param('templateHeaderMediaLink', '')) };
-			return type === 'document' ? { type, media, filename: String(param('templateHeaderFilename', '')) } : { type, media };
+			const media: MediaRef =
+				param('templateHeaderMediaSource', 'link') === 'id'
+					? { id: String(param('templateHeaderMediaId', '')) }
+					: { link: String(param('templateHeaderMediaLink', '')) };
+			return type === 'document'
+				? { type, media, filename: String(param('templateHeaderFilename', '')) }
+				: { type, media };
 		}
 		case 'location':
 			return {
@@ -215,8 +371,16 @@ function templateHeader(param: (name: string, fallback?: unknown) => unknown): T
 
 function bodyParam(row: BodyRow): TemplateParam {
 	const name = row.name || undefined;
-	if (row.type === 'currency') return { type: 'currency', code: String(row.currencyCode ?? ''), amount1000: row.amount1000 ?? 0, fallback: String(row.fallbackValue ?? ''), name };
-	if (row.type === 'date_time') return { type: 'date_time', fallback: String(row.fallbackValue ?? ''), name };
+	if (row.type === 'currency')
+		return {
+			type: 'currency',
+			code: String(row.currencyCode ?? ''),
+			amount1000: row.amount1000 ?? 0,
+			fallback: String(row.fallbackValue ?? ''),
+			name,
+		};
+	if (row.type === 'date_time')
+		return { type: 'date_time', fallback: String(row.fallbackValue ?? ''), name };
 	return { type: 'text', text: String(row.text ?? ''), name };
 }
 
@@ -228,17 +392,25 @@ function button(row: ButtonRow): TemplateButton {
 		case 'copy_code':
 			return { subType: 'copy_code', index, couponCode: String(row.couponCode ?? '') };
 		case 'flow':
-			return { subType: 'flow', index, flowToken: String(row.flowToken ?? ''), flowActionData: row.flowActionData };
+			return {
+				subType: 'flow',
+				index,
+				flowToken: String(row.flowToken ?? ''),
+				flowActionData: row.flowActionData,
+			};
 		default:
 			return { subType: 'quick_reply', index, payload: String(row.payload ?? '') };
 	}
 }
 
 async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<PreparedMessage> {
-	const param = (name: string, fallback?: unknown) => ctx.getNodeParameter(name, itemIndex, fallback);
+	const param = (name: string, fallback?: unknown) =>
+		ctx.getNodeParameter(name, itemIndex, fallback);
 	const common = readCommon(ctx, itemIndex);
 	const to = normalizePhone('To', common.to);
-	const picked = parseTemplateValue(String(ctx.getNodeParameter('template', itemIndex, '', { extractValue: true }) ?? ''));
+	const picked = parseTemplateValue(
+		String(ctx.getNodeParameter('template', itemIndex, '', { extractValue: true }) ?? ''),
+	);
 	const language = String(param('templateLanguage', '')).trim() || picked.language || '';
 	const fields = param('additionalFields', {}) as { extraComponents?: unknown };
 	const input = {
@@ -246,12 +418,21 @@ async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<Prepa
 		language,
 		parameterFormat: param('parameterFormat', 'positional') as 'positional' | 'named',
 		header: templateHeader(param),
-		body: ((param('bodyParameters', {}) as { parameter?: BodyRow[] }).parameter ?? []).map(bodyParam),
+		body: ((param('bodyParameters', {}) as { parameter?: BodyRow[] }).parameter ?? []).map(
+			bodyParam,
+		),
 		buttons: ((param('templateButtons', {}) as { button?: ButtonRow[] }).button ?? []).map(button),
 		extraComponents: fields.extraComponents === '[]' ? undefined : fields.extraComponents,
 	};
 	const message = buildTemplate(common, input);
-	return { itemIndex, to, correlationId: common.correlationId, idempotencyKey: common.idempotencyKey, build: () => message, onWindowClosed: 'fail' };
+	return {
+		itemIndex,
+		to,
+		correlationId: common.correlationId,
+		idempotencyKey: common.idempotencyKey,
+		build: () => message,
+		onWindowClosed: 'fail',
+	};
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
