@@ -9,7 +9,7 @@
  */
 import { WhatsAppReliable } from '../nodes/WhatsAppReliable/WhatsAppReliable.node';
 import { buildText } from '../nodes/core/messages';
-import { resetProcessStateForTests } from '../nodes/shared/processState';
+import { resetWorkflowStatesForTests as resetProcessStateForTests } from '../nodes/shared/workflowState';
 import { FakeGraphApi } from '../test/support/fakeGraphApi';
 import { mockContext } from '../test/nodes/sendContext';
 

@@ -19,8 +19,11 @@ import {
 	type TriggerItem,
 } from '../core/triggerPipeline';
 import { recordInbound } from '../shared/conversations';
-import { persistWithExecution } from '../shared/processState';
-import { openTriggerState, readTriggerOptions } from './triggerState';
+import { saveWithExecution } from '../shared/workflowState';
+import { openTriggerMemory, readTriggerOptions } from './triggerState';
+
+/** How long Meta is asked to wait before retrying a body whose events another execution holds. */
+const RETRY_AFTER_SECONDS = 10;
 
 const SETUP_NOTICE = [
 	"<b>Set up in Meta's App Dashboard</b> (WhatsApp → Configuration → Webhook):",
@@ -60,8 +63,8 @@ export class WhatsAppReliableTrigger implements INodeType {
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				responseMode: 'onReceived',
-				responseData: 'noData',
+				// Answered from execute() with sendResponse, once the execution runs (see execute()).
+				responseMode: 'responseNode',
 				path: 'whatsapp',
 			},
 		],
@@ -194,22 +197,33 @@ export class WhatsAppReliableTrigger implements INodeType {
 			return reject(400, `not a WhatsApp Business Account notification: ${split.reason}`);
 
 		const options = readTriggerOptions(this);
-		const { store } = openTriggerState(this, options);
+		const { store, ledger } = openTriggerMemory(this, options);
 		const admitted = admitEvents(split.events, {
 			filters: options.filters,
 			store,
+			ledger,
 			claimTtlMs: options.claimTtlMs,
 			emitDuplicates: options.emitDuplicates,
+			emitStale: options.emitStaleStatuses,
 		});
 		this.logger.debug(
-			`WhatsApp Reliable Trigger: ${admitted.received} events, ${admitted.filtered} filtered out, ${admitted.duplicates} duplicates`,
+			`WhatsApp Reliable Trigger: ${admitted.received} events, ${admitted.filtered} filtered out, ${admitted.duplicates} duplicates, ${admitted.stale} stale, ${admitted.inFlight} in flight`,
 		);
 
-		// Nothing new: acknowledge so Meta stops retrying, and start no execution.
-		if (!admitted.hasNewEvents) {
+		if (admitted.answer === 'retryLater') {
+			// Meta retries anything but 200; by then the other execution has confirmed (or never started).
+			this.logger.info(
+				`WhatsApp Reliable Trigger answered 503: ${admitted.inFlight} events of this body are still being processed by another execution`,
+				{ workflowId: this.getWorkflow().id, node: this.getNode().name },
+			);
+			res.status(503).set('Retry-After', String(RETRY_AFTER_SECONDS)).type('text/plain').send('');
+			return { noWebhookResponse: true };
+		}
+		if (admitted.answer === 'acknowledge') {
 			res.status(200).end();
 			return { noWebhookResponse: true };
 		}
+		// The 200 comes from execute(), once the execution runs (webhook responseMode 'responseNode').
 		return {
 			workflowData: admitted.outputs.map((items) =>
 				items.map((item) => ({ json: item as unknown as IDataObject })),
@@ -217,29 +231,39 @@ export class WhatsAppReliableTrigger implements INodeType {
 		};
 	}
 
-	/** Runs first in the execution: confirms the claims and orders statuses (see triggerPipeline). */
+	/**
+	 * Runs first in the execution: confirms the claims, orders statuses (see triggerPipeline), and only
+	 * then answers Meta's request. An event acknowledged with 200 has therefore reached a running
+	 * execution; one whose execution never ran (n8n stopped first) was never acknowledged, so Meta
+	 * delivers it again.
+	 */
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const options = readTriggerOptions(this);
-		const { store, ledger } = openTriggerState(this, options);
-		const inputs = TRIGGER_OUTPUTS.map((_, index) => {
-			try {
-				return this.getInputData(index).map((item) => item.json as unknown as TriggerItem);
-			} catch {
-				return [];
-			}
-		});
+		const { store, ledger } = openTriggerMemory(this, options);
+		saveWithExecution(this);
+		const inputs = TRIGGER_OUTPUTS.map(
+			(_, index) => readInput(this, index) as unknown as TriggerItem[],
+		);
 		const settled = settleEvents(inputs, { store, ledger, emitStale: options.emitStaleStatuses });
 		recordInbound(
 			this,
 			settled.flat().map(({ item }) => item),
 		);
-		persistWithExecution(this, 'dedupe', store);
-		persistWithExecution(this, 'ledger', ledger);
+		this.sendResponse({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: '' });
 		return settled.map((items, input) =>
 			items.map(({ item, index }) => ({
 				json: item as unknown as IDataObject,
 				pairedItem: { item: index, input },
 			})),
 		);
+	}
+}
+
+/** The items on one input; an input that received nothing throws in n8n, so it reads as none. */
+function readInput(ctx: IExecuteFunctions, index: number): IDataObject[] {
+	try {
+		return ctx.getInputData(index).map((item) => item.json);
+	} catch {
+		return [];
 	}
 }

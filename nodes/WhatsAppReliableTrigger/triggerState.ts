@@ -1,19 +1,24 @@
 import type { IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
 
-import { MemoryDedupeStore } from '../core/dedupeStore';
+import { MemoryDedupeStore, type DedupeStoreOptions } from '../core/dedupeStore';
 import type { EventKind } from '../core/events';
 import { StatusLedger } from '../core/statusLedger';
 import type { TriggerFilters } from '../core/triggerPipeline';
-import { processState } from '../shared/processState';
+import type { StatePart } from '../core/workflowState';
+import { nodeStatePart } from '../shared/workflowState';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * How long a claim made in the webhook waits for its execution to confirm it. Executions start
- * within milliseconds; if one never starts (n8n answered Meta with an error), Meta's retry after
- * this time is accepted again instead of being taken for a duplicate.
+ * How long a claim made in the webhook waits for its execution to confirm it. Executions start within
+ * milliseconds, and under load within seconds; a redelivery that finds a claim is answered 503, never
+ * 200, so a long claim costs only time when an execution never started (Meta retries), never an event.
  */
-export const CLAIM_TTL_MS = 10_000;
+export const CLAIM_TTL_MS = 120_000;
+
+/** Bounds on the options, so one node's state stays a few MB at most (see the README). */
+export const MAX_DEDUPE_CAPACITY = 100_000;
+export const MAX_DEDUPE_WINDOW_DAYS = 30;
 
 export interface TriggerOptions {
 	filters: TriggerFilters;
@@ -48,19 +53,48 @@ export function readTriggerOptions(ctx: Context): TriggerOptions {
 		.filter(Boolean);
 	return {
 		filters: { kinds: nodeParameter<EventKind[]>(ctx, 'events', []), phoneNumberIds },
-		ttlMs: (options.dedupeWindowDays ?? 7) * DAY_MS,
-		capacity: options.dedupeCapacity ?? 20000,
+		ttlMs: clamp(options.dedupeWindowDays ?? 7, 0.01, MAX_DEDUPE_WINDOW_DAYS) * DAY_MS,
+		capacity: Math.floor(clamp(options.dedupeCapacity ?? 20000, 100, MAX_DEDUPE_CAPACITY)),
 		claimTtlMs: CLAIM_TTL_MS,
 		emitDuplicates: options.emitDuplicates ?? false,
 		emitStaleStatuses: options.emitStaleStatuses ?? false,
 	};
 }
 
-/** The process-wide dedupe store and status ledger of this trigger node (see processState). */
-export function openTriggerState(ctx: Context, options: TriggerOptions) {
-	const store = processState(ctx, 'dedupe', () => new MemoryDedupeStore(options));
-	const ledger = processState(ctx, 'ledger', () => new StatusLedger(options.capacity));
-	store.configure(options);
-	ledger.configure(options.capacity);
-	return { store, ledger };
+function clamp(value: number, min: number, max: number): number {
+	return Math.min(max, Math.max(min, Number(value) || min));
+}
+
+/** A trigger node's memory: which events it has seen, and how far each outbound message's status got. */
+export class TriggerMemory implements StatePart {
+	readonly store: MemoryDedupeStore;
+	readonly ledger: StatusLedger;
+
+	constructor(options: DedupeStoreOptions) {
+		this.store = new MemoryDedupeStore(options);
+		this.ledger = new StatusLedger(options.capacity);
+	}
+
+	configure(options: DedupeStoreOptions): void {
+		this.store.configure(options);
+		this.ledger.configure(options.capacity);
+	}
+
+	snapshot(now: number) {
+		return { dedupe: this.store.snapshot(now), ledger: this.ledger.snapshot() };
+	}
+
+	restore(data: unknown, now: number): void {
+		if (!data || typeof data !== 'object') return;
+		const { dedupe, ledger } = data as { dedupe?: unknown; ledger?: unknown };
+		this.store.restore(dedupe, now);
+		this.ledger.restore(ledger);
+	}
+}
+
+/** This trigger node's memory in the workflow's state (see nodes/shared/workflowState.ts). */
+export function openTriggerMemory(ctx: Context, options: TriggerOptions): TriggerMemory {
+	const memory = nodeStatePart(ctx, 'trigger', () => new TriggerMemory(options));
+	memory.configure(options);
+	return memory;
 }

@@ -1,4 +1,5 @@
-import type { DedupeStore } from './dedupeStore';
+import { MemoryDedupeStore, type DedupeStore, type DedupeStoreOptions } from './dedupeStore';
+import type { StatePart } from './workflowState';
 
 /**
  * The pure parts of sending: at most once per idempotency key, in order per recipient, with bounded
@@ -71,6 +72,24 @@ export async function sendOnce<T, F>(
 			// An exception in `send` must not leave the key claimed until the claim expires.
 			if (!settled) store.forget(key);
 		}
+	}
+}
+
+/** A send node's memory in the workflow's state: the idempotency keys it has sent (or may have). */
+export class SendOnceMemory implements StatePart {
+	readonly sendOnce: MemoryDedupeStore;
+
+	constructor(options: DedupeStoreOptions) {
+		this.sendOnce = new MemoryDedupeStore(options);
+	}
+
+	snapshot(now: number) {
+		return { sendOnce: this.sendOnce.snapshot(now) };
+	}
+
+	restore(data: unknown, now: number): void {
+		if (data && typeof data === 'object')
+			this.sendOnce.restore((data as { sendOnce?: unknown }).sendOnce, now);
 	}
 }
 

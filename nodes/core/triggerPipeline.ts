@@ -5,12 +5,15 @@ import type { LedgerJudgement, StatusLedger } from './statusLedger';
 /**
  * What the trigger does with events, in two steps that run in different places:
  *
- * 1. `admitEvents`, in the webhook request: filter, then claim each event's dedupe key. A claim is
- *    short-lived (`claimTtlMs`) until step 2 confirms it, so an event whose execution never started
- *    (n8n answered Meta with an error) is accepted again when Meta retries it.
+ * 1. `admitEvents`, in the webhook request: filter, drop statuses the ledger already knows to be
+ *    stale (the ledger only moves forward, so stale now is stale later), then claim each event's
+ *    dedupe key. A claim is short-lived (`claimTtlMs`) until step 2 confirms it. A body with an event
+ *    another request has claimed and no execution has confirmed yet is answered "retry later", with
+ *    this request's own claims released: 200 would acknowledge an event that may never run.
  * 2. `settleEvents`, inside the execution: confirm the claims (the first execution to get here wins
  *    if a re-admitted event raced its original), and judge statuses with the ledger. Doing the
- *    ledger here means only events that reached an execution move a message's status.
+ *    ledger here means only events that reached an execution move a message's status. The trigger
+ *    acknowledges Meta only after this step, from inside the running execution.
  */
 
 export const TRIGGER_OUTPUTS = [
@@ -40,8 +43,14 @@ export interface AdmitResult {
 	received: number;
 	filtered: number;
 	duplicates: number;
+	/** Statuses the ledger already knew to be stale or repeated. */
+	stale: number;
+	/** Events claimed by another request whose execution has not confirmed them yet. */
+	inFlight: number;
 	/** True when at least one item is new: only then should an execution start. */
 	hasNewEvents: boolean;
+	/** What to do with the request. */
+	answer: 'execute' | 'acknowledge' | 'retryLater';
 }
 
 export function outputFor(event: WhatsAppEvent): TriggerOutput {
@@ -67,42 +76,81 @@ export function passesFilters(event: WhatsAppEvent, filters: TriggerFilters): bo
 	return true;
 }
 
-const CLAIMED = 'claimed';
-const CONFIRMED = 'confirmed';
+export interface AdmitOptions {
+	filters: TriggerFilters;
+	store: DedupeStore;
+	ledger: StatusLedger;
+	claimTtlMs: number;
+	emitDuplicates: boolean;
+	emitStale: boolean;
+	now?: number;
+}
 
-export function admitEvents(
-	events: WhatsAppEvent[],
-	options: {
-		filters: TriggerFilters;
-		store: DedupeStore;
-		claimTtlMs: number;
-		emitDuplicates: boolean;
-		now?: number;
-	},
-): AdmitResult {
-	const wanted = events.filter((event) => passesFilters(event, options.filters));
-	// One batch can repeat an event; only its first copy may claim the key.
-	const fresh = options.store.checkAndRecord(
-		wanted.map((e) => e.dedupeKey),
-		options.now,
-		options.claimTtlMs,
-	);
+function isStatusEvent(event: WhatsAppEvent): event is WhatsAppEvent & {
+	messageId: string;
+	status: string;
+} {
+	return event.kind === 'status' && !!event.messageId && !!event.status;
+}
+
+export function admitEvents(events: WhatsAppEvent[], options: AdmitOptions): AdmitResult {
+	const { store, now } = options;
 	const outputs: TriggerItem[][] = TRIGGER_OUTPUTS.map(() => []);
+	const claimedHere = new Set<string>();
+	let filtered = 0;
 	let duplicates = 0;
-	wanted.forEach((event, index) => {
-		const duplicate = !fresh[index];
-		if (duplicate) duplicates++;
-		else options.store.setValue(event.dedupeKey, CLAIMED);
-		if (duplicate && !options.emitDuplicates) return;
-		outputs[outputFor(event)].push({ ...event, duplicate, stale: false, ledger: null });
-	});
-	return {
+	let stale = 0;
+	let inFlight = 0;
+	let emittedDuplicates = 0;
+	for (const event of events) {
+		if (!passesFilters(event, options.filters)) {
+			filtered++;
+			continue;
+		}
+		const key = event.dedupeKey;
+		const known = store.stateOf(key, now);
+		if (known === 'claimed' && !claimedHere.has(key)) {
+			inFlight++;
+			continue;
+		}
+		if (known !== undefined) {
+			duplicates++;
+			if (options.emitDuplicates) {
+				emittedDuplicates++;
+				outputs[outputFor(event)].push({ ...event, duplicate: true, stale: false, ledger: null });
+			}
+			continue;
+		}
+		const isStale =
+			isStatusEvent(event) && options.ledger.peek(event.messageId, event.status) !== 'advanced';
+		if (isStale) {
+			stale++;
+			if (!options.emitStale) continue;
+		}
+		store.checkAndRecord([key], now, options.claimTtlMs);
+		claimedHere.add(key);
+		outputs[outputFor(event)].push({ ...event, duplicate: false, stale: isStale, ledger: null });
+	}
+	const result = {
 		outputs,
 		received: events.length,
-		filtered: events.length - wanted.length,
+		filtered,
 		duplicates,
-		hasNewEvents: fresh.some(Boolean),
+		stale,
+		inFlight,
+		hasNewEvents: claimedHere.size > 0,
 	};
+	if (inFlight > 0) {
+		for (const key of claimedHere) store.forget(key);
+		return {
+			...result,
+			outputs: TRIGGER_OUTPUTS.map(() => []),
+			hasNewEvents: false,
+			answer: 'retryLater',
+		};
+	}
+	const execute = claimedHere.size > 0 || emittedDuplicates > 0;
+	return { ...result, answer: execute ? 'execute' : 'acknowledge' };
 }
 
 /**
@@ -117,15 +165,12 @@ export function settleEvents(
 		const kept: Array<{ item: TriggerItem; index: number }> = [];
 		items.forEach((item, index) => {
 			if (!item.duplicate) {
-				const owner = options.store.getValue(item.dedupeKey, options.now);
-				if (owner === CONFIRMED) return;
-				// Missing (evicted, or restored after a restart without it): record it as confirmed now.
-				if (owner === undefined) options.store.checkAndRecord([item.dedupeKey], options.now);
-				options.store.setValue(item.dedupeKey, CONFIRMED);
+				if (options.store.stateOf(item.dedupeKey, options.now) === 'confirmed') return;
+				// Claimed, or missing (the claim expired or the process restarted): confirm it now.
 				options.store.confirm([item.dedupeKey], options.now);
 			}
 			let result = item;
-			if (item.kind === 'status' && item.messageId && item.status && !item.duplicate) {
+			if (isStatusEvent(item) && !item.duplicate) {
 				const ledger = options.ledger.apply(item.messageId, item.status);
 				result = { ...item, ledger, stale: ledger.verdict !== 'advanced' };
 				if (result.stale && !options.emitStale) return;

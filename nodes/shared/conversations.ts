@@ -2,14 +2,14 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { ConversationBook, type BookConfig } from '../core/conversation';
 import type { WhatsAppEvent } from '../core/events';
-import { persistWithExecution, processState } from './processState';
+import { saveWithExecution, workflowStatePart } from './workflowState';
 
 /**
  * The conversations of a workflow, shared by every node in it: the trigger records inbound events
  * and statuses, the send node records accepted sends, the escalation node routes, escalates, releases
- * and reads. The book lives in this n8n process (exact under concurrent executions) and is written to
- * the workflow's static data at the end of every execution that touched it (survives restarts); see
- * processState. Only `execute()` may open it, never a `webhook()`.
+ * and reads. The book is one part of the workflow's state (nodes/shared/workflowState.ts): live in this
+ * n8n process, exact under concurrent executions, saved with every execution that runs a node of this
+ * package. Only `execute()` may open it, never a `webhook()`.
  */
 
 export const CONVERSATIONS_STATE = 'conversations';
@@ -27,10 +27,10 @@ export function openConversations(
 	config: Partial<BookConfig> = {},
 	now = Date.now(),
 ): ConversationBook {
-	const book = processState(ctx, CONVERSATIONS_STATE, () => new ConversationBook(), 'workflow');
+	const book = workflowStatePart(ctx, CONVERSATIONS_STATE, () => new ConversationBook(), now);
 	book.configure(config);
 	book.purge(now);
-	persistWithExecution(ctx, CONVERSATIONS_STATE, book, 'workflow');
+	saveWithExecution(ctx, now);
 	return book;
 }
 

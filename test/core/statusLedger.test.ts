@@ -34,7 +34,7 @@ describe('StatusLedger', () => {
 		]);
 	});
 
-	it('applies failed only below delivered, and lets a positive status upgrade a failure', () => {
+	it('applies failed only below delivered; only delivered, read or played clear a failure', () => {
 		expect(run(['sent', 'failed', 'delivered', 'failed'])).toEqual([
 			'sent:advanced:sent',
 			'failed:advanced:failed',
@@ -45,7 +45,7 @@ describe('StatusLedger', () => {
 			'delivered:advanced:delivered',
 			'failed:stale:delivered',
 		]);
-		expect(run(['failed', 'sent'])).toEqual(['failed:advanced:failed', 'sent:advanced:sent']);
+		expect(run(['failed', 'sent'])).toEqual(['failed:advanced:failed', 'sent:stale:failed']);
 	});
 
 	it('treats unranked statuses as news once without moving the mark', () => {

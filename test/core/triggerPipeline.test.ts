@@ -25,8 +25,22 @@ function split(input: unknown): WhatsAppEvent[] {
 function setup() {
 	const store = new MemoryDedupeStore({ ttlMs: 7 * 86400_000, capacity: 1000 });
 	const ledger = new StatusLedger(1000);
-	const admit = (input: unknown, filters = ALL, now = 0, emitDuplicates = false) =>
-		admitEvents(split(input), { filters, store, claimTtlMs: 10_000, emitDuplicates, now });
+	const admit = (
+		input: unknown,
+		filters = ALL,
+		now = 0,
+		emitDuplicates = false,
+		emitStale = false,
+	) =>
+		admitEvents(split(input), {
+			filters,
+			store,
+			ledger,
+			claimTtlMs: 10_000,
+			emitDuplicates,
+			emitStale,
+			now,
+		});
 	const settle = (outputs: ReturnType<typeof admit>['outputs'], now = 1, emitStale = false) =>
 		settleEvents(outputs, { store, ledger, emitStale, now }).map((items) =>
 			items.map(({ item }) => item),
@@ -63,23 +77,51 @@ describe('admitEvents', () => {
 			['status:wamid.o2:failed', expect.stringMatching(/^error:/)],
 			[expect.stringMatching(/^field:message_template_status_update/)],
 		]);
-		expect(result).toMatchObject({ received: 7, filtered: 0, duplicates: 0, hasNewEvents: true });
+		expect(result).toMatchObject({
+			received: 7,
+			filtered: 0,
+			duplicates: 0,
+			hasNewEvents: true,
+			answer: 'execute',
+		});
 	});
 
 	it('drops redelivered events and starts nothing when all are duplicates', () => {
-		const { admit } = setup();
-		admit(mixed());
-		const again = admit(mixed());
-		expect(again).toMatchObject({ duplicates: 6, hasNewEvents: false });
+		const { admit, settle } = setup();
+		settle(admit(mixed()).outputs);
+		const again = admit(mixed(), ALL, 2);
+		expect(again).toMatchObject({ duplicates: 6, hasNewEvents: false, answer: 'acknowledge' });
 		expect(again.outputs.flat()).toHaveLength(0);
 	});
 
-	it('emits duplicates flagged when asked', () => {
-		const { admit } = setup();
-		admit(mixed());
-		const again = admit(mixed(), ALL, 1, true);
+	it('asks Meta to retry a body whose events are claimed but not yet confirmed, and releases its own claims', () => {
+		const { admit, store } = setup();
+		admit(body(change(PHONE_A, { messages: [textMessage('wamid.m1', 'hi')] })));
+		const again = admit(mixed(), ALL, 1);
+		expect(again).toMatchObject({ inFlight: 1, hasNewEvents: false, answer: 'retryLater' });
+		expect(again.outputs.flat()).toHaveLength(0);
+		expect(store.has('status:wamid.o1:delivered', 2)).toBe(false);
+		expect(store.stateOf('message:wamid.m1', 2)).toBe('claimed');
+	});
+
+	it('emits duplicates flagged when asked, starting an execution for them alone', () => {
+		const { admit, settle } = setup();
+		settle(admit(mixed()).outputs);
+		const again = admit(mixed(), ALL, 2, true);
 		expect(again.outputs.flat().map((i) => i.duplicate)).toEqual(new Array(6).fill(true));
-		expect(again.hasNewEvents).toBe(false);
+		expect(again).toMatchObject({ hasNewEvents: false, answer: 'execute' });
+	});
+
+	it('drops statuses the ledger already knows to be stale, before claiming anything', () => {
+		const { admit, settle, store } = setup();
+		settle(admit(body(change(PHONE_A, { statuses: [status('wamid.o', 'read')] }))).outputs);
+		const late = admit(
+			body(change(PHONE_A, { statuses: [status('wamid.o', 'delivered')] })),
+			ALL,
+			2,
+		);
+		expect(late).toMatchObject({ stale: 1, answer: 'acknowledge' });
+		expect(store.has('status:wamid.o:delivered', 3)).toBe(false);
 	});
 
 	it('filters by phone number id and kind before recording, so another filter still sees the events', () => {
@@ -138,7 +180,13 @@ describe('settleEvents', () => {
 		settle(admit(body(change(PHONE_A, { statuses: [status('wamid.o', 'read')] }))).outputs);
 		const late = admit(body(change(PHONE_A, { statuses: [status('wamid.o', 'delivered')] })));
 		expect(settle(late.outputs)[2]).toHaveLength(0);
-		const later = admit(body(change(PHONE_A, { statuses: [status('wamid.o', 'sent')] })));
+		const later = admit(
+			body(change(PHONE_A, { statuses: [status('wamid.o', 'sent')] })),
+			ALL,
+			2,
+			false,
+			true,
+		);
 		expect(settle(later.outputs, 2, true)[2]).toEqual([
 			expect.objectContaining({
 				stale: true,

@@ -12,7 +12,7 @@ import {
 } from 'n8n-workflow';
 
 import { openConversations } from '../../nodes/shared/conversations';
-import { resetProcessStateForTests } from '../../nodes/shared/processState';
+import { resetWorkflowStatesForTests as resetProcessStateForTests } from '../../nodes/shared/workflowState';
 import { WhatsAppEscalation } from '../../nodes/WhatsAppEscalation/WhatsAppEscalation.node';
 import { WhatsAppReliable } from '../../nodes/WhatsAppReliable/WhatsAppReliable.node';
 import { runtime } from '../../nodes/WhatsAppReliable/transport';
@@ -139,6 +139,7 @@ async function deliver(
 			if (index >= inputs.length) throw new Error('no such input');
 			return inputs[index];
 		},
+		sendResponse: () => undefined,
 	} as unknown as IExecuteFunctions;
 	const outputs = await trigger.execute.call(exec);
 	workflow.save();

@@ -8,7 +8,7 @@ import {
 import { WhatsAppReliable } from '../../nodes/WhatsAppReliable/WhatsAppReliable.node';
 import { searchTemplates } from '../../nodes/WhatsAppReliable/methods/listSearch';
 import { runtime } from '../../nodes/WhatsAppReliable/transport';
-import { resetProcessStateForTests } from '../../nodes/shared/processState';
+import { resetWorkflowStatesForTests as resetProcessStateForTests } from '../../nodes/shared/workflowState';
 import { FakeGraphApi, GRAPH_ERRORS, type GraphErrorName } from '../support/fakeGraphApi';
 import {
 	binaryItem,

@@ -5,7 +5,7 @@ import type {
 	IWebhookFunctions,
 } from 'n8n-workflow';
 
-import { resetProcessStateForTests } from '../../nodes/shared/processState';
+import { resetWorkflowStatesForTests, saveWithExecution } from '../../nodes/shared/workflowState';
 import { WhatsAppReliableTrigger } from '../../nodes/WhatsAppReliableTrigger/WhatsAppReliableTrigger.node';
 import {
 	body,
@@ -17,29 +17,22 @@ import {
 	status,
 	textMessage,
 } from '../support/payloads';
+import { FakeWorkflowDatabase } from '../support/n8nStaticData';
 
 const SECRET = 'app-secret';
 const TOKEN = 'verify-token';
-
-/** Workflow static data as n8n keeps it between executions: serialised to the database and back. */
-class FakeDatabase {
-	staticData: IDataObject = {};
-	load(): IDataObject {
-		return JSON.parse(JSON.stringify(this.staticData));
-	}
-	save(data: IDataObject): void {
-		this.staticData = JSON.parse(JSON.stringify(data));
-	}
-}
 
 interface Sent {
 	status: number;
 	type?: string;
 	body?: unknown;
+	headers?: Record<string, string>;
 }
 
+const NODE = { id: 'node1', name: 'Trigger' };
+
 function webhookContext(
-	db: FakeDatabase,
+	db: FakeWorkflowDatabase,
 	request: {
 		method: 'GET' | 'POST';
 		raw?: Buffer | null;
@@ -50,7 +43,7 @@ function webhookContext(
 ) {
 	const sent: Sent = { status: 0 };
 	const warnings: string[] = [];
-	const staticData = db.load();
+	const staticData = db.begin();
 	const res = {
 		status(code: number) {
 			sent.status = code;
@@ -58,6 +51,10 @@ function webhookContext(
 		},
 		type(t: string) {
 			sent.type = t;
+			return res;
+		},
+		set(name: string, value: string) {
+			sent.headers = { ...sent.headers, [name]: value };
 			return res;
 		},
 		send(b: unknown) {
@@ -80,23 +77,24 @@ function webhookContext(
 		getCredentials: async () => ({ appSecret: SECRET, verifyToken: TOKEN }),
 		getNodeParameter: (name: string, fallback: unknown) => parameters[name] ?? fallback,
 		getWorkflow: () => ({ id: 'wf1', active: true }),
-		getNode: () => ({ id: 'node1', name: 'Trigger' }),
-		getWorkflowStaticData: (type: string) => {
-			const key = `${type}:Trigger`;
-			staticData[key] = (staticData[key] as IDataObject) ?? {};
-			return staticData[key] as IDataObject;
+		getNode: () => NODE,
+		getWorkflowStaticData: (type: string) => staticData.forNode(type, NODE.name),
+		logger: {
+			warn: (m: string) => warnings.push(m),
+			info: (m: string) => warnings.push(m),
+			debug: () => undefined,
 		},
-		logger: { warn: (m: string) => warnings.push(m), debug: () => undefined },
 	} as unknown as IWebhookFunctions;
 	return { ctx, sent, warnings, staticData };
 }
 
 function executeContext(
-	db: FakeDatabase,
+	db: FakeWorkflowDatabase,
 	inputs: INodeExecutionData[][],
 	parameters: IDataObject = {},
 ) {
-	const staticData = db.load();
+	const staticData = db.begin();
+	const responses: unknown[] = [];
 	const ctx = {
 		getInputData: (index = 0) => {
 			if (index >= inputs.length) throw new Error('no such input');
@@ -104,21 +102,17 @@ function executeContext(
 		},
 		getNodeParameter: (name: string, _i: number, fallback: unknown) => parameters[name] ?? fallback,
 		getWorkflow: () => ({ id: 'wf1', active: true }),
-		getNode: () => ({ id: 'node1', name: 'Trigger' }),
-		getWorkflowStaticData: (type: string) => {
-			const key = `${type}:Trigger`;
-			staticData[key] = (staticData[key] as IDataObject) ?? {};
-			return staticData[key] as IDataObject;
-		},
+		getNode: () => NODE,
+		getWorkflowStaticData: (type: string) => staticData.forNode(type, NODE.name),
+		sendResponse: (response: unknown) => responses.push(response),
 	} as unknown as IExecuteFunctions;
-	// n8n saves the execution's static data when it ends.
-	return { ctx, finish: () => db.save(staticData) };
+	return { ctx, staticData, responses };
 }
 
 const trigger = new WhatsAppReliableTrigger();
 
 async function post(
-	db: FakeDatabase,
+	db: FakeWorkflowDatabase,
 	payload: unknown,
 	parameters: IDataObject = {},
 	signWith = SECRET,
@@ -131,19 +125,24 @@ async function post(
 	);
 	const response = await trigger.webhook.call(web.ctx);
 	let outputs: INodeExecutionData[][] | undefined;
+	let responses: unknown[] = [];
 	if (response.workflowData) {
 		const exec = executeContext(db, response.workflowData, parameters);
 		outputs = await trigger.execute.call(exec.ctx);
-		exec.finish();
+		responses = exec.responses;
+		exec.staticData.finishAndLand();
+	} else {
+		// n8n saves what a webhook wrote only when no execution starts; ours writes nothing there.
+		web.staticData.finishAndLand();
 	}
-	return { ...web, response, outputs };
+	return { ...web, response, outputs, responses };
 }
 
-beforeEach(() => resetProcessStateForTests());
+beforeEach(() => resetWorkflowStatesForTests());
 
 describe('WhatsApp Reliable Trigger: GET handshake', () => {
 	it('answers exactly the challenge as text/plain without an execution', async () => {
-		const { ctx, sent } = webhookContext(new FakeDatabase(), {
+		const { ctx, sent } = webhookContext(new FakeWorkflowDatabase(), {
 			method: 'GET',
 			query: { 'hub.mode': 'subscribe', 'hub.verify_token': TOKEN, 'hub.challenge': '987' },
 		});
@@ -152,7 +151,7 @@ describe('WhatsApp Reliable Trigger: GET handshake', () => {
 	});
 
 	it('answers 403 and logs the reason, never the token', async () => {
-		const { ctx, sent, warnings } = webhookContext(new FakeDatabase(), {
+		const { ctx, sent, warnings } = webhookContext(new FakeWorkflowDatabase(), {
 			method: 'GET',
 			query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'guess', 'hub.challenge': '987' },
 		});
@@ -173,7 +172,7 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 	);
 
 	it('emits one item per event on the named outputs, with pairedItem', async () => {
-		const { outputs, response } = await post(new FakeDatabase(), payload);
+		const { outputs, response } = await post(new FakeWorkflowDatabase(), payload);
 		expect(response.workflowData?.map((o) => o.length)).toEqual([1, 0, 1, 1, 0]);
 		expect(outputs?.map((o) => o.map((i) => i.json.dedupeKey))).toEqual([
 			['message:wamid.1'],
@@ -194,7 +193,7 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 	});
 
 	it('rejects bad signatures with 401, starts nothing and never logs the secret', async () => {
-		const result = await post(new FakeDatabase(), payload, {}, 'wrong-secret');
+		const result = await post(new FakeWorkflowDatabase(), payload, {}, 'wrong-secret');
 		expect(result.response).toEqual({ noWebhookResponse: true });
 		expect(result.sent.status).toBe(401);
 		expect(result.sent.body).toContain('does not match');
@@ -202,13 +201,16 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 	});
 
 	it('rejects a missing signature with its own reason', async () => {
-		const web = webhookContext(new FakeDatabase(), { method: 'POST', raw: Buffer.from('{}') });
+		const web = webhookContext(new FakeWorkflowDatabase(), {
+			method: 'POST',
+			raw: Buffer.from('{}'),
+		});
 		await trigger.webhook.call(web.ctx);
 		expect(web.sent).toMatchObject({ status: 401, body: expect.stringContaining('missing') });
 	});
 
 	it('answers 500 with what to fix when the raw body is missing', async () => {
-		const web = webhookContext(new FakeDatabase(), {
+		const web = webhookContext(new FakeWorkflowDatabase(), {
 			method: 'POST',
 			raw: null,
 			headers: { 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) },
@@ -225,13 +227,13 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 		['another object type', { object: 'page', entry: [] }],
 		['an empty object', {}],
 	])('answers 400 for %s', async (_name, bad) => {
-		const { sent, response } = await post(new FakeDatabase(), bad);
+		const { sent, response } = await post(new FakeWorkflowDatabase(), bad);
 		expect(response).toEqual({ noWebhookResponse: true });
 		expect(sent.status).toBe(400);
 	});
 
 	it('acknowledges a redelivery with 200 and starts no execution', async () => {
-		const db = new FakeDatabase();
+		const db = new FakeWorkflowDatabase();
 		await post(db, payload);
 		const again = await post(db, payload);
 		expect(again.response).toEqual({ noWebhookResponse: true });
@@ -239,9 +241,9 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 	});
 
 	it('remembers events across a process restart through static data', async () => {
-		const db = new FakeDatabase();
+		const db = new FakeWorkflowDatabase();
 		await post(db, payload);
-		resetProcessStateForTests();
+		resetWorkflowStatesForTests();
 		const again = await post(db, payload);
 		expect(again.response).toEqual({ noWebhookResponse: true });
 		const fresh = await post(
@@ -251,19 +253,90 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 		expect(fresh.outputs?.[0]).toHaveLength(1);
 	});
 
-	it('keeps the status high-water mark across a restart', async () => {
-		const db = new FakeDatabase();
+	it('keeps the status high-water mark across a restart: a late status starts no execution', async () => {
+		const db = new FakeWorkflowDatabase();
 		await post(db, body(change(PHONE_A, { statuses: [status('wamid.s', 'read')] })));
-		resetProcessStateForTests();
+		resetWorkflowStatesForTests();
 		const late = await post(
 			db,
 			body(change(PHONE_A, { statuses: [status('wamid.s', 'delivered')] })),
 		);
-		expect(late.outputs?.[2]).toHaveLength(0);
+		expect(late.response).toEqual({ noWebhookResponse: true });
+		expect(late.sent.status).toBe(200);
+		const emitted = await post(
+			db,
+			body(change(PHONE_A, { statuses: [status('wamid.s', 'sent')] })),
+			{ options: { emitStaleStatuses: true } },
+		);
+		expect(emitted.outputs?.[2].map((i) => i.json.stale)).toEqual([true]);
 	});
 
-	it('saves the state as it is when n8n saves, so a slower execution does not overwrite newer keys', async () => {
-		const db = new FakeDatabase();
+	it('answers Meta from inside the execution, after the events are confirmed', async () => {
+		const db = new FakeWorkflowDatabase();
+		const result = await post(db, payload);
+		expect(result.response.workflowData).toBeDefined();
+		expect(result.sent.status).toBe(0); // nothing answered by webhook()
+		expect(result.responses).toEqual([expect.objectContaining({ statusCode: 200 })]);
+	});
+
+	it('answers 503 while another execution holds an event of the body, releasing its own claims', async () => {
+		const db = new FakeWorkflowDatabase();
+		const one = body(change(PHONE_A, { messages: [textMessage('wamid.held', 'x')] }));
+		const raw = Buffer.from(metaSerialise(one));
+		const first = webhookContext(db, {
+			method: 'POST',
+			raw,
+			headers: { 'x-hub-signature-256': sign(raw, SECRET) },
+		});
+		const claimed = await trigger.webhook.call(first.ctx); // its execution has not run yet
+		expect(claimed.workflowData).toBeDefined();
+
+		const both = body(
+			change(PHONE_A, {
+				messages: [textMessage('wamid.held', 'x'), textMessage('wamid.other', 'y')],
+			}),
+		);
+		const retry = await post(db, both);
+		expect(retry.response).toEqual({ noWebhookResponse: true });
+		expect(retry.sent).toMatchObject({ status: 503, headers: { 'Retry-After': '10' } });
+
+		const exec = executeContext(db, claimed.workflowData ?? []);
+		await trigger.execute.call(exec.ctx);
+		exec.staticData.finishAndLand();
+		const later = await post(db, both);
+		expect(later.outputs?.[0].map((i) => i.json.messageId)).toEqual(['wamid.other']);
+	});
+
+	it('emits an all-duplicate body flagged when Emit Duplicates is on', async () => {
+		const db = new FakeWorkflowDatabase();
+		await post(db, payload);
+		const again = await post(db, payload, { options: { emitDuplicates: true } });
+		expect(again.outputs?.flat().map((i) => i.json.duplicate)).toEqual([true, true, true]);
+	});
+
+	it("keeps its keys when another node's execution that started earlier saves last", async () => {
+		const db = new FakeWorkflowDatabase();
+		// Another node of this package (the send node) starts an execution and opens the workflow's state.
+		const other = db.begin();
+		const otherCtx = {
+			getWorkflow: () => ({ id: 'wf1' }),
+			getNode: () => ({ id: 'send1', name: 'Send' }),
+			getWorkflowStaticData: (type: string) => other.forNode(type, 'Send'),
+		};
+		saveWithExecution(otherCtx);
+		await post(db, body(change(PHONE_A, { messages: [textMessage('wamid.kept', 'x')] })));
+		other.finishAndLand(); // ends last and saves what it loaded at its start, plus the hook
+		resetWorkflowStatesForTests();
+		const redelivery = await post(
+			db,
+			body(change(PHONE_A, { messages: [textMessage('wamid.kept', 'x')] })),
+		);
+		expect(redelivery.response).toEqual({ noWebhookResponse: true });
+		expect(redelivery.sent.status).toBe(200);
+	});
+
+	it('keeps every key when saves land out of order', async () => {
+		const db = new FakeWorkflowDatabase();
 		const raw = Buffer.from(
 			metaSerialise(body(change(PHONE_A, { messages: [textMessage('wamid.a', 'x')] }))),
 		);
@@ -274,14 +347,77 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 		});
 		const slow = executeContext(db, (await trigger.webhook.call(first.ctx)).workflowData ?? []);
 		await trigger.execute.call(slow.ctx);
+		const landSlow = slow.staticData.finish(); // serialised now, lands later
 		await post(db, body(change(PHONE_A, { messages: [textMessage('wamid.b', 'x')] })));
-		slow.finish(); // the slow execution ends last and saves its copy
-		const saved = (db.staticData['node:Trigger'] as IDataObject).dedupe as IDataObject;
-		expect(Object.keys(saved).sort()).toEqual(['message:wamid.a', 'message:wamid.b']);
+		landSlow();
+		// The older snapshot landed last; the next execution of the workflow writes the truth again.
+		await post(db, body(change(PHONE_A, { messages: [textMessage('wamid.c', 'x')] })));
+		resetWorkflowStatesForTests();
+		for (const id of ['wamid.a', 'wamid.b', 'wamid.c']) {
+			const again = await post(db, body(change(PHONE_A, { messages: [textMessage(id, 'x')] })));
+			expect(again.response).toEqual({ noWebhookResponse: true });
+		}
+	});
+
+	it('keeps its state when the node is renamed, and reads the layout of earlier versions', async () => {
+		const db = new FakeWorkflowDatabase();
+		const future = Date.now() + 86400_000;
+		db.seed({
+			'node:Old Name': {},
+			'node:Trigger': {
+				dedupe: { 'message:wamid.legacy': [future, 'confirmed'] },
+				ledger: { 'wamid.lo': [3, 0, ['read']] },
+			},
+		});
+		const legacy = await post(
+			db,
+			body(change(PHONE_A, { messages: [textMessage('wamid.legacy', 'x')] })),
+		);
+		expect(legacy.sent.status).toBe(200);
+		expect(legacy.response.workflowData).toBeUndefined();
+		const stale = await post(
+			db,
+			body(change(PHONE_A, { statuses: [status('wamid.lo', 'delivered')] })),
+		);
+		expect(stale.response.workflowData).toBeUndefined();
+		await post(db, body(change(PHONE_A, { messages: [textMessage('wamid.n', 'x')] })));
+		const row = db.read();
+		expect(row['node:Trigger']).toEqual({});
+		expect(Object.keys(row.global as IDataObject)).toEqual(['whatsAppReliable']);
+
+		NODE.name = 'Renamed Trigger';
+		try {
+			resetWorkflowStatesForTests();
+			const renamed = await post(
+				db,
+				body(change(PHONE_A, { messages: [textMessage('wamid.legacy', 'x')] })),
+			);
+			expect(renamed.response.workflowData).toBeUndefined();
+		} finally {
+			NODE.name = 'Trigger';
+		}
+	});
+
+	it('persists at most 32 bytes per remembered event key', async () => {
+		const db = new FakeWorkflowDatabase();
+		const ids = Array.from(
+			{ length: 2000 },
+			(_, i) => `wamid.HBgLNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEIyQjVFRkQ0${i}`,
+		);
+		for (let at = 0; at < ids.length; at += 100) {
+			await post(
+				db,
+				body(
+					change(PHONE_A, { messages: ids.slice(at, at + 100).map((id) => textMessage(id, 'x')) }),
+				),
+				{ options: { recordConversations: false } },
+			);
+		}
+		expect(db.lastSaveBytes / ids.length).toBeLessThanOrEqual(32);
 	});
 
 	it('filters by phone number id', async () => {
-		const { outputs } = await post(new FakeDatabase(), payload, {
+		const { outputs } = await post(new FakeWorkflowDatabase(), payload, {
 			phoneNumberIds: ` ${PHONE_B.phone_number_id} `,
 		});
 		expect(outputs?.flat().map((i) => i.json.phoneNumberId)).toEqual([PHONE_B.phone_number_id]);

@@ -11,9 +11,9 @@ import {
 	type SendResult,
 } from '../../../core/messages';
 import type { StopReason } from '../../../core/retryPolicy';
-import { RatePacer, sendOnce, type ClaimedSend } from '../../../core/sendOnce';
+import { RatePacer, sendOnce, SendOnceMemory, type ClaimedSend } from '../../../core/sendOnce';
 import { recordOutbound } from '../../../shared/conversations';
-import { persistWithExecution, processState } from '../../../shared/processState';
+import { nodeStatePart, saveWithExecution } from '../../../shared/workflowState';
 import { failureFields, graphApiError, itemError } from '../errors';
 import { runJobs, type Job, type JobResult } from '../jobs';
 import { readSettings, SEND_ONCE_CAPACITY, type Settings } from '../settings';
@@ -121,9 +121,10 @@ export class MessageSender {
 	private sendOnceStore(): MemoryDedupeStore {
 		if (!this.store) {
 			const options = { ttlMs: this.settings.sendOnceTtlMs, capacity: SEND_ONCE_CAPACITY };
-			this.store = processState(this.ctx, SEND_ONCE_STATE, () => new MemoryDedupeStore(options));
-			this.store.configure(options);
-			persistWithExecution(this.ctx, SEND_ONCE_STATE, this.store);
+			const memory = nodeStatePart(this.ctx, 'send', () => new SendOnceMemory(options));
+			memory.sendOnce.configure(options);
+			saveWithExecution(this.ctx);
+			this.store = memory.sendOnce;
 		}
 		return this.store;
 	}
