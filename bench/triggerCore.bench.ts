@@ -71,8 +71,10 @@ function ours(bodies: Signed[]): number {
 		const admitted = admitEvents(split.events, {
 			filters: { kinds: [], phoneNumberIds: [] },
 			store,
+			ledger,
 			claimTtlMs: 10_000,
 			emitDuplicates: false,
+			emitStale: false,
 		});
 		for (const out of settleEvents(admitted.outputs, { store, ledger, emitStale: false }))
 			emitted += out.length;

@@ -1,6 +1,7 @@
 import type {
 	IDataObject,
 	IExecuteFunctions,
+	INode,
 	INodeExecutionData,
 	IWebhookFunctions,
 } from 'n8n-workflow';
@@ -319,8 +320,8 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 		// Another node of this package (the send node) starts an execution and opens the workflow's state.
 		const other = db.begin();
 		const otherCtx = {
-			getWorkflow: () => ({ id: 'wf1' }),
-			getNode: () => ({ id: 'send1', name: 'Send' }),
+			getWorkflow: () => ({ id: 'wf1', active: true }),
+			getNode: () => ({ id: 'send1', name: 'Send' }) as INode,
 			getWorkflowStaticData: (type: string) => other.forNode(type, 'Send'),
 		};
 		saveWithExecution(otherCtx);

@@ -29,6 +29,8 @@ export class CaptureServer {
 	readonly requests: CapturedRequest[] = [];
 	/** Answers by path, instead of 200 `{"ok":true}`. */
 	readonly answers = new Map<string, { status: number; body: unknown }>();
+	/** How long to hold requests to a path before answering, in ms (a slow shop or helpdesk). */
+	readonly delays = new Map<string, number>();
 	private server?: http.Server;
 
 	get baseUrl(): string {
@@ -54,6 +56,7 @@ export class CaptureServer {
 	reset(): void {
 		this.requests.length = 0;
 		this.answers.clear();
+		this.delays.clear();
 	}
 
 	/** Requests to a path (exact, or a predicate), oldest first. */
@@ -106,6 +109,8 @@ export class CaptureServer {
 			body,
 			at: Date.now(),
 		});
+		const delayMs = this.delays.get(url.pathname) ?? 0;
+		if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
 		const answer = this.answers.get(url.pathname) ?? { status: 200, body: { ok: true } };
 		const payload = Buffer.from(JSON.stringify(answer.body));
 		res.writeHead(answer.status, {

@@ -535,10 +535,13 @@ export class N8nInstance {
 	}
 
 	/**
-	 * Stops n8n (SIGTERM, as a deployment would) and starts it again on the same folder and ports; resolves
-	 * when it is ready, logged in, and every workflow published through this instance is published again.
+	 * Stops n8n (SIGTERM, as a deployment would; or SIGKILL to the whole process group with `hardKill`,
+	 * as a crash or an out-of-memory kill would) and starts it again on the same folder and ports;
+	 * resolves when it is ready, logged in, and every workflow published through this instance is
+	 * published again.
 	 */
-	async restart(): Promise<void> {
+	async restart(opts: { hardKill?: boolean } = {}): Promise<void> {
+		if (opts.hardKill) this.killNow();
 		await this.terminate();
 		await this.spawnAndWait();
 		await this.login();
