@@ -1,7 +1,8 @@
 /**
  * In one real n8n, in one run: acks/s and ack latency (p50/p99) of the WhatsApp Reliable Trigger
  * against a plain n8n Webhook node in an equivalent one-node workflow, at concurrency 1 and 10; then
- * our trigger's p50 with its dedupe store empty vs near capacity. Printed as ratios, never asserted.
+ * our trigger's p50 with its dedupe store and conversation book empty vs near capacity, and what each
+ * execution writes to n8n's database (the workflow's static data) then. Printed as ratios, never asserted.
  *
  * Needs `npm run build` and the cached n8n (`bash scripts/n8n.sh install`); `npm run bench` does both.
  * Environment: BENCH_REQUESTS (per run at concurrency 1, default 150; concurrency 10 sends twice as many).
@@ -12,6 +13,8 @@ import { body, change, metaSerialise, PHONE_A, sign, textMessage } from '../test
 const SECRET = 'bench-secret';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 150);
 const CAPACITY = 20_000;
+/** The conversation book's default capacity. */
+const BOOK_CAPACITY = 500;
 
 let sequence = 0;
 
@@ -158,12 +161,25 @@ async function main() {
 			);
 		}
 
+		const staticBytes = async () => {
+			const workflow = await n8n.rest<{ staticData?: unknown }>(
+				'GET',
+				`/rest/workflows/${trigger.id}`,
+			);
+			return Buffer.byteLength(JSON.stringify(workflow.staticData ?? {}));
+		};
 		const empty = await load(sendOurs, REQUESTS, 1);
-		// Fill the store to ~95% of its capacity with 100-event batches (one execution each).
+		const emptyBytes = await staticBytes();
+		// Fill the store to ~95% of its capacity with 100-event batches (one execution each), from
+		// BOOK_CAPACITY customers, so the conversation book is at capacity with full transcripts too.
 		const target = Math.floor(CAPACITY * 0.95);
 		for (let filled = 0; filled < target; filled += 100) {
-			const messages = Array.from({ length: 100 }, () =>
-				textMessage(`wamid.fill${sequence++}`, 'fill'),
+			const messages = Array.from({ length: 100 }, (_, i) =>
+				textMessage(
+					`wamid.fill${sequence++}`,
+					'Hello, I have a question about my order and its delivery date – grüße',
+					String(4915100000000 + ((filled + i) % BOOK_CAPACITY)),
+				),
 			);
 			const raw = Buffer.from(metaSerialise(body(change(PHONE_A, { messages }))));
 			const res = await fetch(triggerUrl, {
@@ -175,8 +191,12 @@ async function main() {
 		}
 		await n8n.settle();
 		const full = await load(sendOurs, REQUESTS, 1);
+		const fullBytes = await staticBytes();
 		console.log(
-			`dedupe store near capacity (${target}+ of ${CAPACITY} keys): p50 ${full.p50.toFixed(0)} ms vs ${empty.p50.toFixed(0)} ms with few keys; ratio ${(full.p50 / empty.p50).toFixed(2)}; acks/s ${full.rps.toFixed(1)} vs ${empty.rps.toFixed(1)}`,
+			`dedupe store near capacity (${target}+ of ${CAPACITY} keys) and ${BOOK_CAPACITY} conversations: p50 ${full.p50.toFixed(0)} ms vs ${empty.p50.toFixed(0)} ms with few keys; ratio ${(full.p50 / empty.p50).toFixed(2)}; acks/s ${full.rps.toFixed(1)} vs ${empty.rps.toFixed(1)}`,
+		);
+		console.log(
+			`static data written per execution: ${(fullBytes / 1024).toFixed(0)} KB at capacity vs ${(emptyBytes / 1024).toFixed(1)} KB near empty`,
 		);
 	} finally {
 		await n8n.stop();
