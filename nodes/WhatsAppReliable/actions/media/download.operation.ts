@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
 import { parseBody, requireText } from '../../../core/messages';
 import { callGraph } from '../../transport';
-import { showFor } from '../display';
 import { executeJobs, failedCall } from '../jobs';
 import { optionsProperty } from '../settings';
 
@@ -37,7 +36,9 @@ const properties: INodeProperties[] = [
 	optionsProperty,
 ];
 
-export const description = showFor('media', 'download', properties);
+const displayOptions = { show: { resource: ['media'], operation: ['download'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 const EXTENSIONS: Record<string, string> = {
 	'image/jpeg': 'jpg',

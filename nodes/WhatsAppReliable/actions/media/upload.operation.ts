@@ -1,4 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import {
 	checkUploadSize,
@@ -7,7 +8,6 @@ import {
 	type MediaKind,
 } from '../../../core/messages';
 import { callGraph } from '../../transport';
-import { showFor } from '../display';
 import { executeJobs, failedCall } from '../jobs';
 import { optionsProperty } from '../settings';
 
@@ -39,7 +39,9 @@ const properties: INodeProperties[] = [
 	optionsProperty,
 ];
 
-export const description = showFor('media', 'upload', properties);
+const displayOptions = { show: { resource: ['media'], operation: ['upload'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export function kindOf(mimeType: string): MediaKind {
 	if (mimeType === 'image/webp') return 'sticker';

@@ -1,4 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import {
 	buildContacts,
@@ -20,7 +21,6 @@ import {
 	type OutgoingMessage,
 	normalizePhone,
 } from '../../../core/messages';
-import { showFor } from '../display';
 import { optionsProperty } from '../settings';
 import { readCommon, recipientProperty, sendFieldsProperty } from './common';
 import { executeSends, type PreparedMessage, type WindowClosedAction } from './deliver';
@@ -510,7 +510,9 @@ const properties: INodeProperties[] = [
 	optionsProperty,
 ];
 
-export const description = showFor('message', 'send', properties);
+const displayOptions = { show: { resource: ['message'], operation: ['send'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 type Param = (name: string, fallback?: unknown) => unknown;
 

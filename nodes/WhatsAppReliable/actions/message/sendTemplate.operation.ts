@@ -1,4 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import {
 	buildTemplate,
@@ -8,7 +9,6 @@ import {
 	type TemplateHeader,
 	type TemplateParam,
 } from '../../../core/messages';
-import { showFor } from '../display';
 import { optionsProperty } from '../settings';
 import { readCommon, recipientProperty, sendFieldsProperty } from './common';
 import { executeSends, type PreparedMessage } from './deliver';
@@ -313,7 +313,9 @@ const properties: INodeProperties[] = [
 	optionsProperty,
 ];
 
-export const description = showFor('message', 'sendTemplate', properties);
+const displayOptions = { show: { resource: ['message'], operation: ['sendTemplate'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 interface BodyRow {
 	name?: string;

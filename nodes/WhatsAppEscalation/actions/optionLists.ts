@@ -1,19 +1,6 @@
-import type { IDisplayOptions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type { INodePropertyOptions } from 'n8n-workflow';
 
-/** Shows `properties` only for the given operations, keeping each property's own conditions. */
-export function showFor(
-	operation: string | string[],
-	properties: INodeProperties[],
-): INodeProperties[] {
-	const operations = Array.isArray(operation) ? operation : [operation];
-	return properties.map((property) => {
-		const displayOptions: IDisplayOptions = {
-			...property.displayOptions,
-			show: { ...property.displayOptions?.show, operation: operations },
-		};
-		return { ...property, displayOptions };
-	});
-}
+/** Option lists that more than one operation's description shows. */
 
 export const PRIORITY_OPTIONS: INodePropertyOptions[] = [
 	{ name: 'Low', value: 'low' },
