@@ -6,8 +6,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import * as media from './actions/media';
-import * as message from './actions/message';
+import * as media from './actions/media/Media.resource';
+import * as message from './actions/message/Message.resource';
 import { router } from './actions/router';
 import { searchTemplates } from './methods/listSearch';
 
