@@ -6,13 +6,13 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { storeProperty } from './actions/common';
+import { storeProperty } from './actions/conversation.description';
 import { descriptions, router } from './actions/router';
 
 const GATE_NOTICE =
 	'<b>Bot gate:</b> put Route right after the WhatsApp Reliable Trigger and connect your bot only to <i>Bot</i>. Items of conversations a human owns leave on <i>Already With Human</i>, so the bot never answers them. Connect <i>Human</i> to Escalate.';
 
-/** Routes, escalates and releases WhatsApp conversations between a bot and humans. The shell: operations live in actions/. */
+/** Routes, escalates and releases WhatsApp conversations between a bot and humans. The shell: descriptions and operations live in actions/, the item loop and conversation lookup in helpers/. */
 export class WhatsAppEscalation implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'WhatsApp Escalation',

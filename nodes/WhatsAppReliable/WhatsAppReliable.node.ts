@@ -11,7 +11,7 @@ import * as message from './actions/message/Message.resource';
 import { router } from './actions/router';
 import { searchTemplates } from './methods/listSearch';
 
-/** WhatsApp Cloud API actions. The shell: operations live in actions/, the Graph call in transport/. */
+/** WhatsApp Cloud API actions. The shell: descriptions and operations live in actions/, the engine that sends in helpers/, the Graph call in transport/. */
 export class WhatsAppReliable implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'WhatsApp Reliable',

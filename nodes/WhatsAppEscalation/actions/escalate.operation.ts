@@ -8,7 +8,9 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { PRIORITIES, type Priority } from '../../core/escalationRules';
 import { buildCasePackage, escalate } from '../../core/handoff';
-import { conversationProperties, forEachItem, resolveConversation } from './common';
+import { forEachItem } from '../helpers/forEachItem';
+import { resolveConversation } from '../helpers/resolveConversation';
+import { conversationProperties } from './conversation.description';
 import { PRIORITY_OPTIONS } from './optionLists';
 
 /** Escalate: hands the conversation to a human under a lease, once, and outputs the case package. */

@@ -8,12 +8,9 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { conversationKey, conversationView } from '../../core/conversation';
 import { expireLease } from '../../core/handoff';
-import {
-	conversationIds,
-	conversationProperties,
-	forEachItem,
-	resolveConversation,
-} from './common';
+import { forEachItem } from '../helpers/forEachItem';
+import { conversationIds, resolveConversation } from '../helpers/resolveConversation';
+import { conversationProperties } from './conversation.description';
 
 /** Get: the conversation record: owner and lease, profile, correlations with their state, transcript. */
 

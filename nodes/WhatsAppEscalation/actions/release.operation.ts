@@ -7,7 +7,9 @@ import type {
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { release, unansweredInbound } from '../../core/handoff';
-import { conversationProperties, forEachItem, resolveConversation } from './common';
+import { forEachItem } from '../helpers/forEachItem';
+import { resolveConversation } from '../helpers/resolveConversation';
+import { conversationProperties } from './conversation.description';
 
 /** Release: the human is done; the conversation goes back to the bot (or is closed until the customer writes). */
 

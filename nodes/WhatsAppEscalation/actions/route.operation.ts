@@ -15,7 +15,9 @@ import {
 	type Rule,
 } from '../../core/escalationRules';
 import { isWithHuman, takeResumedAfter } from '../../core/handoff';
-import { conversationProperties, forEachItem, resolveConversation } from './common';
+import { forEachItem } from '../helpers/forEachItem';
+import { resolveConversation } from '../helpers/resolveConversation';
+import { conversationProperties } from './conversation.description';
 import { ERROR_CLASS_OPTIONS, PRIORITY_OPTIONS } from './optionLists';
 
 /** Route: the bot gate. Human-owned conversations leave on Already With Human; otherwise the first matching rule sends the item to Human. */

@@ -5,8 +5,8 @@ import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
 import { parseBody, requireText } from '../../../core/messages';
 import { callGraph } from '../../transport';
-import { executeJobs, failedCall } from '../jobs';
-import { optionsProperty } from '../settings';
+import { executeJobs, failedCall } from '../../helpers/itemJobs';
+import { optionsProperty } from '../options.description';
 
 const properties: INodeProperties[] = [
 	{

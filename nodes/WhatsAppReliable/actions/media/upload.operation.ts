@@ -8,8 +8,8 @@ import {
 	type MediaKind,
 } from '../../../core/messages';
 import { callGraph } from '../../transport';
-import { executeJobs, failedCall } from '../jobs';
-import { optionsProperty } from '../settings';
+import { executeJobs, failedCall } from '../../helpers/itemJobs';
+import { optionsProperty } from '../options.description';
 
 const properties: INodeProperties[] = [
 	{

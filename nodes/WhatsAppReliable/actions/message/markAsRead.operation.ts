@@ -3,8 +3,8 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { buildMarkAsRead } from '../../../core/messages';
 import { callGraph } from '../../transport';
-import { executeJobs, failedCall } from '../jobs';
-import { optionsProperty } from '../settings';
+import { executeJobs, failedCall } from '../../helpers/itemJobs';
+import { optionsProperty } from '../options.description';
 
 const properties: INodeProperties[] = [
 	{

@@ -21,9 +21,14 @@ import {
 	type OutgoingMessage,
 	normalizePhone,
 } from '../../../core/messages';
-import { optionsProperty } from '../settings';
-import { readCommon, recipientProperty, sendFieldsProperty } from './common';
-import { executeSends, type PreparedMessage, type WindowClosedAction } from './deliver';
+import { optionsProperty } from '../options.description';
+import { readCommon } from '../../helpers/sendFields';
+import { recipientProperty, sendFieldsProperty } from './sendFields.description';
+import {
+	executeSends,
+	type PreparedMessage,
+	type WindowClosedAction,
+} from '../../helpers/messageSender';
 
 const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'];
 const INTERACTIVE = ['buttons', 'list', 'ctaUrl', 'flow'];

@@ -9,9 +9,10 @@ import {
 	type TemplateHeader,
 	type TemplateParam,
 } from '../../../core/messages';
-import { optionsProperty } from '../settings';
-import { readCommon, recipientProperty, sendFieldsProperty } from './common';
-import { executeSends, type PreparedMessage } from './deliver';
+import { optionsProperty } from '../options.description';
+import { readCommon } from '../../helpers/sendFields';
+import { recipientProperty, sendFieldsProperty } from './sendFields.description';
+import { executeSends, type PreparedMessage } from '../../helpers/messageSender';
 
 /** A template picked from the list carries its language: "name|language". */
 export function parseTemplateValue(value: string): { name: string; language?: string } {

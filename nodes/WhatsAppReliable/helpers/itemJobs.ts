@@ -15,8 +15,8 @@ import {
 	type GraphFailure,
 	type GraphTarget,
 } from '../transport';
-import { failureFields, graphApiError, itemError } from './errors';
-import { readSettings, type Settings } from './settings';
+import { failureFields, graphApiError, itemError } from './nodeErrors';
+import { readSettings, type Settings } from './executionSettings';
 
 /**
  * Runs one job per item: per-lane order (a lane is a recipient), bounded concurrency, results in input

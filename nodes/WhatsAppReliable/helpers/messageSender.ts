@@ -1,22 +1,22 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { MemoryDedupeStore } from '../../../core/dedupeStore';
-import { classifyGraphError } from '../../../core/graphErrors';
+import { MemoryDedupeStore } from '../../core/dedupeStore';
+import { classifyGraphError } from '../../core/graphErrors';
 import {
 	mediaUploadBody,
 	parseBody,
 	parseSendResult,
 	type OutgoingMessage,
 	type SendResult,
-} from '../../../core/messages';
-import type { StopReason } from '../../../core/retryPolicy';
-import { RatePacer, sendOnce, type ClaimedSend } from '../../../core/sendOnce';
-import { recordOutbound } from '../../../shared/conversations';
-import { persistWithExecution, processState } from '../../../shared/processState';
-import { failureFields, graphApiError, itemError } from '../errors';
-import { runJobs, type Job, type JobResult } from '../jobs';
-import { readSettings, SEND_ONCE_CAPACITY, type Settings } from '../settings';
+} from '../../core/messages';
+import type { StopReason } from '../../core/retryPolicy';
+import { RatePacer, sendOnce, type ClaimedSend } from '../../core/sendOnce';
+import { recordOutbound } from '../../shared/conversations';
+import { persistWithExecution, processState } from '../../shared/processState';
+import { failureFields, graphApiError, itemError } from './nodeErrors';
+import { runJobs, type Job, type JobResult } from './itemJobs';
+import { readSettings, SEND_ONCE_CAPACITY, type Settings } from './executionSettings';
 import {
 	callGraph,
 	graphTarget,
@@ -26,7 +26,7 @@ import {
 	type CallPolicy,
 	type GraphFailure,
 	type GraphTarget,
-} from '../../transport';
+} from '../transport';
 
 /** Sending prepared messages: uploads, retries, the 24-hour window, send-once. Shared by Send and Send Template. */
 
