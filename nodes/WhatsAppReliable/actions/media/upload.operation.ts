@@ -10,6 +10,7 @@ import {
 import { callGraph } from '../../transport';
 import { executeJobs, failedCall } from '../../helpers/itemJobs';
 import { optionsProperty } from '../options.description';
+import { MEDIA_KIND_OPTIONS, sortedByName } from '../optionLists';
 
 const properties: INodeProperties[] = [
 	{
@@ -27,11 +28,7 @@ const properties: INodeProperties[] = [
 		default: 'auto',
 		options: [
 			{ name: 'Automatic (From MIME Type)', value: 'auto' },
-			{ name: 'Audio', value: 'audio' },
-			{ name: 'Document', value: 'document' },
-			{ name: 'Image', value: 'image' },
-			{ name: 'Sticker', value: 'sticker' },
-			{ name: 'Video', value: 'video' },
+			...sortedByName(MEDIA_KIND_OPTIONS),
 		],
 		description:
 			"Decides which of Meta's size limits applies (image 5 MB, video and audio 16 MB, document 100 MB, sticker 500 KB)",

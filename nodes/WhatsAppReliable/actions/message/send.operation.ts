@@ -11,9 +11,11 @@ import {
 	buildReaction,
 	buildReplyButtons,
 	buildTemplate,
+	CAPTIONED_MEDIA_KINDS,
 	buildText,
 	checkUploadSize,
 	fail,
+	MEDIA_KINDS,
 	type HeaderInput,
 	type InteractiveCommon,
 	type MediaKind,
@@ -22,6 +24,7 @@ import {
 	normalizePhone,
 } from '../../../core/messages';
 import { optionsProperty } from '../options.description';
+import { MEDIA_KIND_OPTIONS, sortedByName } from '../optionLists';
 import { readCommon } from '../../helpers/sendFields';
 import { recipientProperty, sendFieldsProperty } from './sendFields.description';
 import {
@@ -30,7 +33,7 @@ import {
 	type WindowClosedAction,
 } from '../../helpers/messageSender';
 
-const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'];
+const MEDIA_TYPES: string[] = [...MEDIA_KINDS];
 const INTERACTIVE = ['buttons', 'list', 'ctaUrl', 'flow'];
 const when = (messageType: string[], extra: Record<string, Array<string | boolean>> = {}) => ({
 	show: { messageType, ...extra },
@@ -44,17 +47,15 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		default: 'text',
-		options: [
-			{ name: 'Audio', value: 'audio' },
+		options: sortedByName([
+			...MEDIA_KIND_OPTIONS,
 			{ name: 'Contacts', value: 'contacts' },
 			{
 				name: 'CTA URL Button',
 				value: 'ctaUrl',
 				description: 'A text with one button that opens a URL',
 			},
-			{ name: 'Document', value: 'document' },
 			{ name: 'Flow', value: 'flow', description: 'Opens a WhatsApp Flow' },
-			{ name: 'Image', value: 'image' },
 			{ name: 'List', value: 'list', description: 'A menu with sections and rows' },
 			{ name: 'Location', value: 'location' },
 			{
@@ -63,10 +64,8 @@ const properties: INodeProperties[] = [
 				description: 'React to a message with an emoji, or remove a reaction',
 			},
 			{ name: 'Reply Buttons', value: 'buttons', description: 'Up to 3 quick reply buttons' },
-			{ name: 'Sticker', value: 'sticker' },
 			{ name: 'Text', value: 'text' },
-			{ name: 'Video', value: 'video' },
-		],
+		]),
 	},
 	// Text
 	{
@@ -102,7 +101,7 @@ const properties: INodeProperties[] = [
 				description: 'Upload an n8n binary from the input item first',
 			},
 		],
-		displayOptions: when(MEDIA_KINDS),
+		displayOptions: when(MEDIA_TYPES),
 	},
 	{
 		displayName: 'Media ID',
@@ -110,7 +109,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		required: true,
-		displayOptions: when(MEDIA_KINDS, { mediaSource: ['id'] }),
+		displayOptions: when(MEDIA_TYPES, { mediaSource: ['id'] }),
 	},
 	{
 		displayName: 'Media URL',
@@ -119,7 +118,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'https://example.com/invoice.pdf',
-		displayOptions: when(MEDIA_KINDS, { mediaSource: ['link'] }),
+		displayOptions: when(MEDIA_TYPES, { mediaSource: ['link'] }),
 	},
 	{
 		displayName: 'Input Binary Field',
@@ -127,7 +126,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: 'data',
 		required: true,
-		displayOptions: when(MEDIA_KINDS, { mediaSource: ['binary'] }),
+		displayOptions: when(MEDIA_TYPES, { mediaSource: ['binary'] }),
 	},
 	{
 		displayName: 'Caption',
@@ -135,7 +134,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		description: 'Up to 1024 characters',
-		displayOptions: when(['image', 'video', 'document']),
+		displayOptions: when([...CAPTIONED_MEDIA_KINDS]),
 	},
 	{
 		displayName: 'File Name',
@@ -549,10 +548,10 @@ async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<Prepa
 	let upload: PreparedMessage['upload'];
 	let build: (mediaId?: string) => OutgoingMessage;
 
-	if (MEDIA_KINDS.includes(type)) {
+	if (MEDIA_TYPES.includes(type)) {
 		const kind = type as MediaKind;
 		const source = param('mediaSource', 'id');
-		const caption = ['image', 'video', 'document'].includes(kind)
+		const caption = (CAPTIONED_MEDIA_KINDS as readonly MediaKind[]).includes(kind)
 			? String(param('caption', ''))
 			: undefined;
 		const filename = kind === 'document' ? String(param('filename', '')) : undefined;
