@@ -14,14 +14,12 @@ import type { StopReason } from '../../core/retryPolicy';
 import { RatePacer, sendOnce, type ClaimedSend } from '../../core/sendOnce';
 import { recordOutbound } from '../../shared/conversations';
 import { persistWithExecution, processState } from '../../shared/processState';
-import { failureFields, graphApiError, itemError } from './nodeErrors';
-import { runJobs, type Job, type JobResult } from './itemJobs';
-import { readSettings, SEND_ONCE_CAPACITY, type Settings } from './executionSettings';
+import { failureFields, graphApiError } from './nodeErrors';
+import { executeJobs, type Job, type JobResult } from './itemJobs';
+import { SEND_ONCE_CAPACITY, type Settings } from './executionSettings';
 import {
 	callGraph,
-	graphTarget,
 	REQUEST_TIMEOUT_MS,
-	requirePhoneNumberId,
 	runtime,
 	type CallPolicy,
 	type GraphFailure,
@@ -355,24 +353,13 @@ export async function executeSends(
 	prepare: (itemIndex: number) => Promise<PreparedMessage>,
 	outputCount: number,
 ): Promise<INodeExecutionData[][]> {
-	const items = ctx.getInputData();
-	const settings = readSettings(ctx);
-	const target = await graphTarget(ctx, settings.phoneNumberId);
-	requirePhoneNumberId(ctx, target);
-	const sender = new MessageSender(ctx, target, settings);
-	const early = new Map<number, JobResult>();
-	const jobs: Job[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			jobs.push(sender.job(await prepare(itemIndex)));
-		} catch (error) {
-			const failure = itemError(ctx, error, itemIndex);
-			if (!ctx.continueOnFail()) throw failure.error;
-			early.set(itemIndex, failure);
-		}
-	}
-	return await runJobs(ctx, items.length, jobs, early, {
-		concurrency: settings.concurrency,
-		outputCount,
-	});
+	let sender: MessageSender | undefined;
+	return await executeJobs(
+		ctx,
+		async (itemIndex, session) => {
+			sender ??= new MessageSender(ctx, session.target, session.settings);
+			return sender.job(await prepare(itemIndex));
+		},
+		{ needsPhoneNumberId: true, outputCount },
+	);
 }

@@ -5,7 +5,7 @@ import type {
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
 } from 'n8n-workflow';
-import { NodeOperationError, sleep } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
 
 import {
 	classifyGraphError,
@@ -211,14 +211,4 @@ export async function callGraph(
 		runtime,
 		policy.onRetry,
 	);
-}
-
-/** Sending needs a phone number id: from the credential or the node's option. */
-export function requirePhoneNumberId(ctx: Context, target: GraphTarget): void {
-	if (!target.phoneNumberId) {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			'No phone number ID: set it in the WhatsApp Cloud API credential or in the option Sender Phone Number ID',
-		);
-	}
 }

@@ -2,36 +2,22 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import {
-	buildContacts,
-	buildCtaUrl,
-	buildFlow,
-	buildList,
-	buildLocation,
-	buildMedia,
-	buildReaction,
-	buildReplyButtons,
 	buildTemplate,
 	CAPTIONED_MEDIA_KINDS,
-	buildText,
-	checkUploadSize,
 	fail,
 	MEDIA_KINDS,
-	type HeaderInput,
-	type InteractiveCommon,
-	type MediaKind,
-	type MediaRef,
 	type OutgoingMessage,
-	normalizePhone,
 } from '../../../core/messages';
-import { optionsProperty } from '../options.description';
-import { MEDIA_KIND_OPTIONS, sortedByName } from '../optionLists';
-import { readCommon } from '../../helpers/sendFields';
-import { recipientProperty, sendFieldsProperty } from './sendFields.description';
 import {
 	executeSends,
 	type PreparedMessage,
 	type WindowClosedAction,
 } from '../../helpers/messageSender';
+import { prepareSend } from '../../helpers/prepareSend';
+import { isMessageType, MESSAGE_READERS } from '../../helpers/readMessage';
+import { MEDIA_KIND_OPTIONS, sortedByName } from '../optionLists';
+import { optionsProperty } from '../options.description';
+import { recipientProperty, sendFieldsProperty } from './sendFields.description';
 
 const MEDIA_TYPES: string[] = [...MEDIA_KINDS];
 const INTERACTIVE = ['buttons', 'list', 'ctaUrl', 'flow'];
@@ -518,179 +504,31 @@ const displayOptions = { show: { resource: ['message'], operation: ['send'] } };
 
 export const description = updateDisplayOptions(displayOptions, properties);
 
-type Param = (name: string, fallback?: unknown) => unknown;
-
-function header(param: Param): HeaderInput {
-	const type = param('headerType', 'none') as HeaderInput['type'];
-	if (type === 'none') return { type };
-	if (type === 'text') return { type, text: String(param('headerText', '')) };
-	const media: MediaRef =
-		param('headerMediaSource', 'link') === 'id'
-			? { id: String(param('headerMediaId', '')) }
-			: { link: String(param('headerMediaLink', '')) };
-	return { type, media };
-}
-
-function interactiveParts(param: Param): InteractiveCommon {
-	return {
-		header: header(param),
-		body: String(param('bodyText', '')),
-		footer: String(param('footerText', '')),
-	};
-}
-
-/** Reads one item and builds its message; throws MessageValidationError naming the field and limit. */
+/** Reads one item: its message, and what to do when the 24-hour window is closed. */
 async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<PreparedMessage> {
-	const param: Param = (name, fallback) => ctx.getNodeParameter(name, itemIndex, fallback);
-	const common = readCommon(ctx, itemIndex);
-	const to = normalizePhone('To', common.to);
-	const type = param('messageType') as string;
-	let upload: PreparedMessage['upload'];
-	let build: (mediaId?: string) => OutgoingMessage;
+	return await prepareSend(ctx, itemIndex, async (item, common) => {
+		const type = item.param('messageType');
+		if (!isMessageType(type))
+			return fail('Message Type', 'one of the listed message types', `"${type}" is not supported`);
+		const message = await MESSAGE_READERS[type](item, common);
+		// Validate now, before anything of any item is sent.
+		message.build();
 
-	if (MEDIA_TYPES.includes(type)) {
-		const kind = type as MediaKind;
-		const source = param('mediaSource', 'id');
-		const caption = (CAPTIONED_MEDIA_KINDS as readonly MediaKind[]).includes(kind)
-			? String(param('caption', ''))
-			: undefined;
-		const filename = kind === 'document' ? String(param('filename', '')) : undefined;
-		let ref: MediaRef;
-		if (source === 'binary') {
-			const property = String(param('binaryPropertyName', 'data'));
-			const binary = ctx.helpers.assertBinaryData(itemIndex, property);
-			const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
-			checkUploadSize(kind, data.length, `Input Binary Field "${property}"`);
-			upload = {
-				data,
-				fileName: binary.fileName ?? `file.${binary.fileExtension ?? 'bin'}`,
-				mimeType: binary.mimeType,
-			};
-			ref = { id: 'pending-upload' };
-		} else {
-			ref =
-				source === 'link'
-					? { link: String(param('mediaLink', '')) }
-					: { id: String(param('mediaId', '')) };
+		const onWindowClosed = item.param('onWindowClosed', 'fail') as WindowClosedAction;
+		let fallback: OutgoingMessage | undefined;
+		if (onWindowClosed === 'fallbackTemplate') {
+			const parameters = item.rows<{ text?: string }>('fallbackTemplateParameters', 'parameter');
+			fallback = buildTemplate(
+				{ ...common, replyToMessageId: undefined },
+				{
+					name: String(item.param('fallbackTemplateName', '')),
+					language: String(item.param('fallbackTemplateLanguage', '')),
+					body: parameters.map((p) => ({ type: 'text' as const, text: String(p.text ?? '') })),
+				},
+			);
 		}
-		const docName = kind === 'document' && !filename && upload ? upload.fileName : filename;
-		build = (mediaId) =>
-			buildMedia(common, kind, {
-				media: mediaId ? { id: mediaId } : ref,
-				caption,
-				filename: docName,
-			});
-	} else {
-		switch (type) {
-			case 'text': {
-				const input = {
-					body: String(param('text', '')),
-					previewUrl: Boolean(param('previewUrl', false)),
-				};
-				build = () => buildText(common, input);
-				break;
-			}
-			case 'location': {
-				const input = {
-					latitude: param('latitude') as number,
-					longitude: param('longitude') as number,
-					name: String(param('locationName', '')),
-					address: String(param('address', '')),
-				};
-				build = () => buildLocation(common, input);
-				break;
-			}
-			case 'contacts': {
-				const contacts = param('contacts');
-				build = () => buildContacts(common, contacts);
-				break;
-			}
-			case 'reaction': {
-				const input = {
-					messageId: String(param('reactionMessageId', '')),
-					emoji: String(param('emoji', '')),
-					remove: Boolean(param('removeReaction', false)),
-				};
-				build = () => buildReaction(common, input);
-				break;
-			}
-			case 'buttons': {
-				const parts = interactiveParts(param);
-				const buttons = (
-					(param('buttons', {}) as { button?: Array<{ id?: string; title?: string }> }).button ?? []
-				).map((b) => ({ id: String(b.id ?? ''), title: String(b.title ?? '') }));
-				build = () => buildReplyButtons(common, parts, buttons);
-				break;
-			}
-			case 'list': {
-				const parts = interactiveParts(param);
-				const button = String(param('listButtonText', ''));
-				const sections = param('listSections');
-				build = () => buildList(common, parts, button, sections);
-				break;
-			}
-			case 'ctaUrl': {
-				const parts = interactiveParts(param);
-				const text = String(param('ctaDisplayText', ''));
-				const url = String(param('ctaUrl', ''));
-				build = () => buildCtaUrl(common, parts, text, url);
-				break;
-			}
-			case 'flow': {
-				const parts = interactiveParts(param);
-				const action = param('flowAction', 'navigate') as 'navigate' | 'data_exchange';
-				const input = {
-					...parts,
-					flow:
-						param('flowBy', 'id') === 'name'
-							? { name: String(param('flowName', '')) }
-							: { id: String(param('flowId', '')) },
-					flowToken: String(param('flowToken', '')),
-					cta: String(param('flowCta', '')),
-					mode: param('flowMode', 'published') as 'published' | 'draft',
-					action,
-					screen: action === 'navigate' ? String(param('flowScreen', '')) : undefined,
-					data: action === 'navigate' ? param('flowData', '{}') : undefined,
-				};
-				build = () => buildFlow(common, input);
-				break;
-			}
-			default:
-				return fail(
-					'Message Type',
-					'one of the listed message types',
-					`"${type}" is not supported`,
-				);
-		}
-	}
-	// Validate now, before anything of any item is sent.
-	build();
-
-	const onWindowClosed = param('onWindowClosed', 'fail') as WindowClosedAction;
-	let fallback: OutgoingMessage | undefined;
-	if (onWindowClosed === 'fallbackTemplate') {
-		const parameters =
-			(param('fallbackTemplateParameters', {}) as { parameter?: Array<{ text?: string }> })
-				.parameter ?? [];
-		fallback = buildTemplate(
-			{ ...common, replyToMessageId: undefined },
-			{
-				name: String(param('fallbackTemplateName', '')),
-				language: String(param('fallbackTemplateLanguage', '')),
-				body: parameters.map((p) => ({ type: 'text' as const, text: String(p.text ?? '') })),
-			},
-		);
-	}
-	return {
-		itemIndex,
-		to,
-		correlationId: common.correlationId,
-		idempotencyKey: common.idempotencyKey,
-		build,
-		upload,
-		onWindowClosed,
-		fallback,
-	};
+		return { ...message, onWindowClosed, fallback };
+	});
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
