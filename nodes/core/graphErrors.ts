@@ -196,6 +196,3 @@ export function classifyGraphError(code: number | undefined, httpStatus?: number
 			"Unrecognised error: read Meta's message and error_data.details; report the code if it repeats.",
 	};
 }
-
-/** The codes this table knows, for documentation and tests. */
-export const KNOWN_GRAPH_ERROR_CODES: readonly number[] = Object.keys(TABLE).map(Number);

@@ -28,7 +28,7 @@ export interface Job {
 	run(): Promise<JobResult>;
 }
 
-export async function runJobs(
+async function runJobs(
 	ctx: IExecuteFunctions,
 	itemCount: number,
 	jobs: readonly Job[],

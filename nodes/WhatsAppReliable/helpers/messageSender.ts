@@ -28,8 +28,8 @@ import {
 
 /** Sending prepared messages: uploads, retries, the 24-hour window, send-once. Shared by Send and Send Template. */
 
-export const WINDOW_CLOSED_CODE = 131047;
-export const SEND_ONCE_STATE = 'sendOnce';
+const WINDOW_CLOSED_CODE = 131047;
+const SEND_ONCE_STATE = 'sendOnce';
 
 export type WindowClosedAction = 'fail' | 'fallbackTemplate' | 'route';
 
@@ -94,7 +94,7 @@ function unexpectedReply(body: unknown): GraphFailure {
 	};
 }
 
-export class MessageSender {
+class MessageSender {
 	private readonly pacer: RatePacer;
 	private readonly policy: CallPolicy;
 	private store: MemoryDedupeStore | undefined;

@@ -55,7 +55,7 @@ const EXTENSIONS: Record<string, string> = {
 	'text/plain': 'txt',
 };
 
-export function fileNameFor(mediaId: string, mimeType: string): string {
+function fileNameFor(mediaId: string, mimeType: string): string {
 	const base = mimeType.split(';')[0].trim();
 	return `${mediaId}.${EXTENSIONS[base] ?? base.split('/')[1]?.replace(/[^a-z0-9]/gi, '') ?? 'bin'}`;
 }

@@ -40,7 +40,7 @@ const displayOptions = { show: { resource: ['media'], operation: ['upload'] } };
 
 export const description = updateDisplayOptions(displayOptions, properties);
 
-export function kindOf(mimeType: string): MediaKind {
+function kindOf(mimeType: string): MediaKind {
 	if (mimeType === 'image/webp') return 'sticker';
 	if (mimeType.startsWith('image/')) return 'image';
 	if (mimeType.startsWith('video/')) return 'video';
