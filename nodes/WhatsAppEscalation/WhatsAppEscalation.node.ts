@@ -6,13 +6,14 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { storeProperty } from './actions/common';
+import { storeProperty } from './actions/conversation.description';
 import { descriptions, router } from './actions/router';
+import { configuredOutputs, OUTPUT_NAMES } from './helpers/configuredOutputs';
 
 const GATE_NOTICE =
 	'<b>Bot gate:</b> put Route right after the WhatsApp Reliable Trigger and connect your bot only to <i>Bot</i>. Items of conversations a human owns leave on <i>Already With Human</i>, so the bot never answers them. Connect <i>Human</i> to Escalate.';
 
-/** Routes, escalates and releases WhatsApp conversations between a bot and humans. The shell: operations live in actions/. */
+/** Routes, escalates and releases WhatsApp conversations between a bot and humans. The shell: descriptions and operations live in actions/, the item loop and conversation lookup in helpers/. */
 export class WhatsAppEscalation implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'WhatsApp Escalation',
@@ -26,7 +27,7 @@ export class WhatsAppEscalation implements INodeType {
 		defaults: { name: 'WhatsApp Escalation' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: `={{ $parameter.operation === "route" ? [{ type: "main", displayName: "Human" }, { type: "main", displayName: "Bot" }, { type: "main", displayName: "Already With Human" }] : $parameter.operation === "escalate" ? [{ type: "main", displayName: "New Case" }, { type: "main", displayName: "Existing Case" }] : [{ type: "main" }] }}`,
+		outputs: `={{(${configuredOutputs})($parameter, ${JSON.stringify(OUTPUT_NAMES)})}}`,
 		properties: [
 			{
 				displayName: 'Operation',

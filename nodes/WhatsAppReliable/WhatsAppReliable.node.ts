@@ -6,12 +6,13 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import * as media from './actions/media';
-import * as message from './actions/message';
+import * as media from './actions/media/Media.resource';
+import * as message from './actions/message/Message.resource';
 import { router } from './actions/router';
+import { configuredOutputs } from './helpers/configuredOutputs';
 import { searchTemplates } from './methods/listSearch';
 
-/** WhatsApp Cloud API actions. The shell: operations live in actions/, the Graph call in transport/. */
+/** WhatsApp Cloud API actions. The shell: descriptions and operations live in actions/, the engine that sends in helpers/, the Graph call in transport/. */
 export class WhatsAppReliable implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'WhatsApp Reliable',
@@ -25,8 +26,7 @@ export class WhatsAppReliable implements INodeType {
 		defaults: { name: 'WhatsApp Reliable' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		// A second output appears when Send routes closed-window items (131047) to it.
-		outputs: `={{ $parameter.resource === "message" && $parameter.operation === "send" && $parameter.onWindowClosed === "route" ? [{ type: "main", displayName: "Sent" }, { type: "main", displayName: "Window Closed" }] : [{ type: "main" }] }}`,
+		outputs: `={{(${configuredOutputs})($parameter)}}`,
 		credentials: [{ name: 'whatsAppCloudApi', required: true }],
 		properties: [
 			{

@@ -4,16 +4,20 @@
  * errors); the send node uses it for HTTP error answers (synchronous errors).
  */
 
-export type GraphErrorClass =
-	| 'transient'
-	| 'rate_limited'
-	| 'window_closed'
-	| 'undeliverable'
-	| 'template'
-	| 'auth'
-	| 'policy'
-	| 'invalid_request'
-	| 'unknown';
+/** Every class an error can have: the one list the node's labels and option lists are built from. */
+export const GRAPH_ERROR_CLASSES = [
+	'transient',
+	'rate_limited',
+	'window_closed',
+	'undeliverable',
+	'template',
+	'auth',
+	'policy',
+	'invalid_request',
+	'unknown',
+] as const;
+
+export type GraphErrorClass = (typeof GRAPH_ERROR_CLASSES)[number];
 
 /**
  * - `yes`: retry with backoff until the attempt/time budget runs out.
@@ -192,6 +196,3 @@ export function classifyGraphError(code: number | undefined, httpStatus?: number
 			"Unrecognised error: read Meta's message and error_data.details; report the code if it repeats.",
 	};
 }
-
-/** The codes this table knows, for documentation and tests. */
-export const KNOWN_GRAPH_ERROR_CODES: readonly number[] = Object.keys(TABLE).map(Number);

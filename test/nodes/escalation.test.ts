@@ -635,7 +635,9 @@ describe('errors', () => {
 
 describe('description', () => {
 	it('shows the store limits with the defaults the store uses', async () => {
-		const { storeProperty } = await import('../../nodes/WhatsAppEscalation/actions/common');
+		const { storeProperty } = await import(
+			'../../nodes/WhatsAppEscalation/actions/conversation.description'
+		);
 		const { DEFAULT_BOOK_CONFIG } = await import('../../nodes/core/conversation');
 		for (const option of storeProperty.options as Array<{
 			name: keyof typeof DEFAULT_BOOK_CONFIG;

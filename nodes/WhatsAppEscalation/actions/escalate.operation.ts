@@ -4,11 +4,14 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { PRIORITIES, type Priority } from '../../core/escalationRules';
 import { buildCasePackage, escalate } from '../../core/handoff';
-import { conversationProperties, forEachItem, resolveConversation } from './common';
-import { PRIORITY_OPTIONS, showFor } from './display';
+import { forEachItem } from '../helpers/forEachItem';
+import { resolveConversation } from '../helpers/resolveConversation';
+import { conversationProperties } from './conversation.description';
+import { PRIORITY_OPTIONS } from './optionLists';
 
 /** Escalate: hands the conversation to a human under a lease, once, and outputs the case package. */
 
@@ -77,7 +80,9 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-export const description = showFor('escalate', properties);
+const displayOptions = { show: { operation: ['escalate'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 const text = (value: unknown): string | null =>
 	typeof value === 'string' && value.trim() !== '' ? value.trim() : null;

@@ -4,16 +4,13 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { conversationKey, conversationView } from '../../core/conversation';
 import { expireLease } from '../../core/handoff';
-import {
-	conversationIds,
-	conversationProperties,
-	forEachItem,
-	resolveConversation,
-} from './common';
-import { showFor } from './display';
+import { forEachItem } from '../helpers/forEachItem';
+import { conversationIds, resolveConversation } from '../helpers/resolveConversation';
+import { conversationProperties } from './conversation.description';
 
 /** Get: the conversation record: owner and lease, profile, correlations with their state, transcript. */
 
@@ -29,7 +26,9 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-export const description = showFor('get', properties);
+const displayOptions = { show: { operation: ['get'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	return forEachItem(this, 1, (book, itemIndex, json, now) => {

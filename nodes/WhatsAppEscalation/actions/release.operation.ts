@@ -4,10 +4,12 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { release, unansweredInbound } from '../../core/handoff';
-import { conversationProperties, forEachItem, resolveConversation } from './common';
-import { showFor } from './display';
+import { forEachItem } from '../helpers/forEachItem';
+import { resolveConversation } from '../helpers/resolveConversation';
+import { conversationProperties } from './conversation.description';
 
 /** Release: the human is done; the conversation goes back to the bot (or is closed until the customer writes). */
 
@@ -29,7 +31,9 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-export const description = showFor('release', properties);
+const displayOptions = { show: { operation: ['release'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	return forEachItem(this, 1, (book, itemIndex, json, now) => {

@@ -4,7 +4,7 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { leaseView } from '../../core/conversation';
 import {
@@ -15,8 +15,10 @@ import {
 	type Rule,
 } from '../../core/escalationRules';
 import { isWithHuman, takeResumedAfter } from '../../core/handoff';
-import { conversationProperties, forEachItem, resolveConversation } from './common';
-import { ERROR_CLASS_OPTIONS, PRIORITY_OPTIONS, showFor } from './display';
+import { forEachItem } from '../helpers/forEachItem';
+import { resolveConversation } from '../helpers/resolveConversation';
+import { conversationProperties } from './conversation.description';
+import { ERROR_CLASS_OPTIONS, PRIORITY_OPTIONS } from './optionLists';
 
 /** Route: the bot gate. Human-owned conversations leave on Already With Human; otherwise the first matching rule sends the item to Human. */
 
@@ -228,7 +230,9 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-export const description = showFor('route', properties);
+const displayOptions = { show: { operation: ['route'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 const INBOUND = new Set(['message', 'flow_response']);
 

@@ -1,8 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import * as media from './media';
-import * as message from './message';
+import * as media from './media/Media.resource';
+import * as message from './message/Message.resource';
 
 type Operation = (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>;
 

@@ -5,7 +5,7 @@ import type {
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
 } from 'n8n-workflow';
-import { NodeOperationError, sleep } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
 
 import {
 	classifyGraphError,
@@ -18,7 +18,7 @@ import type { RatePacer } from '../../core/sendOnce';
 
 /** The one way this node talks to the Graph API. */
 
-export const CREDENTIAL_TYPE = 'whatsAppCloudApi';
+const CREDENTIAL_TYPE = 'whatsAppCloudApi';
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Time and chance, replaceable in tests so no test waits for real. */
@@ -122,7 +122,7 @@ function networkFailure(error: unknown): GraphFailure {
 }
 
 /** Classifies a non-2xx answer. */
-export function replyFailure(reply: GraphReply, now = runtime.now()): GraphFailure {
+function replyFailure(reply: GraphReply, now = runtime.now()): GraphFailure {
 	const error = parseGraphError(reply.statusCode, reply.body);
 	const info = classifyGraphError(error.code, reply.statusCode);
 	return {
@@ -139,7 +139,7 @@ export function replyFailure(reply: GraphReply, now = runtime.now()): GraphFailu
  * One HTTP call through n8n's authenticated request helper. HTTP error statuses come back as replies
  * (never thrown), so the caller classifies them; a network failure comes back as a `GraphFailure`.
  */
-export async function graphRequest(
+async function graphRequest(
 	ctx: Context,
 	target: GraphTarget,
 	request: GraphRequest,
@@ -180,8 +180,7 @@ function lowerCaseKeys(headers: Record<string, unknown>): Record<string, unknown
 	return out;
 }
 
-export const isFailure = (value: GraphReply | GraphFailure): value is GraphFailure =>
-	'info' in value;
+const isFailure = (value: GraphReply | GraphFailure): value is GraphFailure => 'info' in value;
 
 export interface CallPolicy {
 	retry: RetryOptions;
@@ -211,14 +210,4 @@ export async function callGraph(
 		runtime,
 		policy.onRetry,
 	);
-}
-
-/** Sending needs a phone number id: from the credential or the node's option. */
-export function requirePhoneNumberId(ctx: Context, target: GraphTarget): void {
-	if (!target.phoneNumberId) {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			'No phone number ID: set it in the WhatsApp Cloud API credential or in the option Sender Phone Number ID',
-		);
-	}
 }

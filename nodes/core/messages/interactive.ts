@@ -113,7 +113,7 @@ const sectionSchema = z
 	})
 	.strict();
 /** List sections as the operator types them: Meta's own `sections` shape. */
-export const listSectionsSchema = z.array(sectionSchema).min(1, 'at least one section is required');
+const listSectionsSchema = z.array(sectionSchema).min(1, 'at least one section is required');
 export type ListSection = z.infer<typeof sectionSchema>;
 
 export function buildList(

@@ -2,7 +2,17 @@ import { envelope, type OutgoingMessage, type SendCommon } from './envelope';
 import { LIMITS } from './limits';
 import { fail, optionalText, requireText, requireUrl } from './validation';
 
-export type MediaKind = 'image' | 'video' | 'audio' | 'document' | 'sticker';
+/** Every kind of media message: the one list the node's option lists are built from. */
+export const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'] as const;
+
+export type MediaKind = (typeof MEDIA_KINDS)[number];
+
+/** The kinds that may carry a caption. */
+export const CAPTIONED_MEDIA_KINDS = [
+	'image',
+	'video',
+	'document',
+] as const satisfies readonly MediaKind[];
 
 /** A media object is named by an uploaded media id or by a public link. */
 export type MediaRef = { id: string } | { link: string };
@@ -15,7 +25,7 @@ export interface MediaInput {
 	filename?: string;
 }
 
-const CAPTIONED: ReadonlySet<MediaKind> = new Set(['image', 'video', 'document']);
+const CAPTIONED: ReadonlySet<MediaKind> = new Set(CAPTIONED_MEDIA_KINDS);
 
 /** Checks a media reference: exactly one of id or link. */
 export function mediaRef(field: string, ref: MediaRef): MediaRef {

@@ -218,7 +218,7 @@ function buttonComponent(button: TemplateButton, n: number): Record<string, unkn
 }
 
 /** The `template` object of a template message (also used for the window-closed fallback). */
-export function templateBody(input: TemplateInput): Record<string, unknown> {
+function templateBody(input: TemplateInput): Record<string, unknown> {
 	const name = requireText('Template', input.name).trim();
 	const language = requireText('Language Code', input.language).trim();
 	const format = input.parameterFormat ?? 'positional';

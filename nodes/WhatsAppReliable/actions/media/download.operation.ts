@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
 import { parseBody, requireText } from '../../../core/messages';
 import { callGraph } from '../../transport';
-import { showFor } from '../display';
-import { executeJobs, failedCall } from '../jobs';
-import { optionsProperty } from '../settings';
+import { executeJobs, failedCall } from '../../helpers/itemJobs';
+import { optionsProperty } from '../options.description';
 
 const properties: INodeProperties[] = [
 	{
@@ -37,7 +36,9 @@ const properties: INodeProperties[] = [
 	optionsProperty,
 ];
 
-export const description = showFor('media', 'download', properties);
+const displayOptions = { show: { resource: ['media'], operation: ['download'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 const EXTENSIONS: Record<string, string> = {
 	'image/jpeg': 'jpg',
@@ -54,7 +55,7 @@ const EXTENSIONS: Record<string, string> = {
 	'text/plain': 'txt',
 };
 
-export function fileNameFor(mediaId: string, mimeType: string): string {
+function fileNameFor(mediaId: string, mimeType: string): string {
 	const base = mimeType.split(';')[0].trim();
 	return `${mediaId}.${EXTENSIONS[base] ?? base.split('/')[1]?.replace(/[^a-z0-9]/gi, '') ?? 'bin'}`;
 }

@@ -1,4 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import {
 	checkUploadSize,
@@ -7,9 +8,9 @@ import {
 	type MediaKind,
 } from '../../../core/messages';
 import { callGraph } from '../../transport';
-import { showFor } from '../display';
-import { executeJobs, failedCall } from '../jobs';
-import { optionsProperty } from '../settings';
+import { executeJobs, failedCall } from '../../helpers/itemJobs';
+import { optionsProperty } from '../options.description';
+import { MEDIA_KIND_OPTIONS, sortedByName } from '../optionLists';
 
 const properties: INodeProperties[] = [
 	{
@@ -27,11 +28,7 @@ const properties: INodeProperties[] = [
 		default: 'auto',
 		options: [
 			{ name: 'Automatic (From MIME Type)', value: 'auto' },
-			{ name: 'Audio', value: 'audio' },
-			{ name: 'Document', value: 'document' },
-			{ name: 'Image', value: 'image' },
-			{ name: 'Sticker', value: 'sticker' },
-			{ name: 'Video', value: 'video' },
+			...sortedByName(MEDIA_KIND_OPTIONS),
 		],
 		description:
 			"Decides which of Meta's size limits applies (image 5 MB, video and audio 16 MB, document 100 MB, sticker 500 KB)",
@@ -39,9 +36,11 @@ const properties: INodeProperties[] = [
 	optionsProperty,
 ];
 
-export const description = showFor('media', 'upload', properties);
+const displayOptions = { show: { resource: ['media'], operation: ['upload'] } };
 
-export function kindOf(mimeType: string): MediaKind {
+export const description = updateDisplayOptions(displayOptions, properties);
+
+function kindOf(mimeType: string): MediaKind {
 	if (mimeType === 'image/webp') return 'sticker';
 	if (mimeType.startsWith('image/')) return 'image';
 	if (mimeType.startsWith('video/')) return 'video';

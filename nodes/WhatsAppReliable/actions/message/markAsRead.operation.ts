@@ -1,10 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { buildMarkAsRead } from '../../../core/messages';
 import { callGraph } from '../../transport';
-import { showFor } from '../display';
-import { executeJobs, failedCall } from '../jobs';
-import { optionsProperty } from '../settings';
+import { executeJobs, failedCall } from '../../helpers/itemJobs';
+import { optionsProperty } from '../options.description';
 
 const properties: INodeProperties[] = [
 	{
@@ -27,7 +27,9 @@ const properties: INodeProperties[] = [
 	optionsProperty,
 ];
 
-export const description = showFor('message', 'markAsRead', properties);
+const displayOptions = { show: { resource: ['message'], operation: ['markAsRead'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	return await executeJobs(

@@ -1,31 +1,25 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import {
-	buildContacts,
-	buildCtaUrl,
-	buildFlow,
-	buildList,
-	buildLocation,
-	buildMedia,
-	buildReaction,
-	buildReplyButtons,
 	buildTemplate,
-	buildText,
-	checkUploadSize,
+	CAPTIONED_MEDIA_KINDS,
 	fail,
-	type HeaderInput,
-	type InteractiveCommon,
-	type MediaKind,
-	type MediaRef,
+	MEDIA_KINDS,
 	type OutgoingMessage,
-	normalizePhone,
 } from '../../../core/messages';
-import { showFor } from '../display';
-import { optionsProperty } from '../settings';
-import { readCommon, recipientProperty, sendFieldsProperty } from './common';
-import { executeSends, type PreparedMessage, type WindowClosedAction } from './deliver';
+import {
+	executeSends,
+	type PreparedMessage,
+	type WindowClosedAction,
+} from '../../helpers/messageSender';
+import { prepareSend } from '../../helpers/prepareSend';
+import { isMessageType, MESSAGE_READERS } from '../../helpers/readMessage';
+import { MEDIA_KIND_OPTIONS, sortedByName } from '../optionLists';
+import { optionsProperty } from '../options.description';
+import { recipientProperty, sendFieldsProperty } from './sendFields.description';
 
-const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'];
+const MEDIA_TYPES: string[] = [...MEDIA_KINDS];
 const INTERACTIVE = ['buttons', 'list', 'ctaUrl', 'flow'];
 const when = (messageType: string[], extra: Record<string, Array<string | boolean>> = {}) => ({
 	show: { messageType, ...extra },
@@ -39,17 +33,15 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		default: 'text',
-		options: [
-			{ name: 'Audio', value: 'audio' },
+		options: sortedByName([
+			...MEDIA_KIND_OPTIONS,
 			{ name: 'Contacts', value: 'contacts' },
 			{
 				name: 'CTA URL Button',
 				value: 'ctaUrl',
 				description: 'A text with one button that opens a URL',
 			},
-			{ name: 'Document', value: 'document' },
 			{ name: 'Flow', value: 'flow', description: 'Opens a WhatsApp Flow' },
-			{ name: 'Image', value: 'image' },
 			{ name: 'List', value: 'list', description: 'A menu with sections and rows' },
 			{ name: 'Location', value: 'location' },
 			{
@@ -58,10 +50,8 @@ const properties: INodeProperties[] = [
 				description: 'React to a message with an emoji, or remove a reaction',
 			},
 			{ name: 'Reply Buttons', value: 'buttons', description: 'Up to 3 quick reply buttons' },
-			{ name: 'Sticker', value: 'sticker' },
 			{ name: 'Text', value: 'text' },
-			{ name: 'Video', value: 'video' },
-		],
+		]),
 	},
 	// Text
 	{
@@ -97,7 +87,7 @@ const properties: INodeProperties[] = [
 				description: 'Upload an n8n binary from the input item first',
 			},
 		],
-		displayOptions: when(MEDIA_KINDS),
+		displayOptions: when(MEDIA_TYPES),
 	},
 	{
 		displayName: 'Media ID',
@@ -105,7 +95,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		required: true,
-		displayOptions: when(MEDIA_KINDS, { mediaSource: ['id'] }),
+		displayOptions: when(MEDIA_TYPES, { mediaSource: ['id'] }),
 	},
 	{
 		displayName: 'Media URL',
@@ -114,7 +104,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'https://example.com/invoice.pdf',
-		displayOptions: when(MEDIA_KINDS, { mediaSource: ['link'] }),
+		displayOptions: when(MEDIA_TYPES, { mediaSource: ['link'] }),
 	},
 	{
 		displayName: 'Input Binary Field',
@@ -122,7 +112,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: 'data',
 		required: true,
-		displayOptions: when(MEDIA_KINDS, { mediaSource: ['binary'] }),
+		displayOptions: when(MEDIA_TYPES, { mediaSource: ['binary'] }),
 	},
 	{
 		displayName: 'Caption',
@@ -130,7 +120,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		description: 'Up to 1024 characters',
-		displayOptions: when(['image', 'video', 'document']),
+		displayOptions: when([...CAPTIONED_MEDIA_KINDS]),
 	},
 	{
 		displayName: 'File Name',
@@ -510,181 +500,35 @@ const properties: INodeProperties[] = [
 	optionsProperty,
 ];
 
-export const description = showFor('message', 'send', properties);
+const displayOptions = { show: { resource: ['message'], operation: ['send'] } };
 
-type Param = (name: string, fallback?: unknown) => unknown;
+export const description = updateDisplayOptions(displayOptions, properties);
 
-function header(param: Param): HeaderInput {
-	const type = param('headerType', 'none') as HeaderInput['type'];
-	if (type === 'none') return { type };
-	if (type === 'text') return { type, text: String(param('headerText', '')) };
-	const media: MediaRef =
-		param('headerMediaSource', 'link') === 'id'
-			? { id: String(param('headerMediaId', '')) }
-			: { link: String(param('headerMediaLink', '')) };
-	return { type, media };
-}
-
-function interactiveParts(param: Param): InteractiveCommon {
-	return {
-		header: header(param),
-		body: String(param('bodyText', '')),
-		footer: String(param('footerText', '')),
-	};
-}
-
-/** Reads one item and builds its message; throws MessageValidationError naming the field and limit. */
+/** Reads one item: its message, and what to do when the 24-hour window is closed. */
 async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<PreparedMessage> {
-	const param: Param = (name, fallback) => ctx.getNodeParameter(name, itemIndex, fallback);
-	const common = readCommon(ctx, itemIndex);
-	const to = normalizePhone('To', common.to);
-	const type = param('messageType') as string;
-	let upload: PreparedMessage['upload'];
-	let build: (mediaId?: string) => OutgoingMessage;
+	return await prepareSend(ctx, itemIndex, async (item, common) => {
+		const type = item.param('messageType');
+		if (!isMessageType(type))
+			return fail('Message Type', 'one of the listed message types', `"${type}" is not supported`);
+		const message = await MESSAGE_READERS[type](item, common);
+		// Validate now, before anything of any item is sent.
+		message.build();
 
-	if (MEDIA_KINDS.includes(type)) {
-		const kind = type as MediaKind;
-		const source = param('mediaSource', 'id');
-		const caption = ['image', 'video', 'document'].includes(kind)
-			? String(param('caption', ''))
-			: undefined;
-		const filename = kind === 'document' ? String(param('filename', '')) : undefined;
-		let ref: MediaRef;
-		if (source === 'binary') {
-			const property = String(param('binaryPropertyName', 'data'));
-			const binary = ctx.helpers.assertBinaryData(itemIndex, property);
-			const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
-			checkUploadSize(kind, data.length, `Input Binary Field "${property}"`);
-			upload = {
-				data,
-				fileName: binary.fileName ?? `file.${binary.fileExtension ?? 'bin'}`,
-				mimeType: binary.mimeType,
-			};
-			ref = { id: 'pending-upload' };
-		} else {
-			ref =
-				source === 'link'
-					? { link: String(param('mediaLink', '')) }
-					: { id: String(param('mediaId', '')) };
+		const onWindowClosed = item.param('onWindowClosed', 'fail') as WindowClosedAction;
+		let fallback: OutgoingMessage | undefined;
+		if (onWindowClosed === 'fallbackTemplate') {
+			const parameters = item.rows<{ text?: string }>('fallbackTemplateParameters', 'parameter');
+			fallback = buildTemplate(
+				{ ...common, replyToMessageId: undefined },
+				{
+					name: String(item.param('fallbackTemplateName', '')),
+					language: String(item.param('fallbackTemplateLanguage', '')),
+					body: parameters.map((p) => ({ type: 'text' as const, text: String(p.text ?? '') })),
+				},
+			);
 		}
-		const docName = kind === 'document' && !filename && upload ? upload.fileName : filename;
-		build = (mediaId) =>
-			buildMedia(common, kind, {
-				media: mediaId ? { id: mediaId } : ref,
-				caption,
-				filename: docName,
-			});
-	} else {
-		switch (type) {
-			case 'text': {
-				const input = {
-					body: String(param('text', '')),
-					previewUrl: Boolean(param('previewUrl', false)),
-				};
-				build = () => buildText(common, input);
-				break;
-			}
-			case 'location': {
-				const input = {
-					latitude: param('latitude') as number,
-					longitude: param('longitude') as number,
-					name: String(param('locationName', '')),
-					address: String(param('address', '')),
-				};
-				build = () => buildLocation(common, input);
-				break;
-			}
-			case 'contacts': {
-				const contacts = param('contacts');
-				build = () => buildContacts(common, contacts);
-				break;
-			}
-			case 'reaction': {
-				const input = {
-					messageId: String(param('reactionMessageId', '')),
-					emoji: String(param('emoji', '')),
-					remove: Boolean(param('removeReaction', false)),
-				};
-				build = () => buildReaction(common, input);
-				break;
-			}
-			case 'buttons': {
-				const parts = interactiveParts(param);
-				const buttons = (
-					(param('buttons', {}) as { button?: Array<{ id?: string; title?: string }> }).button ?? []
-				).map((b) => ({ id: String(b.id ?? ''), title: String(b.title ?? '') }));
-				build = () => buildReplyButtons(common, parts, buttons);
-				break;
-			}
-			case 'list': {
-				const parts = interactiveParts(param);
-				const button = String(param('listButtonText', ''));
-				const sections = param('listSections');
-				build = () => buildList(common, parts, button, sections);
-				break;
-			}
-			case 'ctaUrl': {
-				const parts = interactiveParts(param);
-				const text = String(param('ctaDisplayText', ''));
-				const url = String(param('ctaUrl', ''));
-				build = () => buildCtaUrl(common, parts, text, url);
-				break;
-			}
-			case 'flow': {
-				const parts = interactiveParts(param);
-				const action = param('flowAction', 'navigate') as 'navigate' | 'data_exchange';
-				const input = {
-					...parts,
-					flow:
-						param('flowBy', 'id') === 'name'
-							? { name: String(param('flowName', '')) }
-							: { id: String(param('flowId', '')) },
-					flowToken: String(param('flowToken', '')),
-					cta: String(param('flowCta', '')),
-					mode: param('flowMode', 'published') as 'published' | 'draft',
-					action,
-					screen: action === 'navigate' ? String(param('flowScreen', '')) : undefined,
-					data: action === 'navigate' ? param('flowData', '{}') : undefined,
-				};
-				build = () => buildFlow(common, input);
-				break;
-			}
-			default:
-				return fail(
-					'Message Type',
-					'one of the listed message types',
-					`"${type}" is not supported`,
-				);
-		}
-	}
-	// Validate now, before anything of any item is sent.
-	build();
-
-	const onWindowClosed = param('onWindowClosed', 'fail') as WindowClosedAction;
-	let fallback: OutgoingMessage | undefined;
-	if (onWindowClosed === 'fallbackTemplate') {
-		const parameters =
-			(param('fallbackTemplateParameters', {}) as { parameter?: Array<{ text?: string }> })
-				.parameter ?? [];
-		fallback = buildTemplate(
-			{ ...common, replyToMessageId: undefined },
-			{
-				name: String(param('fallbackTemplateName', '')),
-				language: String(param('fallbackTemplateLanguage', '')),
-				body: parameters.map((p) => ({ type: 'text' as const, text: String(p.text ?? '') })),
-			},
-		);
-	}
-	return {
-		itemIndex,
-		to,
-		correlationId: common.correlationId,
-		idempotencyKey: common.idempotencyKey,
-		build,
-		upload,
-		onWindowClosed,
-		fallback,
-	};
+		return { ...message, onWindowClosed, fallback };
+	});
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,23 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
-import {
-	buildTemplate,
-	normalizePhone,
-	type MediaRef,
-	type TemplateButton,
-	type TemplateHeader,
-	type TemplateParam,
-} from '../../../core/messages';
-import { showFor } from '../display';
-import { optionsProperty } from '../settings';
-import { readCommon, recipientProperty, sendFieldsProperty } from './common';
-import { executeSends, type PreparedMessage } from './deliver';
-
-/** A template picked from the list carries its language: "name|language". */
-export function parseTemplateValue(value: string): { name: string; language?: string } {
-	const [name, language] = value.split('|');
-	return { name: name.trim(), language: language?.trim() || undefined };
-}
+import { executeSends } from '../../helpers/messageSender';
+import { prepareSend } from '../../helpers/prepareSend';
+import { readTemplate } from '../../helpers/readTemplate';
+import { optionsProperty } from '../options.description';
+import { recipientProperty, sendFieldsProperty } from './sendFields.description';
 
 const headerIs = (types: string[], extra: Record<string, string[]> = {}) => ({
 	show: { templateHeaderType: types, ...extra },
@@ -313,128 +301,18 @@ const properties: INodeProperties[] = [
 	optionsProperty,
 ];
 
-export const description = showFor('message', 'sendTemplate', properties);
+const displayOptions = { show: { resource: ['message'], operation: ['sendTemplate'] } };
 
-interface BodyRow {
-	name?: string;
-	type?: string;
-	text?: string;
-	currencyCode?: string;
-	amount1000?: number;
-	fallbackValue?: string;
-}
-
-interface ButtonRow {
-	subType?: string;
-	index?: number;
-	payload?: string;
-	urlSuffix?: string;
-	couponCode?: string;
-	flowToken?: string;
-	flowActionData?: unknown;
-}
-
-function templateHeader(param: (name: string, fallback?: unknown) => unknown): TemplateHeader {
-	const type = param('templateHeaderType', 'none') as TemplateHeader['type'];
-	switch (type) {
-		case 'text':
-			return {
-				type,
-				text: String(param('templateHeaderText', '')),
-				parameterName: String(param('templateHeaderParameterName', '')),
-			};
-		case 'image':
-		case 'video':
-		case 'document': {
-			const media: MediaRef =
-				param('templateHeaderMediaSource', 'link') === 'id'
-					? { id: String(param('templateHeaderMediaId', '')) }
-					: { link: String(param('templateHeaderMediaLink', '')) };
-			return type === 'document'
-				? { type, media, filename: String(param('templateHeaderFilename', '')) }
-				: { type, media };
-		}
-		case 'location':
-			return {
-				type,
-				location: {
-					latitude: param('templateHeaderLatitude', 0) as number,
-					longitude: param('templateHeaderLongitude', 0) as number,
-					name: String(param('templateHeaderLocationName', '')),
-					address: String(param('templateHeaderAddress', '')),
-				},
-			};
-		default:
-			return { type: 'none' };
-	}
-}
-
-function bodyParam(row: BodyRow): TemplateParam {
-	const name = row.name || undefined;
-	if (row.type === 'currency')
-		return {
-			type: 'currency',
-			code: String(row.currencyCode ?? ''),
-			amount1000: row.amount1000 ?? 0,
-			fallback: String(row.fallbackValue ?? ''),
-			name,
-		};
-	if (row.type === 'date_time')
-		return { type: 'date_time', fallback: String(row.fallbackValue ?? ''), name };
-	return { type: 'text', text: String(row.text ?? ''), name };
-}
-
-function button(row: ButtonRow): TemplateButton {
-	const index = row.index ?? 0;
-	switch (row.subType) {
-		case 'url':
-			return { subType: 'url', index, text: String(row.urlSuffix ?? '') };
-		case 'copy_code':
-			return { subType: 'copy_code', index, couponCode: String(row.couponCode ?? '') };
-		case 'flow':
-			return {
-				subType: 'flow',
-				index,
-				flowToken: String(row.flowToken ?? ''),
-				flowActionData: row.flowActionData,
-			};
-		default:
-			return { subType: 'quick_reply', index, payload: String(row.payload ?? '') };
-	}
-}
-
-async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<PreparedMessage> {
-	const param = (name: string, fallback?: unknown) =>
-		ctx.getNodeParameter(name, itemIndex, fallback);
-	const common = readCommon(ctx, itemIndex);
-	const to = normalizePhone('To', common.to);
-	const picked = parseTemplateValue(
-		String(ctx.getNodeParameter('template', itemIndex, '', { extractValue: true }) ?? ''),
-	);
-	const language = String(param('templateLanguage', '')).trim() || picked.language || '';
-	const fields = param('additionalFields', {}) as { extraComponents?: unknown };
-	const input = {
-		name: picked.name,
-		language,
-		parameterFormat: param('parameterFormat', 'positional') as 'positional' | 'named',
-		header: templateHeader(param),
-		body: ((param('bodyParameters', {}) as { parameter?: BodyRow[] }).parameter ?? []).map(
-			bodyParam,
-		),
-		buttons: ((param('templateButtons', {}) as { button?: ButtonRow[] }).button ?? []).map(button),
-		extraComponents: fields.extraComponents === '[]' ? undefined : fields.extraComponents,
-	};
-	const message = buildTemplate(common, input);
-	return {
-		itemIndex,
-		to,
-		correlationId: common.correlationId,
-		idempotencyKey: common.idempotencyKey,
-		build: () => message,
-		onWindowClosed: 'fail',
-	};
-}
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	return await executeSends(this, async (itemIndex) => await prepare(this, itemIndex), 1);
+	return await executeSends(
+		this,
+		async (itemIndex) =>
+			await prepareSend(this, itemIndex, (item, common) => {
+				const message = readTemplate(item, common);
+				return { build: () => message, onWindowClosed: 'fail' };
+			}),
+		1,
+	);
 }

@@ -1,37 +1,34 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { MemoryDedupeStore } from '../../../core/dedupeStore';
-import { classifyGraphError } from '../../../core/graphErrors';
+import { MemoryDedupeStore } from '../../core/dedupeStore';
+import { classifyGraphError } from '../../core/graphErrors';
 import {
 	mediaUploadBody,
 	parseBody,
 	parseSendResult,
 	type OutgoingMessage,
 	type SendResult,
-} from '../../../core/messages';
-import type { StopReason } from '../../../core/retryPolicy';
-import { RatePacer, sendOnce, SendOnceMemory, type ClaimedSend } from '../../../core/sendOnce';
-import { recordOutbound } from '../../../shared/conversations';
-import { nodeStatePart, saveWithExecution } from '../../../shared/workflowState';
-import { failureFields, graphApiError, itemError } from '../errors';
-import { runJobs, type Job, type JobResult } from '../jobs';
-import { readSettings, SEND_ONCE_CAPACITY, type Settings } from '../settings';
+} from '../../core/messages';
+import type { StopReason } from '../../core/retryPolicy';
+import { RatePacer, sendOnce, SendOnceMemory, type ClaimedSend } from '../../core/sendOnce';
+import { recordOutbound } from '../../shared/conversations';
+import { nodeStatePart, saveWithExecution } from '../../shared/workflowState';
+import { failureFields, graphApiError } from './nodeErrors';
+import { executeJobs, type Job, type JobResult } from './itemJobs';
+import { SEND_ONCE_CAPACITY, type Settings } from './executionSettings';
 import {
 	callGraph,
-	graphTarget,
 	REQUEST_TIMEOUT_MS,
-	requirePhoneNumberId,
 	runtime,
 	type CallPolicy,
 	type GraphFailure,
 	type GraphTarget,
-} from '../../transport';
+} from '../transport';
 
 /** Sending prepared messages: uploads, retries, the 24-hour window, send-once. Shared by Send and Send Template. */
 
-export const WINDOW_CLOSED_CODE = 131047;
-export const SEND_ONCE_STATE = 'sendOnce';
+const WINDOW_CLOSED_CODE = 131047;
 
 export type WindowClosedAction = 'fail' | 'fallbackTemplate' | 'route';
 
@@ -96,7 +93,7 @@ function unexpectedReply(body: unknown): GraphFailure {
 	};
 }
 
-export class MessageSender {
+class MessageSender {
 	private readonly pacer: RatePacer;
 	private readonly policy: CallPolicy;
 	private store: MemoryDedupeStore | undefined;
@@ -356,24 +353,13 @@ export async function executeSends(
 	prepare: (itemIndex: number) => Promise<PreparedMessage>,
 	outputCount: number,
 ): Promise<INodeExecutionData[][]> {
-	const items = ctx.getInputData();
-	const settings = readSettings(ctx);
-	const target = await graphTarget(ctx, settings.phoneNumberId);
-	requirePhoneNumberId(ctx, target);
-	const sender = new MessageSender(ctx, target, settings);
-	const early = new Map<number, JobResult>();
-	const jobs: Job[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			jobs.push(sender.job(await prepare(itemIndex)));
-		} catch (error) {
-			const failure = itemError(ctx, error, itemIndex);
-			if (!ctx.continueOnFail()) throw failure.error;
-			early.set(itemIndex, failure);
-		}
-	}
-	return await runJobs(ctx, items.length, jobs, early, {
-		concurrency: settings.concurrency,
-		outputCount,
-	});
+	let sender: MessageSender | undefined;
+	return await executeJobs(
+		ctx,
+		async (itemIndex, session) => {
+			sender ??= new MessageSender(ctx, session.target, session.settings);
+			return sender.job(await prepare(itemIndex));
+		},
+		{ needsPhoneNumberId: true, outputCount },
+	);
 }

@@ -103,7 +103,7 @@ export function graphApiError(
 	return apiError;
 }
 
-export function validationError(
+function validationError(
 	node: INode,
 	error: MessageValidationError,
 	itemIndex: number,
@@ -115,12 +115,12 @@ export function validationError(
 	});
 }
 
-export function validationFields(error: MessageValidationError): IDataObject {
+function validationFields(error: MessageValidationError): IDataObject {
 	return { errorClass: 'validation', field: error.field, limit: error.limit };
 }
 
 /** A violation of Meta's limits found by a builder (as opposed to a bug). */
-export function isValidationError(error: unknown): error is MessageValidationError {
+function isValidationError(error: unknown): error is MessageValidationError {
 	return error instanceof MessageValidationError;
 }
 

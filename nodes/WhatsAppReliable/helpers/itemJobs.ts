@@ -8,15 +8,9 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { RetryResult } from '../../core/retryPolicy';
 import { dispatchByRecipient, RatePacer } from '../../core/sendOnce';
-import {
-	graphTarget,
-	requirePhoneNumberId,
-	type CallPolicy,
-	type GraphFailure,
-	type GraphTarget,
-} from '../transport';
-import { failureFields, graphApiError, itemError } from './errors';
-import { readSettings, type Settings } from './settings';
+import { graphTarget, type CallPolicy, type GraphFailure, type GraphTarget } from '../transport';
+import { failureFields, graphApiError, itemError } from './nodeErrors';
+import { readSettings, type Settings } from './executionSettings';
 
 /**
  * Runs one job per item: per-lane order (a lane is a recipient), bounded concurrency, results in input
@@ -34,7 +28,7 @@ export interface Job {
 	run(): Promise<JobResult>;
 }
 
-export async function runJobs(
+async function runJobs(
 	ctx: IExecuteFunctions,
 	itemCount: number,
 	jobs: readonly Job[],
@@ -104,11 +98,21 @@ export interface GraphSession {
 	settings: Settings;
 }
 
+/** Sending needs a phone number id: from the credential or the node's option. */
+function requirePhoneNumberId(ctx: IExecuteFunctions, target: GraphTarget): void {
+	if (!target.phoneNumberId) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			'No phone number ID: set it in the WhatsApp Cloud API credential or in the option Sender Phone Number ID',
+		);
+	}
+}
+
 /** Reads the settings, prepares one job per item (failures kept per item), and runs them. */
 export async function executeJobs(
 	ctx: IExecuteFunctions,
 	prepare: (itemIndex: number, session: GraphSession) => Promise<Job>,
-	options: { needsPhoneNumberId: boolean },
+	options: { needsPhoneNumberId: boolean; outputCount?: number },
 ): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
 	const settings = readSettings(ctx);
@@ -133,7 +137,7 @@ export async function executeJobs(
 	}
 	return await runJobs(ctx, items.length, jobs, early, {
 		concurrency: settings.concurrency,
-		outputCount: 1,
+		outputCount: options.outputCount ?? 1,
 	});
 }
 

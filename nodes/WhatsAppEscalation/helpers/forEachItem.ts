@@ -1,0 +1,42 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { ConversationBook } from '../../core/conversation';
+import { openConversations } from '../../shared/conversations';
+import { readStoreConfig } from './storeConfig';
+
+/**
+ * Runs `handle` for each item with the workflow's book; failures become error items with Continue On
+ * Fail (on the first output) or the node's error. Every output item is paired with its input.
+ */
+export function forEachItem(
+	ctx: IExecuteFunctions,
+	outputCount: number,
+	handle: (
+		book: ConversationBook,
+		itemIndex: number,
+		json: IDataObject,
+		now: number,
+	) => { output: number; json: IDataObject },
+): INodeExecutionData[][] {
+	const items = ctx.getInputData();
+	const outputs: INodeExecutionData[][] = Array.from({ length: outputCount }, () => []);
+	const book = openConversations(ctx, readStoreConfig(ctx));
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const result = handle(book, itemIndex, items[itemIndex].json, Date.now());
+			outputs[result.output].push({ json: result.json, pairedItem: { item: itemIndex } });
+		} catch (error) {
+			if (!ctx.continueOnFail()) {
+				throw error instanceof NodeOperationError
+					? error
+					: new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+			}
+			outputs[0].push({
+				json: { ...items[itemIndex].json, error: (error as Error).message },
+				pairedItem: { item: itemIndex },
+			});
+		}
+	}
+	return outputs;
+}

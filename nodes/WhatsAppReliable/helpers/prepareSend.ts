@@ -1,0 +1,51 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { normalizePhone, type SendCommon } from '../../core/messages';
+import { itemParameters, type ItemParameters } from './itemParameters';
+import type { PreparedMessage } from './messageSender';
+
+/** What an operation reads for its message; the fields every send has are read here. */
+export type MessageDraft = Omit<
+	PreparedMessage,
+	'itemIndex' | 'to' | 'correlationId' | 'idempotencyKey'
+>;
+
+interface CommonFields extends SendCommon {
+	idempotencyKey?: string;
+}
+
+/** The fields every send has: the recipient, reply-to, correlation id and idempotency key. */
+function readCommon(item: ItemParameters): CommonFields {
+	const fields = item.param('additionalFields', {}) as Record<string, unknown>;
+	const text = (value: unknown) =>
+		typeof value === 'string' && value !== ''
+			? value
+			: typeof value === 'number'
+				? String(value)
+				: undefined;
+	return {
+		to: String(item.param('to', '')),
+		replyToMessageId: text(fields.replyToMessageId),
+		correlationId: text(fields.correlationId),
+		idempotencyKey: text(fields.idempotencyKey)?.trim() || undefined,
+	};
+}
+
+/** Reads one item into a message ready to send; throws MessageValidationError naming the field and limit. */
+export async function prepareSend(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	readMessage: (item: ItemParameters, common: SendCommon) => Promise<MessageDraft> | MessageDraft,
+): Promise<PreparedMessage> {
+	const item = itemParameters(ctx, itemIndex);
+	const common = readCommon(item);
+	const to = normalizePhone('To', common.to);
+	const draft = await readMessage(item, common);
+	return {
+		itemIndex,
+		to,
+		correlationId: common.correlationId,
+		idempotencyKey: common.idempotencyKey,
+		...draft,
+	};
+}
