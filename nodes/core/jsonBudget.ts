@@ -59,6 +59,8 @@ export interface BudgetedJson {
 	first: { path: string; reason: TruncationReason } | null;
 	/** True for a marker of this walk and for every object or array of `value` that holds one. */
 	isTruncated(part: unknown): boolean;
+	/** True only for a marker of this walk (not for a look-alike value that was in the input). */
+	isMarker(part: unknown): part is TruncationMarker;
 }
 
 export class JsonBudgetError extends Error {
@@ -126,6 +128,7 @@ export function applyJsonBudget(
 	budget: Readonly<JsonBudget> = JSON_BUDGET,
 ): BudgetedJson {
 	const tainted = new WeakSet<object>();
+	const markers = new WeakSet<object>();
 	const holder: unknown[] = [undefined];
 	const root: Frame = { out: holder, parent: null, key: 0 };
 	const queue: Array<Pending | undefined> = [{ value: input, depth: 1, frame: root, key: 0 }];
@@ -137,6 +140,7 @@ export function applyJsonBudget(
 		const marker: TruncationMarker =
 			length === undefined ? { truncated: reason } : { truncated: reason, length };
 		tainted.add(marker);
+		markers.add(marker);
 		for (let f: Frame | null = frame; f && !tainted.has(f.out); f = f.parent) tainted.add(f.out);
 		truncations++;
 		first ??= { path: pathOf(frame, key), reason };
@@ -188,10 +192,16 @@ export function applyJsonBudget(
 		truncations,
 		first,
 		isTruncated: (part) => part !== null && typeof part === 'object' && tainted.has(part),
+		isMarker: (part): part is TruncationMarker =>
+			part !== null && typeof part === 'object' && markers.has(part),
 	};
 }
 
-function describeLimit(reason: TruncationReason, budget: Readonly<JsonBudget>): string {
+/** The limit a truncation reason stands for, in words: "nested deeper than 64 levels". */
+export function describeLimit(
+	reason: TruncationReason,
+	budget: Readonly<JsonBudget> = JSON_BUDGET,
+): string {
 	switch (reason) {
 		case 'depth':
 			return `nested deeper than ${budget.maxDepth} levels`;
