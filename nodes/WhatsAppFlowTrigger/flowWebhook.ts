@@ -159,6 +159,7 @@ export function handleFlowWebhook(input: FlowWebhookInput): FlowWebhookResult {
 			data: request.data as IDataObject,
 			flow_token: request.flowToken ?? null,
 			version: request.version ?? null,
+			...(request.truncated ? { truncated: true } : {}),
 		},
 	};
 	return { handled: 'exchange', requestId, workflowData: [[item], []] };

@@ -34,6 +34,19 @@ const SETUP_NOTICE = [
 	"The <i>Test URL</i> accepts a single call after you click <i>Listen for test event</i>, and only while the editor waits, so Meta's later deliveries get 404 and are retried; use it only to capture one sample.",
 ].join('<br>');
 
+/** What a rejected caller reads; anything else gets the reason (400 goes to Meta, already verified). */
+const PLAIN_ANSWERS: Record<number, string> = {
+	401: 'Unauthorized',
+	403: 'Forbidden',
+	415: 'Unsupported Media Type',
+};
+
+/** `application/json` or a `+json` type, with or without parameters such as charset. */
+function isJsonContentType(value: string | string[]): boolean {
+	const type = (Array.isArray(value) ? value[0] : value)?.split(';')[0].trim().toLowerCase() ?? '';
+	return type === 'application/json' || /^application\/[\w.-]+\+json$/.test(type);
+}
+
 // Meta's callback URL is set by hand in the App Dashboard (it needs the verify-token handshake and an
 // app-level token n8n does not hold), so there is no webhook to create or delete through an API.
 // eslint-disable-next-line @n8n/community-nodes/webhook-lifecycle-complete
@@ -150,9 +163,6 @@ export class WhatsAppReliableTrigger implements INodeType {
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const res = this.getResponseObject();
 		const req = this.getRequestObject();
-		const credentials = await this.getCredentials<{ appSecret: string; verifyToken: string }>(
-			'whatsAppWebhookApi',
-		);
 		const reject = (status: number, reason: string): IWebhookResponseData => {
 			this.logger.warn(
 				`WhatsApp Reliable Trigger rejected a ${req.method} request with ${status}: ${reason}`,
@@ -161,17 +171,39 @@ export class WhatsAppReliableTrigger implements INodeType {
 					node: this.getNode().name,
 				},
 			);
-			res.status(status).type('text/plain').send(reason);
+			// Callers that failed authentication learn nothing beyond the status; the reason is in the log.
+			res
+				.status(status)
+				.type('text/plain')
+				.send(PLAIN_ANSWERS[status] ?? reason);
 			return { noWebhookResponse: true };
 		};
 
 		if (this.getWebhookName() === 'setup') {
+			const credentials = await this.getCredentials<{ verifyToken: string }>('whatsAppWebhookApi');
 			const handshake = checkHandshake(this.getQueryData() as IDataObject, credentials.verifyToken);
 			if (!handshake.accepted) return reject(403, `verification failed: ${handshake.reason}`);
 			res.status(200).type('text/plain').send(handshake.challenge);
 			return { noWebhookResponse: true };
 		}
 
+		// Checks in this order, each before anything that could fail on what the next one reads:
+		// 1. the signature header's shape (needs no secret and no body), 401;
+		const header = req.headers['x-hub-signature-256'];
+		const shape = verifySignature(Buffer.alloc(0), header, 'header-shape-only');
+		if (shape.valid === false && shape.reason !== 'signature_mismatch') {
+			return reject(401, `invalid signature: ${shape.message}`);
+		}
+		// 2. the content type: Meta posts application/json; other types (multipart, forms) are not
+		//    read as raw bytes at all, 415;
+		const contentType = req.headers['content-type'];
+		if (contentType !== undefined && !isJsonContentType(contentType)) {
+			return reject(
+				415,
+				`the content type ${JSON.stringify(String(contentType).slice(0, 100))} is not JSON`,
+			);
+		}
+		// 3. the raw bytes, the credential and the signature over those bytes, 500 / 401;
 		const rawBody: unknown = (req as { rawBody?: unknown }).rawBody;
 		if (!Buffer.isBuffer(rawBody)) {
 			return reject(
@@ -179,13 +211,11 @@ export class WhatsAppReliableTrigger implements INodeType {
 				'the raw request body is not available, so the signature cannot be checked; make sure nothing in front of n8n rewrites the body and that this node receives the request directly',
 			);
 		}
-		const signature = verifySignature(
-			rawBody,
-			req.headers['x-hub-signature-256'],
-			credentials.appSecret,
-		);
+		const credentials = await this.getCredentials<{ appSecret: string }>('whatsAppWebhookApi');
+		const signature = verifySignature(rawBody, header, credentials.appSecret);
 		if (!signature.valid) return reject(401, `invalid signature: ${signature.message}`);
 
+		// 4. JSON, then the envelope within the input budget (splitEvents applies it), 400.
 		let body: unknown;
 		try {
 			body = rawBody.length === 0 ? undefined : JSON.parse(rawBody.toString('utf8'));

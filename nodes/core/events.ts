@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { asNumber, asRecord, asString } from './coerce';
 import { classifyGraphError, type GraphErrorClass, type RetryDecision } from './graphErrors';
+import { applyJsonBudget, describeLimit, type BudgetedJson } from './jsonBudget';
 import {
 	changeSchema,
 	contactSchema,
@@ -120,8 +121,14 @@ export interface WhatsAppEvent {
 	/** `biz_opaque_callback_data` from the send, e.g. an order id: ties statuses to the business object. */
 	correlationId: string | null;
 	errors: EventError[];
-	/** The item as Meta sent it. */
+	/** The item as Meta sent it, within the input budget (see jsonBudget). */
 	raw: unknown;
+	/**
+	 * True when part of this event was past the input budget and replaced by a marker such as
+	 * `{ "truncated": "depth" }` (in `raw`, the contact or metadata it was read with, or Flow fields).
+	 * Always set by `splitEvents`.
+	 */
+	truncated?: boolean;
 }
 
 export type EnvelopeResult = { ok: true; events: WhatsAppEvent[] } | { ok: false; reason: string };
@@ -154,13 +161,30 @@ interface Scope {
 	phoneNumberId: string | null;
 	displayPhoneNumber: string | null;
 	contacts: Contact[];
+	/** Where the current part sits in the body, e.g. `entry[0].changes[1].value`. */
+	path: string;
+	/**
+	 * A hash of the part that encloses the current one (the change, the entry or the body), computed
+	 * once when first needed. It tells apart equal malformed parts (two `null` messages) of different
+	 * bodies, while a redelivery of the same body gets the same keys again.
+	 */
+	context: () => string;
+	budget: BudgetedJson;
+	/** The metadata or contacts this scope read were past the budget. */
+	truncated: boolean;
 }
 
+/** Only for values that went through the input budget: `JSON.stringify` recurses. */
 function hash(value: unknown): string {
 	return createHash('sha256')
 		.update(JSON.stringify(value) ?? 'undefined')
 		.digest('hex')
 		.slice(0, 32);
+}
+
+function lazyHash(value: unknown): () => string {
+	let memo: string | undefined;
+	return () => (memo ??= hash(value));
 }
 
 function toTimestamp(value: unknown): { timestamp: number | null; timestampIso: string | null } {
@@ -216,15 +240,21 @@ function baseEvent(
 		correlationId: null,
 		errors: [],
 		raw,
+		truncated: scope.truncated || scope.budget.isTruncated(raw),
 	};
 }
 
-function unknownEvent(scope: Scope, subtype: string, raw: unknown): WhatsAppEvent {
+/**
+ * A part we cannot read, whatever its type (null, a number, a string, an object of the wrong shape):
+ * always an event of its own. Keyed by where it sits and what encloses it, not by its content alone:
+ * `null` is `null` in every body.
+ */
+function unknownEvent(scope: Scope, subtype: string, raw: unknown, path: string): WhatsAppEvent {
 	const event = baseEvent(
 		scope,
 		'unknown',
 		subtype,
-		`unknown:${hash([scope.wabaId, scope.field, scope.entryTime, raw])}`,
+		`unknown:${hash([scope.wabaId, scope.field, scope.entryTime, subtype, path, scope.context()])}`,
 		raw,
 	);
 	event.timestamp = scope.entryTime;
@@ -248,12 +278,16 @@ function findCustomer(scope: Scope, waId: string | null, userId: string | null):
 	};
 }
 
-function parseFlowResponse(nfm: Record<string, unknown>): FlowResponse {
+function parseFlowResponse(nfm: Record<string, unknown>): FlowResponse & { truncated: boolean } {
 	const responseJson = asString(nfm.response_json);
 	let parsed: Record<string, unknown> = {};
+	let truncated = false;
 	if (responseJson) {
 		try {
-			parsed = asRecord(JSON.parse(responseJson));
+			// A string inside the body can hold JSON of any depth: the same budget applies to it.
+			const budgeted = applyJsonBudget(JSON.parse(responseJson));
+			parsed = asRecord(budgeted.value);
+			truncated = budgeted.truncations > 0;
 		} catch {
 			parsed = {};
 		}
@@ -265,6 +299,7 @@ function parseFlowResponse(nfm: Record<string, unknown>): FlowResponse {
 		responseJson,
 		name: asString(nfm.name),
 		body: asString(nfm.body),
+		truncated,
 	};
 }
 
@@ -374,7 +409,9 @@ function messageEvent(scope: Scope, message: InboundMessage): WhatsAppEvent {
 				};
 				event.text = event.reply.title;
 			} else if (isFlow) {
-				event.flow = parseFlowResponse(asRecord(interactive.nfm_reply));
+				const { truncated, ...flow } = parseFlowResponse(asRecord(interactive.nfm_reply));
+				event.flow = flow;
+				if (truncated) event.truncated = true;
 			}
 			break;
 		}
@@ -403,9 +440,9 @@ function statusEvent(scope: Scope, status: StatusItem): WhatsAppEvent {
 	return event;
 }
 
-function valueErrorEvent(scope: Scope, raw: unknown): WhatsAppEvent {
+function valueErrorEvent(scope: Scope, raw: unknown, path: string): WhatsAppEvent {
 	const parsed = graphErrorItemSchema.safeParse(raw);
-	if (!parsed.success) return unknownEvent(scope, 'errors', raw);
+	if (!parsed.success) return unknownEvent(scope, 'errors', raw, path);
 	const key = `error:${hash([scope.wabaId, scope.phoneNumberId, raw])}`;
 	const event = baseEvent(scope, 'error', String(parsed.data.code ?? 'unknown'), key, raw);
 	event.errors = toEventErrors([parsed.data]);
@@ -425,25 +462,36 @@ function messagesChangeEvents(scope: Scope, value: Record<string, unknown>): Wha
 		'statuses',
 		'errors',
 	]);
-	const each = (name: string, toEvent: (item: unknown) => WhatsAppEvent) => {
+	const each = (name: string, toEvent: (item: unknown, path: string) => WhatsAppEvent) => {
 		const items = value[name];
+		const path = `${scope.path}.${name}`;
 		if (items === undefined) return;
-		if (Array.isArray(items)) events.push(...items.map(toEvent));
-		else events.push(unknownEvent(scope, name, items));
+		if (!Array.isArray(items)) {
+			events.push(unknownEvent(scope, name, items, path));
+			return;
+		}
+		items.forEach((item, i) => {
+			const event = toEvent(item, `${path}[${i}]`);
+			// Parsed items are zod's copies: the budget knows the item as it was in the body.
+			if (scope.budget.isTruncated(item)) event.truncated = true;
+			events.push(event);
+		});
 	};
-	each('messages', (item) => {
+	each('messages', (item, path) => {
 		const parsed = inboundMessageSchema.safeParse(item);
 		return parsed.success
 			? messageEvent(scope, parsed.data)
-			: unknownEvent(scope, 'messages', item);
+			: unknownEvent(scope, 'messages', item, path);
 	});
-	each('statuses', (item) => {
+	each('statuses', (item, path) => {
 		const parsed = statusSchema.safeParse(item);
-		return parsed.success ? statusEvent(scope, parsed.data) : unknownEvent(scope, 'statuses', item);
+		return parsed.success
+			? statusEvent(scope, parsed.data)
+			: unknownEvent(scope, 'statuses', item, path);
 	});
-	each('errors', (item) => valueErrorEvent(scope, item));
+	each('errors', (item, path) => valueErrorEvent(scope, item, path));
 	for (const [name, extra] of Object.entries(value)) {
-		if (!handled.has(name)) events.push(unknownEvent(scope, name, extra));
+		if (!handled.has(name)) events.push(unknownEvent(scope, name, extra, `${scope.path}.${name}`));
 	}
 	return events;
 }
@@ -469,9 +517,9 @@ function fieldUpdateEvent(scope: Scope, value: Record<string, unknown>): WhatsAp
 	return event;
 }
 
-function changeEvents(scope: Scope, rawChange: unknown): WhatsAppEvent[] {
+function changeEvents(scope: Scope, rawChange: unknown, path: string): WhatsAppEvent[] {
 	const parsed = changeSchema.safeParse(rawChange);
-	if (!parsed.success) return [unknownEvent(scope, 'change', rawChange)];
+	if (!parsed.success) return [unknownEvent(scope, 'change', rawChange, path)];
 	const { field, value } = parsed.data;
 	const metadata = metadataSchema.safeParse(value.metadata);
 	const contacts = Array.isArray(value.contacts)
@@ -486,36 +534,59 @@ function changeEvents(scope: Scope, rawChange: unknown): WhatsAppEvent[] {
 		phoneNumberId: metadata.success ? (metadata.data.phone_number_id ?? null) : null,
 		displayPhoneNumber: metadata.success ? (metadata.data.display_phone_number ?? null) : null,
 		contacts,
+		path: `${path}.value`,
+		context: lazyHash(rawChange),
+		truncated:
+			scope.truncated ||
+			scope.budget.isTruncated(value.metadata) ||
+			scope.budget.isTruncated(value.contacts),
 	};
 	const carriesItems = ['messages', 'statuses', 'errors'].some((name) => name in value);
-	return carriesItems
-		? messagesChangeEvents(changeScope, value)
-		: [fieldUpdateEvent(changeScope, value)];
+	if (carriesItems) return messagesChangeEvents(changeScope, value);
+	const update = fieldUpdateEvent(changeScope, value);
+	// One event per change: flagged when anything in the change was past the budget.
+	if (scope.budget.isTruncated(rawChange)) update.truncated = true;
+	return [update];
+}
+
+function pastBudget(budget: BudgetedJson, part: unknown): string | null {
+	return budget.isMarker(part) ? describeLimit(part.truncated) : null;
 }
 
 /**
- * Splits a webhook body into events. Only a body that is not a WhatsApp Business Account
- * notification at all is refused; a malformed part inside a valid body becomes an `unknown` event.
+ * Splits a webhook body into events. The body first goes through the input budget (see
+ * jsonBudget), so nothing below recurses deeper than it allows. Only a body that is not a WhatsApp
+ * Business Account notification at all, or whose envelope (`object`, `entry`) is past the budget, is
+ * refused; a malformed part inside a valid body becomes an `unknown` event, whatever its type, and a
+ * part past the budget is replaced by a marker in an event flagged `truncated`.
  */
-export function splitEvents(body: unknown): EnvelopeResult {
-	if (body === undefined || body === null) return { ok: false, reason: 'the body is empty' };
-	if (Array.isArray(body) || typeof body !== 'object')
+export function splitEvents(input: unknown): EnvelopeResult {
+	if (input === undefined || input === null) return { ok: false, reason: 'the body is empty' };
+	if (Array.isArray(input) || typeof input !== 'object')
 		return { ok: false, reason: 'the body is not a JSON object' };
+	const budget = applyJsonBudget(input);
+	const body = budget.value as Record<string, unknown>;
+	const overBody = pastBudget(budget, body);
+	if (overBody) return { ok: false, reason: `the body is past the input limit: ${overBody}` };
 	if (Object.keys(body).length === 0) return { ok: false, reason: 'the body is an empty object' };
+	const overEntry = pastBudget(budget, body.entry);
+	if (overEntry) return { ok: false, reason: `"entry" is past the input limit: ${overEntry}` };
 	const envelope = webhookEnvelopeSchema.safeParse(body);
 	if (!envelope.success) {
-		const object = (body as Record<string, unknown>).object;
+		const object = JSON.stringify(body.object)?.slice(0, 100) ?? 'missing';
 		return {
 			ok: false,
 			reason:
-				object !== 'whatsapp_business_account'
-					? `"object" is ${JSON.stringify(object) ?? 'missing'}, not "whatsapp_business_account"`
+				body.object !== 'whatsapp_business_account'
+					? `"object" is ${object}, not "whatsapp_business_account"`
 					: '"entry" is not an array',
 		};
 	}
 	const events: WhatsAppEvent[] = [];
-	for (const rawEntry of envelope.data.entry) {
+	const bodyContext = lazyHash(body);
+	envelope.data.entry.forEach((rawEntry, index) => {
 		const entry = entrySchema.safeParse(rawEntry);
+		const path = `entry[${index}]`;
 		const scope: Scope = {
 			field: null,
 			wabaId: entry.success ? (entry.data.id ?? null) : null,
@@ -523,12 +594,21 @@ export function splitEvents(body: unknown): EnvelopeResult {
 			phoneNumberId: null,
 			displayPhoneNumber: null,
 			contacts: [],
+			path,
+			context: bodyContext,
+			budget,
+			truncated: false,
 		};
 		if (!entry.success) {
-			events.push(unknownEvent(scope, 'entry', rawEntry));
-			continue;
+			events.push(unknownEvent(scope, 'entry', rawEntry, path));
+			return;
 		}
-		for (const change of entry.data.changes) events.push(...changeEvents(scope, change));
-	}
+		const entryScope: Scope = { ...scope, context: lazyHash(rawEntry) };
+		entry.data.changes.forEach((change, i) => {
+			for (const event of changeEvents(entryScope, change, `${path}.changes[${i}]`)) {
+				events.push(event);
+			}
+		});
+	});
 	return { ok: true, events };
 }

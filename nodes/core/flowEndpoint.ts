@@ -2,6 +2,13 @@ import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 
 import { decryptFlowRequest, encryptFlowResponse, FlowCryptoError } from './flowCrypto';
+import {
+	applyJsonBudget,
+	assertJsonBudget,
+	describeLimit,
+	JsonBudgetError,
+	parseJsonWithinBudget,
+} from './jsonBudget';
 import { verifySignature } from './signature';
 
 /**
@@ -51,6 +58,8 @@ export type FlowRequestKind =
 			error: unknown;
 			errorMessage?: string;
 			data: Record<string, unknown>;
+			/** Part of the decrypted request was past the input budget and replaced by a marker. */
+			truncated?: boolean;
 	  }
 	| {
 			kind: 'exchange';
@@ -59,6 +68,8 @@ export type FlowRequestKind =
 			flowToken?: string;
 			version?: string;
 			data: Record<string, unknown>;
+			/** Part of the decrypted request was past the input budget and replaced by a marker. */
+			truncated?: boolean;
 	  };
 
 /**
@@ -241,7 +252,13 @@ export function openFlowRequest(
 	} catch {
 		return reject(400, 'the decrypted request is not JSON', 'Bad request');
 	}
-	const parsed = flowRequestSchema.safeParse(decoded);
+	// The same input budget as the webhook trigger: parts past it become markers, the request goes on.
+	const budgeted = applyJsonBudget(decoded);
+	if (budgeted.isMarker(budgeted.value)) {
+		const limit = describeLimit(budgeted.value.truncated);
+		return reject(400, `the decrypted request is past the input limit: ${limit}`, 'Bad request');
+	}
+	const parsed = flowRequestSchema.safeParse(budgeted.value);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
 		return reject(
@@ -252,6 +269,7 @@ export function openFlowRequest(
 	}
 
 	const request = classifyFlowRequest(parsed.data);
+	if (budgeted.truncations > 0 && request.kind !== 'ping') request.truncated = true;
 	if (request.kind === 'ping')
 		return { type: 'answered', answer: encryptReply(pingReply(), aesKey, iv), request };
 	if (request.kind === 'error_notification') {
@@ -267,14 +285,17 @@ export const flowDataObjectSchema = z.record(z.unknown());
 
 export function parseJsonObject(value: unknown, field: string): Record<string, unknown> {
 	let candidate = value;
-	if (typeof value === 'string') {
-		const text = value.trim();
-		if (text === '') return {};
-		try {
-			candidate = JSON.parse(text);
-		} catch {
-			throw new Error(`${field} is not valid JSON`);
+	try {
+		if (typeof value === 'string') {
+			const text = value.trim();
+			if (text === '') return {};
+			candidate = parseJsonWithinBudget(text);
+		} else {
+			assertJsonBudget(value);
 		}
+	} catch (error) {
+		if (error instanceof JsonBudgetError) throw new Error(`${field}: ${error.message}`);
+		throw new Error(`${field} is not valid JSON`);
 	}
 	if (candidate === undefined || candidate === null) return {};
 	const parsed = flowDataObjectSchema.safeParse(candidate);

@@ -14,6 +14,7 @@ import {
 	valueError,
 	WABA_ID,
 } from '../support/payloads';
+import { deepJson, followA, spliceJson } from '../support/hostile';
 
 function events(input: unknown): WhatsAppEvent[] {
 	const result = splitEvents(input);
@@ -309,5 +310,249 @@ describe('splitEvents', () => {
 		const result = splitEvents(input);
 		expect(result.ok).toBe(false);
 		if (!result.ok) expect(result.reason).toContain(reason);
+	});
+});
+
+describe('splitEvents: every malformed part of a valid body is an unknown event', () => {
+	const valid = textMessage('wamid.valid', 'still here');
+	const withEntry = (entry: unknown) => ({
+		object: 'whatsapp_business_account',
+		entry: [entry, { id: WABA_ID, changes: [change(PHONE_A, { messages: [valid] })] }],
+	});
+	const withChange = (rawChange: unknown) => withEntry({ id: WABA_ID, changes: [rawChange] });
+	// The malformed part sits in one change, the valid message in the next one of the same entry.
+	const withValue = (extra: Record<string, unknown>) => {
+		const c = change(PHONE_A, { statuses: [] }) as { value: Record<string, unknown> };
+		return body({ ...c, value: { ...c.value, ...extra } }, change(PHONE_A, { messages: [valid] }));
+	};
+	/** A messages change whose `messages` is exactly `messages` (the helper reads messages[0]). */
+	const messagesChange = (messages: unknown[], extra: Record<string, unknown> = {}) => {
+		const c = change(PHONE_A, { messages: [valid] }) as { value: Record<string, unknown> };
+		return { ...c, value: { ...c.value, messages, ...extra } };
+	};
+
+	it.each([
+		['an entry that is null', withEntry(null), 'entry', null],
+		['an entry that is a number', withEntry(7), 'entry', 7],
+		['an entry that is a string', withEntry('x'), 'entry', 'x'],
+		['an empty entry', withEntry({}), 'entry', {}],
+		[
+			'changes: null',
+			withEntry({ id: WABA_ID, changes: null }),
+			'entry',
+			{ id: WABA_ID, changes: null },
+		],
+		['a change that is null', withChange(null), 'change', null],
+		['a change that is a number', withChange(3), 'change', 3],
+		[
+			'a change whose value is null',
+			withChange({ field: 'messages', value: null }),
+			'change',
+			{ field: 'messages', value: null },
+		],
+		['value.statuses a string', withValue({ statuses: 'read' }), 'statuses', 'read'],
+		['value.messages null', withValue({ messages: null }), 'messages', null],
+		['a status that is a number', withValue({ statuses: [5] }), 'statuses', 5],
+		['a status that is an empty string', withValue({ statuses: [''] }), 'statuses', ''],
+		['a status that is an empty object', withValue({ statuses: [{}] }), 'statuses', {}],
+		['value.errors a number', withValue({ errors: 131000 }), 'errors', 131000],
+		['a value-level error that is null', withValue({ errors: [null] }), 'errors', null],
+	])('%s', (_name, input, subtype, raw) => {
+		const result = events(input);
+		const unknown = result.filter((e) => e.kind === 'unknown');
+		expect(unknown).toHaveLength(1);
+		expect(unknown[0]).toMatchObject({ subtype, raw, truncated: false });
+		expect(unknown[0].dedupeKey).toMatch(/^unknown:[0-9a-f]{32}$/);
+		// The valid message beside it is still there.
+		expect(result.filter((e) => e.kind === 'message').map((e) => e.messageId)).toEqual([
+			'wamid.valid',
+		]);
+	});
+
+	it('turns messages[0] = null into an unknown event and keeps the message after it', () => {
+		const result = events(body(messagesChange([null, valid])));
+		expect(result.map((e) => [e.kind, e.subtype, e.raw === null])).toEqual([
+			['unknown', 'messages', true],
+			['message', 'text', false],
+		]);
+	});
+
+	it('gives equal malformed parts of different bodies different keys, and a redelivery the same keys', () => {
+		const a = body(messagesChange([null, textMessage('wamid.a', 'a')]));
+		const b = body(messagesChange([null, textMessage('wamid.b', 'b')]));
+		const keyOf = (input: unknown) => events(input)[0].dedupeKey;
+		expect(keyOf(a)).not.toBe(keyOf(b));
+		expect(keyOf(a)).toBe(keyOf(JSON.parse(JSON.stringify(a))));
+		// Two nulls in one body, a null message and a null status: one event each, none shares a key.
+		const many = events(body(messagesChange([null, null], { statuses: [null] })));
+		expect(many.map((e) => e.subtype)).toEqual(['messages', 'messages', 'statuses']);
+		expect(new Set(many.map((e) => e.dedupeKey)).size).toBe(3);
+	});
+});
+
+describe('splitEvents: the input budget', () => {
+	const DEEP = 5_000;
+	const parse = (value: unknown, deepAt: Record<string, number>) =>
+		JSON.parse(
+			spliceJson(
+				value,
+				Object.fromEntries(
+					Object.entries(deepAt).map(([placeholder, depth]) => [
+						`"${placeholder}"`,
+						deepJson(depth),
+					]),
+				),
+			),
+		) as unknown;
+
+	it('emits a message with a value 5,000 deep as flagged, with a marker, beside an unflagged valid message', () => {
+		const input = parse(
+			body(
+				change(PHONE_A, {
+					messages: [
+						{ ...textMessage('wamid.deep', 'x'), text: { body: 'x', extra: '@deep@' } },
+						textMessage('wamid.ok', 'fine'),
+					],
+				}),
+			),
+			{ '@deep@': DEEP },
+		);
+		const [deep, ok] = events(input);
+		expect(deep).toMatchObject({
+			kind: 'message',
+			messageId: 'wamid.deep',
+			text: 'x',
+			truncated: true,
+		});
+		const chain = followA((deep.raw as { text: { extra: unknown } }).text.extra);
+		expect(chain.end).toEqual({ truncated: 'depth' });
+		expect(chain.levels).toBeLessThan(64);
+		expect(ok).toMatchObject({
+			kind: 'message',
+			messageId: 'wamid.ok',
+			text: 'fine',
+			truncated: false,
+		});
+		expect(() => JSON.stringify(deep)).not.toThrow();
+	});
+
+	it.each([
+		['value.errors', (c: Record<string, unknown>) => ({ ...c, errors: ['@deep@'] })],
+		[
+			'a status error',
+			(c: Record<string, unknown>) => ({
+				...c,
+				statuses: [{ ...status('wamid.s', 'failed'), errors: [{ code: 1, error_data: '@deep@' }] }],
+			}),
+		],
+		[
+			'context',
+			(c: Record<string, unknown>) => ({
+				...c,
+				messages: [{ ...textMessage('wamid.c', 'c'), context: '@deep@' }, ...(c.messages as [])],
+			}),
+		],
+		['an unknown key', (c: Record<string, unknown>) => ({ ...c, calls: '@deep@' })],
+		['metadata', (c: Record<string, unknown>) => ({ ...c, metadata: '@deep@' })],
+	])(
+		'keeps the valid message beside a value 5,000 deep in %s, and flags what held it',
+		(_name, extend) => {
+			const c = change(PHONE_A, { messages: [textMessage('wamid.ok', 'fine')] }) as {
+				value: Record<string, unknown>;
+			};
+			const input = parse(body({ ...c, value: extend(c.value) }), { '@deep@': DEEP });
+			const result = events(input);
+			const ok = result.find((e) => e.messageId === 'wamid.ok');
+			expect(ok).toMatchObject({ kind: 'message', text: 'fine' });
+			expect(result.some((e) => e.truncated)).toBe(true);
+			expect(() => JSON.stringify(result)).not.toThrow();
+		},
+	);
+
+	it('flags only events whose own part was past the budget', () => {
+		const input = parse(
+			body(
+				change(PHONE_A, {
+					messages: [textMessage('wamid.ok', 'fine')],
+					errors: ['@deep@' as never],
+				}),
+			),
+			{ '@deep@': DEEP },
+		);
+		expect(events(input).map((e) => [e.kind, e.truncated])).toEqual([
+			['message', false],
+			// The error object is kept (only its part past the depth is a marker): still an error event.
+			['error', true],
+		]);
+	});
+
+	it('bounds JSON inside a Flow response_json string and flags the event', () => {
+		const reply = flowReply('wamid.f', 'tok', { slot: '10:00' });
+		const nfm = (reply.interactive as { nfm_reply: Record<string, unknown> }).nfm_reply;
+		nfm.response_json = `{"flow_token":"tok","slot":"10:00","deep":${deepJson(DEEP)}}`;
+		const [event] = events(body(change(PHONE_A, { messages: [reply] })));
+		expect(event).toMatchObject({ kind: 'flow_response', truncated: true });
+		expect(event.flow?.flowToken).toBe('tok');
+		expect(event.flow?.fields.slot).toBe('10:00');
+		expect(followA(event.flow?.fields.deep).end).toEqual({ truncated: 'depth' });
+	});
+
+	it('replaces 100,000 statuses by one flagged unknown event and keeps the messages', () => {
+		const input = body(
+			change(PHONE_A, {
+				messages: [textMessage('wamid.ok', 'fine')],
+				statuses: new Array(100_000).fill(status('wamid.s', 'sent')),
+			}),
+		);
+		const result = events(input);
+		expect(result.map((e) => [e.kind, e.subtype, e.truncated])).toEqual([
+			['message', 'text', false],
+			['unknown', 'statuses', true],
+		]);
+		expect(result[1].raw).toEqual({ truncated: 'array', length: 100_000 });
+	});
+
+	it('replaces a 2 MB text by a marker and still emits the message, flagged', () => {
+		const big = 'x'.repeat(2 * 1024 * 1024);
+		const [event, ok] = events(
+			body(
+				change(PHONE_A, {
+					messages: [textMessage('wamid.big', big), textMessage('wamid.ok', 'fine')],
+				}),
+			),
+		);
+		expect(event).toMatchObject({
+			kind: 'message',
+			messageId: 'wamid.big',
+			text: null,
+			truncated: true,
+		});
+		expect((event.raw as { text: { body: unknown } }).text.body).toEqual({
+			truncated: 'string',
+			length: big.length,
+		});
+		expect(ok).toMatchObject({ text: 'fine', truncated: false });
+	});
+
+	it.each([
+		[
+			'an entry array of 100,000 items',
+			{ object: 'whatsapp_business_account', entry: new Array(100_000).fill({}) },
+			'"entry" is past the input limit: an array with more than 10000 items',
+		],
+		[
+			'a body with 20,000 keys',
+			Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 1])),
+			'the body is past the input limit: an object with more than 10000 keys',
+		],
+	])('refuses %s: the envelope itself is past the budget', (_name, input, reason) => {
+		expect(splitEvents(input)).toEqual({ ok: false, reason });
+	});
+
+	it('refuses an "object" nested 5,000 deep without recursing into it', () => {
+		const result = splitEvents(parse({ object: '@deep@', entry: [] }, { '@deep@': DEEP }));
+		expect(result.ok).toBe(false);
+		if (!result.ok)
+			expect(result.reason).toMatch(/^"object" is .*, not "whatsapp_business_account"$/);
 	});
 });

@@ -18,6 +18,7 @@ import {
 	tamperFlowData,
 } from '../fixtures/flow/flowClient';
 import { flowTestKeys } from '../fixtures/flow/keys';
+import { deepJson, followA } from '../support/hostile';
 
 const keys = flowTestKeys();
 const APP_SECRET = 'test-app-secret';
@@ -253,6 +254,65 @@ describe('openFlowRequest', () => {
 	});
 });
 
+describe('openFlowRequest: the input budget on the decrypted request', () => {
+	const sendText = (plaintext: string) => {
+		const request = encryptFlowRequestAsClient(null, keys.business.publicPem, APP_SECRET, {
+			plaintext,
+		});
+		return openFlowRequest(Buffer.from(request.body), request.signature, secrets);
+	};
+
+	it('hands an exchange with a value 10,000 deep to the workflow, with a marker, flagged', () => {
+		const outcome = sendText(
+			`{"version":"3.0","action":"data_exchange","screen":"S","flow_token":"t","data":{"name":"Zoë","deep":${deepJson(10_000)}}}`,
+		);
+		expect(outcome.type).toBe('exchange');
+		if (outcome.type !== 'exchange') return;
+		expect(outcome.request).toMatchObject({
+			action: 'data_exchange',
+			screen: 'S',
+			flowToken: 't',
+			truncated: true,
+			data: { name: 'Zoë' },
+		});
+		expect(followA(outcome.request.data.deep).end).toEqual({ truncated: 'depth' });
+		expect(() => JSON.stringify(outcome.request)).not.toThrow();
+	});
+
+	it('marks a 2 MB string and 100,000 items and keeps the fields beside them', () => {
+		const outcome = sendText(
+			JSON.stringify({
+				action: 'data_exchange',
+				screen: 'S',
+				data: { big: 'x'.repeat(2 * 1024 * 1024), rows: new Array(100_000).fill(1), ok: 1 },
+			}),
+		);
+		expect(outcome.type).toBe('exchange');
+		if (outcome.type !== 'exchange') return;
+		expect(outcome.request.data).toEqual({
+			big: { truncated: 'string', length: 2 * 1024 * 1024 },
+			rows: { truncated: 'array', length: 100_000 },
+			ok: 1,
+		});
+	});
+
+	it('does not flag a request within the budget', () => {
+		const outcome = sendText(JSON.stringify({ action: 'INIT', data: { a: [1, { b: 2 }] } }));
+		expect(outcome.type === 'exchange' && outcome.request.truncated).toBeFalsy();
+	});
+
+	it('answers 400 when the decrypted request itself is past the budget', () => {
+		const outcome = sendText(`[${new Array(20_000).fill('1').join(',')}]`);
+		expect(outcome).toMatchObject({
+			type: 'reject',
+			answer: { status: 400, body: 'Bad request' },
+			reason: 'the decrypted request is past the input limit: an array with more than 10000 items',
+		});
+		const hugeAction = sendText(JSON.stringify({ action: 'x'.repeat(2 * 1024 * 1024) }));
+		expect(hugeAction).toMatchObject({ type: 'reject', answer: { status: 400 } });
+	});
+});
+
 describe('parseJsonObject', () => {
 	it('accepts objects and JSON object text, empty as {}', () => {
 		expect(parseJsonObject('{"a":1}', 'Data')).toEqual({ a: 1 });
@@ -268,6 +328,18 @@ describe('parseJsonObject', () => {
 		);
 		expect(() => parseJsonObject(5, 'Screen Data')).toThrow('must be a JSON object');
 	});
+});
+
+it('parseJsonObject refuses JSON past the input budget, naming the field and where', () => {
+	expect(() => parseJsonObject(`{"a":${deepJson(10_000)}}`, 'Screen Data')).toThrow(
+		/^Screen Data: \$\.a(\.a)+ is past the input limit: nested deeper than 64 levels$/,
+	);
+	expect(() => parseJsonObject({ rows: new Array(100_000).fill(1) }, 'Response Params')).toThrow(
+		'Response Params: $.rows is past the input limit: an array with more than 10000 items',
+	);
+	expect(() => parseJsonObject({ s: 'x'.repeat(2 * 1024 * 1024) }, 'Screen Data')).toThrow(
+		'a string longer than 1048576 characters',
+	);
 });
 
 it('the request part of an exchange outcome does not carry the AES key', () => {

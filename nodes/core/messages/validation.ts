@@ -1,5 +1,6 @@
 import type { ZodType, ZodTypeDef } from 'zod';
 
+import { parseJsonWithinBudget } from '../jsonBudget';
 import { LIMITS } from './limits';
 
 /**
@@ -118,7 +119,7 @@ export function parseJsonInput<T>(
 	if (typeof value === 'string') {
 		if (value.trim() === '') fail(field, 'valid JSON', 'is empty');
 		try {
-			data = JSON.parse(value);
+			data = parseJsonWithinBudget(value);
 		} catch (error) {
 			return fail(field, 'valid JSON', `is not valid JSON (${(error as Error).message})`);
 		}
