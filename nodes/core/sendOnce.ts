@@ -20,7 +20,14 @@ export interface SendOnceClock {
 	sleep(ms: number): Promise<void>;
 }
 
-export type ClaimedSend<T, F> = { ok: true; value: T; record: string } | { ok: false; failure: F };
+/**
+ * What one send attempt reports. A failure that may still have sent the message (a timeout after the
+ * request left, a 5xx without Meta's error body) carries `uncertainRecord`: the key is then kept, with
+ * that record, so a re-run does not send a second message.
+ */
+export type ClaimedSend<T, F> =
+	| { ok: true; value: T; record: string }
+	| { ok: false; failure: F; uncertainRecord?: string };
 
 export type SendOnceOutcome<T, F> =
 	| { kind: 'sent'; value: T }
@@ -34,7 +41,8 @@ export type SendOnceOutcome<T, F> =
  * - The key is claimed with a short TTL; one call of `checkAndRecord` is atomic, so of concurrent
  *   executions in this process exactly one gets the claim.
  * - The holder records what was accepted (`record`, e.g. the message id) and confirms the key for the
- *   store's full TTL; on failure it forgets the key so a later run may send.
+ *   store's full TTL. On a failure that certainly sent nothing it forgets the key so a later run may
+ *   send; on one that may have sent, it keeps the key with the uncertain record.
  * - A caller that finds a claim without a record polls until the holder records (skip), forgets
  *   (claim and send itself) or the claim expires (a crashed holder; claim and send itself).
  */
@@ -62,7 +70,11 @@ export async function sendOnce<T, F>(
 			const result = await send();
 			settled = true;
 			if (!result.ok) {
-				store.forget(key);
+				if (result.uncertainRecord === undefined) store.forget(key);
+				else {
+					store.setValue(key, result.uncertainRecord);
+					store.confirm([key], clock.now());
+				}
 				return { kind: 'failed', failure: result.failure };
 			}
 			store.setValue(key, result.record);

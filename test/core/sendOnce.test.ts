@@ -38,6 +38,28 @@ describe('sendOnce', () => {
 		expect(s.getValue('k', c.now())).toBe('wamid.1');
 	});
 
+	it('keeps the key with its record when the send may have gone out, so a later run skips', async () => {
+		const s = store();
+		const c = clock();
+		const uncertain = async () => ({
+			ok: false as const,
+			failure: 'timeout after sending',
+			uncertainRecord: 'uncertain',
+		});
+		expect(await sendOnce(s, 'k', uncertain, options, c)).toEqual({
+			kind: 'failed',
+			failure: 'timeout after sending',
+		});
+		expect(s.stateOf('k', c.now())).toBe('confirmed');
+		let sends = 0;
+		const send = async () => ({ ok: true as const, value: ++sends, record: 'wamid.x' });
+		expect(await sendOnce(s, 'k', send, options, c)).toEqual({
+			kind: 'skipped',
+			record: 'uncertain',
+		});
+		expect(sends).toBe(0);
+	});
+
 	it('forgets the key when the send fails, so a later run sends', async () => {
 		const s = store();
 		const c = clock();

@@ -524,6 +524,39 @@ describe('send-once', () => {
 		expect(second.json[0]).toMatchObject({ skipped: true, messageId: first.json[0].messageId });
 	});
 
+	const badGateway = {
+		status: 502,
+		code: 0,
+		message: 'Bad Gateway',
+		plainBody: '<html><body>502 Bad Gateway</body></html>',
+	};
+
+	it('does not retry a send that may have reached Meta, keeps the key, and a re-run outputs it skipped with mayHaveBeenSent', async () => {
+		const staticData: IDataObject = {};
+		graph.failNext(1, badGateway);
+		const first = await run(keyed('order-5'), { staticData, continueOnFail: true });
+		expect(graph.sends()).toHaveLength(1);
+		expect(first.json[0]).toMatchObject({ mayHaveBeenSent: true, idempotencyKey: 'order-5' });
+		expect(String(first.json[0].guidance ?? first.json[0].error)).toContain(
+			'may have reached Meta',
+		);
+		const again = await run(keyed('order-5'), { staticData });
+		expect(graph.sends()).toHaveLength(1);
+		expect(again.json[0]).toMatchObject({ skipped: true, mayHaveBeenSent: true, messageId: null });
+	});
+
+	it('retries an uncertain send when the operator opts in', async () => {
+		graph.failNext(1, badGateway);
+		const { json } = await run(
+			send({
+				additionalFields: { idempotencyKey: 'order-6' },
+				options: { retryUncertainSends: true, initialBackoffMs: 0 },
+			}),
+		);
+		expect(graph.sends()).toHaveLength(2);
+		expect(json[0]).toMatchObject({ skipped: false, attempts: 2 });
+	});
+
 	it('forgets the key when the send failed, so the next run sends', async () => {
 		const staticData: IDataObject = {};
 		graph.failNext(1, '131026');
@@ -668,6 +701,22 @@ describe('Message → Mark as Read', () => {
 			typingIndicator: true,
 			attempts: 1,
 		});
+	});
+
+	it('retries a 5xx without an error body: marking read twice sends nothing twice', async () => {
+		graph.failNext(
+			1,
+			{ status: 502, code: 0, message: 'Bad Gateway', plainBody: '502 Bad Gateway' },
+			{ match: (req) => (req.body as { status?: string })?.status === 'read' },
+		);
+		const { json } = await run({
+			resource: 'message',
+			operation: 'markAsRead',
+			messageId: 'wamid.IN',
+			options: { initialBackoffMs: 0 },
+		});
+		expect(graph.requests.map((r) => r.status)).toEqual([502, 200]);
+		expect(json[0]).toMatchObject({ success: true, attempts: 2 });
 	});
 });
 

@@ -27,6 +27,8 @@ export interface GraphErrorSpec {
 	subcode?: number;
 	/** Sets the Retry-After header (seconds). */
 	retryAfter?: number | string;
+	/** Answers this text instead of Meta's error body (a proxy's or load balancer's page). */
+	plainBody?: string;
 }
 
 /** Meta's answers for the codes the node must handle, with the HTTP status Meta uses for them. */
@@ -378,6 +380,10 @@ export class FakeGraphApi {
 	private error(spec: GraphErrorSpec) {
 		const headers: Record<string, string> = {};
 		if (spec.retryAfter !== undefined) headers['retry-after'] = String(spec.retryAfter);
+		if (spec.plainBody !== undefined) {
+			headers['content-type'] = 'text/html';
+			return { status: spec.status, body: Buffer.from(spec.plainBody), headers };
+		}
 		return { status: spec.status, body: errorBody(spec), headers };
 	}
 

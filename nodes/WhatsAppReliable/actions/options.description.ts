@@ -5,6 +5,7 @@ import {
 	DEFAULT_CONCURRENCY,
 	DEFAULT_MAX_PER_SECOND,
 	DEFAULT_SEND_ONCE_TTL_HOURS,
+	MAX_SEND_ONCE_TTL_HOURS,
 	MAX_CONCURRENCY,
 	SEND_ONCE_CAPACITY,
 } from '../helpers/executionSettings';
@@ -76,9 +77,17 @@ export const optionsProperty: INodeProperties = {
 			displayName: 'Remember Idempotency Keys (Hours)',
 			name: 'sendOnceTtlHours',
 			type: 'number',
-			typeOptions: { minValue: 1 },
+			typeOptions: { minValue: 1, maxValue: MAX_SEND_ONCE_TTL_HOURS },
 			default: DEFAULT_SEND_ONCE_TTL_HOURS,
 			description: `How long a send with an idempotency key is remembered (at most ${SEND_ONCE_CAPACITY.toLocaleString('en-US')} keys per node; the oldest are forgotten first)`,
+		},
+		{
+			displayName: 'Retry Uncertain Sends',
+			name: 'retryUncertainSends',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to retry a message whose request may have reached Meta (a timeout after sending, a 5xx without an error body). Off: such a send stops at once with mayHaveBeenSent = true, because a retry could deliver it twice.',
 		},
 		{
 			displayName: 'Sender Phone Number ID',

@@ -9,6 +9,8 @@ export const MAX_CONCURRENCY = 50;
 /** Meta's default throughput of a Cloud API number is 80 messages per second [K]. */
 export const DEFAULT_MAX_PER_SECOND = 80;
 export const DEFAULT_SEND_ONCE_TTL_HOURS = 168;
+/** 30 days: as long as any key of this package is kept. */
+export const MAX_SEND_ONCE_TTL_HOURS = 720;
 export const SEND_ONCE_CAPACITY = 10_000;
 
 export interface Settings {
@@ -17,6 +19,8 @@ export interface Settings {
 	maxPerSecond: number;
 	phoneNumberId: string;
 	sendOnceTtlMs: number;
+	/** Retry a message whose send may have reached Meta (off by default: it could arrive twice). */
+	retryUncertain: boolean;
 }
 
 const num = (
@@ -44,6 +48,9 @@ export function readSettings(ctx: IExecuteFunctions): Settings {
 		// 0 means no ceiling (RatePacer ignores rates that are not positive).
 		maxPerSecond: num(options.maxPerSecond, DEFAULT_MAX_PER_SECOND, 0, 1000),
 		phoneNumberId: typeof options.phoneNumberId === 'string' ? options.phoneNumberId.trim() : '',
-		sendOnceTtlMs: num(options.sendOnceTtlHours, DEFAULT_SEND_ONCE_TTL_HOURS, 1) * 3_600_000,
+		sendOnceTtlMs:
+			num(options.sendOnceTtlHours, DEFAULT_SEND_ONCE_TTL_HOURS, 1, MAX_SEND_ONCE_TTL_HOURS) *
+			3_600_000,
+		retryUncertain: options.retryUncertainSends === true,
 	};
 }

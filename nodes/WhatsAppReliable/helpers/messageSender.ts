@@ -21,6 +21,7 @@ import {
 	callGraph,
 	REQUEST_TIMEOUT_MS,
 	runtime,
+	UNCERTAIN_SEND_GUIDANCE,
 	type CallPolicy,
 	type GraphFailure,
 	type GraphTarget,
@@ -60,13 +61,28 @@ interface Failed {
 	windowClosed: boolean;
 }
 
-/** What the send-once store remembers about an accepted send. */
+/**
+ * What the send-once store remembers about a send: the accepted message, or (`uncertain`) a send that
+ * may have been accepted, whose message id is unknown.
+ */
 interface SentRecord {
-	messageId: string;
+	messageId: string | null;
 	waId?: string;
-	messageStatus: string;
+	messageStatus: string | null;
 	sentAt: string;
 	fallbackTemplate?: boolean;
+	uncertain?: boolean;
+}
+
+function uncertainRecord(fallbackTemplate: boolean): string {
+	const record: SentRecord = {
+		messageId: null,
+		messageStatus: null,
+		sentAt: new Date(runtime.now()).toISOString(),
+		uncertain: true,
+	};
+	if (fallbackTemplate) record.fallbackTemplate = true;
+	return JSON.stringify(record);
 }
 
 function unexpectedReply(body: unknown): GraphFailure {
@@ -77,8 +93,7 @@ function unexpectedReply(body: unknown): GraphFailure {
 		ambiguous: true,
 		info: {
 			...classifyGraphError(undefined, 200),
-			guidance:
-				'Meta answered 2xx without a message id: check in WhatsApp Manager whether the message was sent.',
+			guidance: `Meta answered 2xx without a message id. ${UNCERTAIN_SEND_GUIDANCE}`,
 		},
 		error: {
 			httpStatus: 200,
@@ -107,6 +122,7 @@ class MessageSender {
 		this.policy = {
 			retry: settings.retry,
 			pacer: this.pacer,
+			retryUncertain: settings.retryUncertain,
 			onRetry: (failure, attempt, delayMs) =>
 				ctx.logger.warn(
 					`WhatsApp Reliable: retry ${attempt} after ${failure.info.errorClass} (code ${failure.code ?? 'none'}) in ${delayMs} ms`,
@@ -142,6 +158,7 @@ class MessageSender {
 				method: 'POST',
 				path: `${this.target.phoneNumberId}/messages`,
 				body: body as unknown as IDataObject,
+				sendsMessage: true,
 			},
 			this.policy,
 		);
@@ -222,6 +239,7 @@ class MessageSender {
 					stoppedBecause: reply.stoppedBecause,
 					windowClosed: false,
 				},
+				uncertainRecord: reply.failure.ambiguous ? uncertainRecord(fallbackTemplate) : undefined,
 			};
 		const result = parseSendResult(reply.value.body);
 		if (!result)
@@ -233,6 +251,7 @@ class MessageSender {
 					stoppedBecause: 'permanent',
 					windowClosed: false,
 				},
+				uncertainRecord: uncertainRecord(fallbackTemplate),
 			};
 		const record: SentRecord = {
 			messageId: result.messageId,
@@ -307,6 +326,7 @@ class MessageSender {
 					sentAt: earlier.sentAt,
 				};
 				if (earlier.fallbackTemplate) json.fallbackTemplate = true;
+				if (earlier.uncertain) json.mayHaveBeenSent = true;
 				return { kind: 'ok', output: 0, json };
 			}
 			case 'busy':

@@ -61,6 +61,11 @@ export interface GraphRequest {
 	headers?: IDataObject;
 	/** Answer as raw bytes (media files). */
 	binary?: boolean;
+	/**
+	 * Sending it twice has an effect the recipient sees (a message). A failure that may have reached
+	 * Meta is then uncertain, and not retried unless the policy allows it.
+	 */
+	sendsMessage?: boolean;
 }
 
 export interface GraphReply {
@@ -77,7 +82,10 @@ export interface GraphFailure {
 	info: GraphErrorInfo;
 	/** The Graph error body, or a network failure (httpStatus 0). */
 	error: GraphErrorBody;
-	/** The request may have reached Meta (a timeout or reset after sending). */
+	/**
+	 * A message request that may have reached Meta: a timeout or reset after sending, or a 5xx without
+	 * Meta's error body. Never retried unless the policy says so.
+	 */
 	ambiguous: boolean;
 }
 
@@ -90,23 +98,27 @@ const UNSENT_NETWORK_CODES = new Set([
 	'ENETUNREACH',
 ]);
 
-function networkFailure(error: unknown): GraphFailure {
+/** What an operator should know about a send that may have gone out. */
+export const UNCERTAIN_SEND_GUIDANCE =
+	'The request may have reached Meta, so Meta may have accepted the message: it was not retried automatically (Options → Retry Uncertain Sends). With an idempotency key, a re-run does not send it again: the item comes out skipped with mayHaveBeenSent = true. Without one, check WhatsApp Manager or the status webhooks before sending again.';
+
+function networkFailure(error: unknown, sendsMessage: boolean): GraphFailure {
 	const err = error as { code?: string; cause?: { code?: string }; message?: string };
 	const errCode = err?.code ?? err?.cause?.code ?? 'UNKNOWN';
-	const unsent = UNSENT_NETWORK_CODES.has(errCode);
+	const ambiguous = sendsMessage && !UNSENT_NETWORK_CODES.has(errCode);
 	const message = `Network error calling the Graph API (${errCode}): ${err?.message ?? String(error)}`;
 	return {
-		retry: unsent ? 'yes' : 'no',
+		retry: 'yes',
 		code: undefined,
 		retryAfterMs: undefined,
-		ambiguous: !unsent,
+		ambiguous,
 		info: {
 			code: undefined,
 			errorClass: 'transient',
-			retry: unsent ? 'yes' : 'no',
-			guidance: unsent
-				? 'The Graph API could not be reached: retried automatically; check the base URL and network if it persists.'
-				: 'The connection failed after the request was sent: Meta may have accepted the message. Check before sending again (an idempotency key makes a re-run safe).',
+			retry: 'yes',
+			guidance: ambiguous
+				? UNCERTAIN_SEND_GUIDANCE
+				: 'The Graph API could not be reached: retried automatically; check the base URL and network if it persists.',
 		},
 		error: {
 			httpStatus: 0,
@@ -122,16 +134,18 @@ function networkFailure(error: unknown): GraphFailure {
 }
 
 /** Classifies a non-2xx answer. */
-function replyFailure(reply: GraphReply, now = runtime.now()): GraphFailure {
+function replyFailure(reply: GraphReply, sendsMessage: boolean, now = runtime.now()): GraphFailure {
 	const error = parseGraphError(reply.statusCode, reply.body);
 	const info = classifyGraphError(error.code, reply.statusCode);
+	// A 5xx with Meta's error body says what failed; one without (a proxy, a crash) says nothing.
+	const ambiguous = sendsMessage && reply.statusCode >= 500 && error.code === undefined;
 	return {
 		retry: info.retry,
 		code: error.code,
 		retryAfterMs: parseRetryAfter(reply.headers['retry-after'], now),
-		info,
+		info: ambiguous ? { ...info, guidance: UNCERTAIN_SEND_GUIDANCE } : info,
 		error,
-		ambiguous: false,
+		ambiguous,
 	};
 }
 
@@ -165,7 +179,7 @@ async function graphRequest(
 	try {
 		response = await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options);
 	} catch (error) {
-		return networkFailure(error);
+		return networkFailure(error, request.sendsMessage === true);
 	}
 	return {
 		statusCode: response.statusCode ?? response.status ?? 0,
@@ -188,9 +202,14 @@ export interface CallPolicy {
 	pacer?: RatePacer;
 	/** Sees each retry before its wait (for the n8n log). */
 	onRetry?: (failure: GraphFailure, attempt: number, delayMs: number) => void;
+	/** Retry message requests that may have reached Meta (off: such a failure stops at once). */
+	retryUncertain?: boolean;
 }
 
-/** A Graph call with the retry policy: transient and rate-limit classes again, permanent ones never. */
+/**
+ * A Graph call with the retry policy: transient and rate-limit classes again, permanent ones never,
+ * and a message that may already have been accepted only when the policy allows it.
+ */
 export async function callGraph(
 	ctx: Context,
 	target: GraphTarget,
@@ -202,9 +221,12 @@ export async function callGraph(
 			const wait = policy.pacer?.reserve(runtime.now()) ?? 0;
 			if (wait > 0) await runtime.sleep(wait);
 			const reply = await graphRequest(ctx, target, request);
-			if (isFailure(reply)) return { ok: false, failure: reply };
-			if (reply.statusCode >= 200 && reply.statusCode < 300) return { ok: true, value: reply };
-			return { ok: false, failure: replyFailure(reply) };
+			if (!isFailure(reply) && reply.statusCode >= 200 && reply.statusCode < 300)
+				return { ok: true, value: reply };
+			const failure = isFailure(reply) ? reply : replyFailure(reply, request.sendsMessage === true);
+			if (failure.ambiguous && !policy.retryUncertain)
+				return { ok: false, failure: { ...failure, retry: 'no' } };
+			return { ok: false, failure };
 		},
 		policy.retry,
 		runtime,
