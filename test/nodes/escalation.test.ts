@@ -12,7 +12,8 @@ import {
 } from 'n8n-workflow';
 
 import { openConversations } from '../../nodes/shared/conversations';
-import { resetWorkflowStatesForTests as resetProcessStateForTests } from '../../nodes/shared/workflowState';
+import { resetWorkflowStatesForTests } from '../../nodes/shared/workflowState';
+import { FakeWorkflowDatabase } from '../support/n8nStaticData';
 import { WhatsAppEscalation } from '../../nodes/WhatsAppEscalation/WhatsAppEscalation.node';
 import { WhatsAppReliable } from '../../nodes/WhatsAppReliable/WhatsAppReliable.node';
 import { runtime } from '../../nodes/WhatsAppReliable/transport';
@@ -35,20 +36,9 @@ const SECRET = 'app-secret';
 const CUSTOMER = '4915112345678';
 const PNID = PHONE_A.phone_number_id;
 
-/** The workflow's static data as n8n keeps it: one object per workflow, serialised when an execution ends. */
-class Workflow {
-	staticData: IDataObject = {};
-	/** What n8n writes to the database at the end of an execution (toJSON hooks run here). */
-	save(): void {
-		this.staticData = JSON.parse(JSON.stringify(this.staticData));
-	}
-	staticFor(type: string, nodeName: string): IDataObject {
-		if (type === 'global') return this.staticData;
-		const key = `node:${nodeName}`;
-		this.staticData[key] = (this.staticData[key] as IDataObject) ?? {};
-		return this.staticData[key] as IDataObject;
-	}
-}
+/** The workflow's stored static data; every execution works on its own copy (test/support/n8nStaticData.ts). */
+type Workflow = FakeWorkflowDatabase;
+const Workflow = FakeWorkflowDatabase;
 
 type Params = Record<string, unknown>;
 
@@ -60,6 +50,7 @@ function escalationContext(
 ) {
 	const paramsFor = (i: number) => (typeof params === 'function' ? params(i) : params);
 	const warnings: string[] = [];
+	const copy = workflow.begin();
 	return {
 		getInputData: () => items,
 		getNode: () => ({
@@ -71,7 +62,8 @@ function escalationContext(
 			parameters: {},
 		}),
 		getWorkflow: () => ({ id: WORKFLOW, name: 'test', active: true }),
-		getWorkflowStaticData: (type: string) => workflow.staticFor(type, 'WhatsApp Escalation'),
+		getWorkflowStaticData: (type: string) => copy.forNode(type, 'WhatsApp Escalation'),
+		finish: () => copy.finishAndLand(),
 		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => {
 			const value = paramsFor(itemIndex)[name];
 			return value === undefined ? fallback : value;
@@ -83,7 +75,7 @@ function escalationContext(
 			info: () => undefined,
 			error: () => undefined,
 		},
-	} as unknown as IExecuteFunctions;
+	} as unknown as IExecuteFunctions & { finish(): void };
 }
 
 const escalation = new WhatsAppEscalation();
@@ -95,10 +87,9 @@ async function runEscalation(
 	items: INodeExecutionData[],
 	continueOnFail = false,
 ) {
-	const output = await escalation.execute.call(
-		escalationContext(workflow, params, items, continueOnFail),
-	);
-	workflow.save();
+	const ctx = escalationContext(workflow, params, items, continueOnFail);
+	const output = await escalation.execute.call(ctx);
+	ctx.finish();
 	return output;
 }
 
@@ -115,12 +106,13 @@ async function deliver(
 			parameters[name] ?? rest[rest.length - 1],
 		getWorkflow: () => ({ id: WORKFLOW, active: true }),
 		getNode: () => ({ id: 'trigger-1', name: 'WhatsApp Reliable Trigger' }),
-		getWorkflowStaticData: (type: string) => workflow.staticFor(type, 'WhatsApp Reliable Trigger'),
 		logger: { warn: () => undefined, debug: () => undefined },
 	};
+	const webCopy = workflow.begin();
 	const res = { status: () => res, type: () => res, send: () => res, end: () => res };
 	const web = {
 		...common,
+		getWorkflowStaticData: (type: string) => webCopy.forNode(type, 'WhatsApp Reliable Trigger'),
 		getWebhookName: () => 'default',
 		getRequestObject: () => ({
 			method: 'POST',
@@ -131,10 +123,15 @@ async function deliver(
 		getCredentials: async () => ({ appSecret: SECRET, verifyToken: 't' }),
 	} as unknown as IWebhookFunctions;
 	const response = await trigger.webhook.call(web);
-	if (!response.workflowData) return [];
+	if (!response.workflowData) {
+		webCopy.finishAndLand();
+		return [];
+	}
 	const inputs = response.workflowData;
+	const execCopy = workflow.begin();
 	const exec = {
 		...common,
+		getWorkflowStaticData: (type: string) => execCopy.forNode(type, 'WhatsApp Reliable Trigger'),
 		getInputData: (index = 0) => {
 			if (index >= inputs.length) throw new Error('no such input');
 			return inputs[index];
@@ -142,7 +139,7 @@ async function deliver(
 		sendResponse: () => undefined,
 	} as unknown as IExecuteFunctions;
 	const outputs = await trigger.execute.call(exec);
-	workflow.save();
+	execCopy.finishAndLand();
 	return outputs;
 }
 
@@ -161,7 +158,7 @@ const SUPPORT_RULES = {
 };
 const route = (extra: Params = {}): Params => ({ operation: 'route', ...SUPPORT_RULES, ...extra });
 
-beforeEach(() => resetProcessStateForTests());
+beforeEach(() => resetWorkflowStatesForTests());
 afterEach(() => jest.useRealTimers());
 
 describe('Route: the bot gate', () => {
@@ -435,9 +432,9 @@ describe('Release and the lease', () => {
 			{ operation: 'escalate', leaseMinutes: 0 },
 			human,
 		);
-		expect(JSON.stringify(workflow.staticData)).toContain(opened.json.caseId as string);
+		expect(JSON.stringify(workflow.read())).toContain(opened.json.caseId as string);
 
-		resetProcessStateForTests(); // the process is gone; only the saved static data is left
+		resetWorkflowStatesForTests(); // the process is gone; only the saved static data is left
 		const [, , already] = await runEscalation(
 			workflow,
 			route(),
@@ -516,7 +513,7 @@ describe('recording from the trigger and the send node', () => {
 		const ctx = mockContext({
 			credentials: graph.credentials(),
 			workflowId: WORKFLOW,
-			staticData: workflow.staticData,
+			database: workflow,
 			params: {
 				resource: 'message',
 				operation: 'send',
@@ -527,7 +524,7 @@ describe('recording from the trigger and the send node', () => {
 			},
 		});
 		const [[sent]] = await send.execute.call(ctx);
-		workflow.save();
+		ctx.finish();
 		const messageId = sent.json.messageId as string;
 		// statuses arrive out of order; a failure from a second device comes after delivery
 		for (const value of ['read', 'delivered', 'sent'] as const)
@@ -569,7 +566,7 @@ describe('recording from the trigger and the send node', () => {
 			mockContext({
 				credentials: graph.credentials(),
 				workflowId: WORKFLOW,
-				staticData: workflow.staticData,
+				database: workflow,
 				params: {
 					resource: 'message',
 					operation: 'send',

@@ -8,7 +8,8 @@ import {
 import { WhatsAppReliable } from '../../nodes/WhatsAppReliable/WhatsAppReliable.node';
 import { searchTemplates } from '../../nodes/WhatsAppReliable/methods/listSearch';
 import { runtime } from '../../nodes/WhatsAppReliable/transport';
-import { resetWorkflowStatesForTests as resetProcessStateForTests } from '../../nodes/shared/workflowState';
+import { resetWorkflowStatesForTests } from '../../nodes/shared/workflowState';
+import { FakeWorkflowDatabase } from '../support/n8nStaticData';
 import { FakeGraphApi, GRAPH_ERRORS, type GraphErrorName } from '../support/fakeGraphApi';
 import {
 	binaryItem,
@@ -30,7 +31,7 @@ afterAll(async () => {
 beforeEach(() => {
 	graph.reset();
 	graph.latencyMs = 0;
-	resetProcessStateForTests();
+	resetWorkflowStatesForTests();
 	time = instantRuntime(runtime);
 });
 afterEach(() => time.restore());
@@ -48,6 +49,7 @@ const send = (params: Params): Params => ({
 async function run(params: MockOptions['params'], extra: Partial<MockOptions> = {}) {
 	const ctx = mockContext({ credentials: graph.credentials(), params, ...extra });
 	const output = await node.execute.call(ctx);
+	ctx.finish();
 	return { ctx, output, json: output[0].map((item) => item.json) };
 }
 
@@ -491,9 +493,9 @@ describe('send-once', () => {
 	const keyed = (key: string) => send({ additionalFields: { idempotencyKey: key } });
 
 	it('skips a key that was already accepted and outputs the earlier message id', async () => {
-		const staticData: IDataObject = {};
-		const first = await run(keyed('order-1'), { staticData });
-		const second = await run(keyed('order-1'), { staticData });
+		const database = new FakeWorkflowDatabase();
+		const first = await run(keyed('order-1'), { database });
+		const second = await run(keyed('order-1'), { database });
 		expect(graph.sends()).toHaveLength(1);
 		expect(second.json[0]).toMatchObject({
 			messageId: first.json[0].messageId,
@@ -505,8 +507,8 @@ describe('send-once', () => {
 	it('sends once for two concurrent executions with the same key', async () => {
 		time.restore();
 		graph.latencyMs = 100;
-		const staticData: IDataObject = {};
-		const runs = await Promise.all([1, 2, 3].map(() => run(keyed('order-2'), { staticData })));
+		const database = new FakeWorkflowDatabase();
+		const runs = await Promise.all([1, 2, 3].map(() => run(keyed('order-2'), { database })));
 		expect(graph.sends()).toHaveLength(1);
 		const outputs = runs.map((r) => r.json[0]);
 		expect(outputs.filter((o) => o.skipped === false)).toHaveLength(1);
@@ -514,12 +516,11 @@ describe('send-once', () => {
 	});
 
 	it('survives a restart through static data saved at the end of the execution', async () => {
-		const staticData: IDataObject = {};
-		const first = await run(keyed('order-3'), { staticData });
-		// n8n serialises static data when it saves it; a restart loses the live process state.
-		const saved = JSON.parse(JSON.stringify(staticData)) as IDataObject;
-		resetProcessStateForTests();
-		const second = await run(keyed('order-3'), { staticData: saved });
+		const database = new FakeWorkflowDatabase();
+		const first = await run(keyed('order-3'), { database });
+		// A restart loses the live process state; only what n8n saved is left.
+		resetWorkflowStatesForTests();
+		const second = await run(keyed('order-3'), { database });
 		expect(graph.sends()).toHaveLength(1);
 		expect(second.json[0]).toMatchObject({ skipped: true, messageId: first.json[0].messageId });
 	});
@@ -532,15 +533,15 @@ describe('send-once', () => {
 	};
 
 	it('does not retry a send that may have reached Meta, keeps the key, and a re-run outputs it skipped with mayHaveBeenSent', async () => {
-		const staticData: IDataObject = {};
+		const database = new FakeWorkflowDatabase();
 		graph.failNext(1, badGateway);
-		const first = await run(keyed('order-5'), { staticData, continueOnFail: true });
+		const first = await run(keyed('order-5'), { database, continueOnFail: true });
 		expect(graph.sends()).toHaveLength(1);
 		expect(first.json[0]).toMatchObject({ mayHaveBeenSent: true, idempotencyKey: 'order-5' });
 		expect(String(first.json[0].guidance ?? first.json[0].error)).toContain(
 			'may have reached Meta',
 		);
-		const again = await run(keyed('order-5'), { staticData });
+		const again = await run(keyed('order-5'), { database });
 		expect(graph.sends()).toHaveLength(1);
 		expect(again.json[0]).toMatchObject({ skipped: true, mayHaveBeenSent: true, messageId: null });
 	});
@@ -558,10 +559,10 @@ describe('send-once', () => {
 	});
 
 	it('forgets the key when the send failed, so the next run sends', async () => {
-		const staticData: IDataObject = {};
+		const database = new FakeWorkflowDatabase();
 		graph.failNext(1, '131026');
-		await run(keyed('order-4'), { staticData, continueOnFail: true });
-		const { json } = await run(keyed('order-4'), { staticData });
+		await run(keyed('order-4'), { database, continueOnFail: true });
+		const { json } = await run(keyed('order-4'), { database });
 		expect(json[0]).toMatchObject({ skipped: false });
 		expect(graph.accepted()).toHaveLength(1);
 	});

@@ -12,6 +12,8 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 
+import { FakeWorkflowDatabase } from '../support/n8nStaticData';
+
 export type Params = Record<string, unknown>;
 
 export interface MockOptions {
@@ -20,14 +22,15 @@ export interface MockOptions {
 	items?: INodeExecutionData[];
 	credentials: IDataObject;
 	continueOnFail?: boolean;
-	/** Shared between contexts to simulate the same workflow across executions. */
-	staticData?: IDataObject;
+	/** The workflow's stored static data, shared between contexts to simulate executions of one workflow. */
+	database?: FakeWorkflowDatabase;
 	workflowId?: string;
 	nodeId?: string;
 }
 
 export interface MockContext extends IExecuteFunctions {
-	readonly staticData: IDataObject;
+	/** The end of the execution: n8n saves the static data it loaded at its start, if anything was written. */
+	finish(): void;
 	readonly warnings: string[];
 	readonly httpCalls: IHttpRequestOptions[];
 }
@@ -78,8 +81,7 @@ async function n8nLikeRequest(
 
 export function mockContext(options: MockOptions): MockContext {
 	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
-	const staticData: IDataObject = options.staticData ?? {};
-	const nodeStatic = (staticData.node ??= {}) as IDataObject;
+	const staticData = (options.database ?? new FakeWorkflowDatabase()).begin();
 	const warnings: string[] = [];
 	const httpCalls: IHttpRequestOptions[] = [];
 	const node: INode = {
@@ -102,13 +104,13 @@ export function mockContext(options: MockOptions): MockContext {
 	};
 
 	const ctx = {
-		staticData,
+		finish: () => staticData.finishAndLand(),
 		warnings,
 		httpCalls,
 		getInputData: () => items,
 		getNode: () => node,
 		getWorkflow: () => ({ id: options.workflowId ?? 'wf-1', name: 'test', active: true }),
-		getWorkflowStaticData: (type: string) => (type === 'node' ? nodeStatic : staticData),
+		getWorkflowStaticData: (type: string) => staticData.forNode(type, node.name),
 		continueOnFail: () => options.continueOnFail ?? false,
 		getCredentials: async () => options.credentials,
 		getNodeParameter: (
