@@ -269,12 +269,12 @@ export class WhatsAppReliableTrigger implements INodeType {
 	 */
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const options = readTriggerOptions(this);
-		const { store, ledger } = openTriggerMemory(this, options);
+		const { store } = openTriggerMemory(this, options);
 		saveWithExecution(this);
 		const inputs = TRIGGER_OUTPUTS.map(
 			(_, index) => readInput(this, index) as unknown as TriggerItem[],
 		);
-		const settled = settleEvents(inputs, { store, ledger, emitStale: options.emitStaleStatuses });
+		const settled = settleEvents(inputs, { store });
 		recordInbound(
 			this,
 			settled.flat().map(({ item }) => item),

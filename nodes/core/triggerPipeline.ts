@@ -5,15 +5,19 @@ import type { LedgerJudgement, StatusLedger } from './statusLedger';
 /**
  * What the trigger does with events, in two steps that run in different places:
  *
- * 1. `admitEvents`, in the webhook request: filter, drop statuses the ledger already knows to be
- *    stale (the ledger only moves forward, so stale now is stale later), then claim each event's
- *    dedupe key. A claim is short-lived (`claimTtlMs`) until step 2 confirms it. A body with an event
- *    another request has claimed and no execution has confirmed yet is answered "retry later", with
- *    this request's own claims released: 200 would acknowledge an event that may never run.
- * 2. `settleEvents`, inside the execution: confirm the claims (the first execution to get here wins
- *    if a re-admitted event raced its original), and judge statuses with the ledger. Doing the
- *    ledger here means only events that reached an execution move a message's status. The trigger
- *    acknowledges Meta only after this step, from inside the running execution.
+ * 1. `admitEvents`, in the webhook request. A body with an event another request has claimed and no
+ *    execution has confirmed yet is answered "retry later" and changes nothing: 200 would acknowledge
+ *    an event that may never run. Otherwise each new event's dedupe key is claimed (short-lived,
+ *    `claimTtlMs`, until step 2 confirms it) and each status is judged by the ledger in arrival
+ *    order; a stale one is dropped here, so a body of stale statuses starts no execution, and
+ *    concurrent executions cannot turn each other's statuses stale after they started.
+ * 2. `settleEvents`, inside the execution: confirm the claims; the first execution to get here wins
+ *    if a re-admitted event raced its original. The trigger acknowledges Meta only after this step,
+ *    from inside the running execution.
+ *
+ * A status admitted but never confirmed (its execution never started) is re-admitted when Meta
+ * retries it: the ledger has seen it, but as long as it is still the message's latest status it is
+ * news again, not a duplicate.
  */
 
 export const TRIGGER_OUTPUTS = [
@@ -94,72 +98,70 @@ function isStatusEvent(event: WhatsAppEvent): event is WhatsAppEvent & {
 }
 
 export function admitEvents(events: WhatsAppEvent[], options: AdmitOptions): AdmitResult {
-	const { store, now } = options;
+	const { store, ledger, now } = options;
 	const outputs: TriggerItem[][] = TRIGGER_OUTPUTS.map(() => []);
+	const wanted = events.filter((event) => passesFilters(event, options.filters));
+	const counts = {
+		received: events.length,
+		filtered: events.length - wanted.length,
+		duplicates: 0,
+		stale: 0,
+		inFlight: 0,
+	};
+
+	// First look, change nothing: is any event of this body in another request's hands?
+	const known = new Map<string, ReturnType<DedupeStore['stateOf']>>();
+	for (const event of wanted) {
+		if (!known.has(event.dedupeKey))
+			known.set(event.dedupeKey, store.stateOf(event.dedupeKey, now));
+		if (known.get(event.dedupeKey) === 'claimed') counts.inFlight++;
+	}
+	if (counts.inFlight > 0) return { ...counts, outputs, hasNewEvents: false, answer: 'retryLater' };
+
 	const claimedHere = new Set<string>();
-	let filtered = 0;
-	let duplicates = 0;
-	let stale = 0;
-	let inFlight = 0;
 	let emittedDuplicates = 0;
-	for (const event of events) {
-		if (!passesFilters(event, options.filters)) {
-			filtered++;
-			continue;
-		}
+	for (const event of wanted) {
 		const key = event.dedupeKey;
-		const known = store.stateOf(key, now);
-		if (known === 'claimed' && !claimedHere.has(key)) {
-			inFlight++;
-			continue;
-		}
-		if (known !== undefined) {
-			duplicates++;
+		if (known.get(key) !== undefined || claimedHere.has(key)) {
+			counts.duplicates++;
 			if (options.emitDuplicates) {
 				emittedDuplicates++;
 				outputs[outputFor(event)].push({ ...event, duplicate: true, stale: false, ledger: null });
 			}
 			continue;
 		}
-		const isStale =
-			isStatusEvent(event) && options.ledger.peek(event.messageId, event.status) !== 'advanced';
-		if (isStale) {
-			stale++;
-			if (!options.emitStale) continue;
+		let judgement: LedgerJudgement | null = null;
+		if (isStatusEvent(event)) {
+			judgement = ledger.apply(event.messageId, event.status);
+			// Seen before but never confirmed, and still the latest: its execution never ran.
+			if (judgement.verdict === 'duplicate' && judgement.current === event.status)
+				judgement = { ...judgement, verdict: 'advanced' };
+			if (judgement.verdict !== 'advanced') {
+				counts.stale++;
+				if (!options.emitStale) continue;
+			}
 		}
 		store.checkAndRecord([key], now, options.claimTtlMs);
 		claimedHere.add(key);
-		outputs[outputFor(event)].push({ ...event, duplicate: false, stale: isStale, ledger: null });
-	}
-	const result = {
-		outputs,
-		received: events.length,
-		filtered,
-		duplicates,
-		stale,
-		inFlight,
-		hasNewEvents: claimedHere.size > 0,
-	};
-	if (inFlight > 0) {
-		for (const key of claimedHere) store.forget(key);
-		return {
-			...result,
-			outputs: TRIGGER_OUTPUTS.map(() => []),
-			hasNewEvents: false,
-			answer: 'retryLater',
-		};
+		const stale = judgement !== null && judgement.verdict !== 'advanced';
+		outputs[outputFor(event)].push({ ...event, duplicate: false, stale, ledger: judgement });
 	}
 	const execute = claimedHere.size > 0 || emittedDuplicates > 0;
-	return { ...result, answer: execute ? 'execute' : 'acknowledge' };
+	return {
+		...counts,
+		outputs,
+		hasNewEvents: claimedHere.size > 0,
+		answer: execute ? 'execute' : 'acknowledge',
+	};
 }
 
 /**
- * Runs inside the execution. Drops an item when another execution already confirmed its key (a
- * re-admitted event whose original did start after all), and judges statuses with the ledger.
+ * Runs inside the execution: confirms each new item's claim, and drops an item another execution
+ * already confirmed (a re-admitted event whose original did start after all).
  */
 export function settleEvents(
 	inputs: TriggerItem[][],
-	options: { store: DedupeStore; ledger: StatusLedger; emitStale: boolean; now?: number },
+	options: { store: DedupeStore; now?: number },
 ): Array<Array<{ item: TriggerItem; index: number }>> {
 	return inputs.map((items) => {
 		const kept: Array<{ item: TriggerItem; index: number }> = [];
@@ -169,13 +171,7 @@ export function settleEvents(
 				// Claimed, or missing (the claim expired or the process restarted): confirm it now.
 				options.store.confirm([item.dedupeKey], options.now);
 			}
-			let result = item;
-			if (isStatusEvent(item) && !item.duplicate) {
-				const ledger = options.ledger.apply(item.messageId, item.status);
-				result = { ...item, ledger, stale: ledger.verdict !== 'advanced' };
-				if (result.stale && !options.emitStale) return;
-			}
-			kept.push({ item: result, index });
+			kept.push({ item, index });
 		});
 		return kept;
 	});

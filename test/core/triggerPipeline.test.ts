@@ -41,10 +41,8 @@ function setup() {
 			emitStale,
 			now,
 		});
-	const settle = (outputs: ReturnType<typeof admit>['outputs'], now = 1, emitStale = false) =>
-		settleEvents(outputs, { store, ledger, emitStale, now }).map((items) =>
-			items.map(({ item }) => item),
-		);
+	const settle = (outputs: ReturnType<typeof admit>['outputs'], now = 1) =>
+		settleEvents(outputs, { store, now }).map((items) => items.map(({ item }) => item));
 	return { store, ledger, admit, settle };
 }
 
@@ -159,6 +157,56 @@ describe('admitEvents', () => {
 	});
 });
 
+describe('statuses judged at admission', () => {
+	it('judges in arrival order, so executions that run in another order keep their statuses', () => {
+		const { admit, settle } = setup();
+		const delivered = admit(body(change(PHONE_A, { statuses: [status('wamid.o', 'delivered')] })));
+		const read = admit(body(change(PHONE_A, { statuses: [status('wamid.o', 'read')] })));
+		expect(settle(read.outputs)[2].map((i) => i.ledger?.verdict)).toEqual(['advanced']);
+		expect(settle(delivered.outputs)[2].map((i) => i.ledger?.verdict)).toEqual(['advanced']);
+		const late = admit(
+			body(change(PHONE_A, { statuses: [status('wamid.o', 'delivered')] })),
+			ALL,
+			2,
+		);
+		expect(late).toMatchObject({ answer: 'acknowledge', duplicates: 1 });
+	});
+
+	it('re-admits a status whose execution never ran, while it is still the latest', () => {
+		const { admit, settle } = setup();
+		admit(body(change(PHONE_A, { statuses: [status('wamid.lost', 'read')] })), ALL, 0);
+		const retried = admit(
+			body(change(PHONE_A, { statuses: [status('wamid.lost', 'read')] })),
+			ALL,
+			10_000, // the claim expired: its execution never confirmed it
+		);
+		expect(retried.answer).toBe('execute');
+		expect(settle(retried.outputs, 10_001)[2]).toEqual([
+			expect.objectContaining({
+				stale: false,
+				ledger: expect.objectContaining({ verdict: 'advanced' }),
+			}),
+		]);
+	});
+
+	it('changes nothing when it asks Meta to retry', () => {
+		const { admit, ledger } = setup();
+		admit(body(change(PHONE_A, { messages: [textMessage('wamid.busy', 'x')] })));
+		const both = admit(
+			body(
+				change(PHONE_A, {
+					messages: [textMessage('wamid.busy', 'x')],
+					statuses: [status('wamid.untouched', 'read')],
+				}),
+			),
+			ALL,
+			1,
+		);
+		expect(both.answer).toBe('retryLater');
+		expect(ledger.current('wamid.untouched')).toBeNull();
+	});
+});
+
 describe('settleEvents', () => {
 	it('confirms claims so they last the full window', () => {
 		const { admit, settle, store } = setup();
@@ -187,7 +235,7 @@ describe('settleEvents', () => {
 			false,
 			true,
 		);
-		expect(settle(later.outputs, 2, true)[2]).toEqual([
+		expect(settle(later.outputs, 2)[2]).toEqual([
 			expect.objectContaining({
 				stale: true,
 				ledger: { verdict: 'stale', previous: 'read', current: 'read' },

@@ -757,8 +757,9 @@ export class N8nInstance {
 		if (!child || child.pid === undefined) return;
 		if (child.exitCode === null && child.signalCode === null) {
 			child.kill('SIGTERM');
+			// Longer than n8n's own graceful shutdown (30 s), so a SIGTERM restart is as clean as n8n makes it.
 			const timer = new Promise<'timeout'>((resolve) =>
-				setTimeout(() => resolve('timeout'), 20_000).unref(),
+				setTimeout(() => resolve('timeout'), 40_000).unref(),
 			);
 			if ((await Promise.race([this.exited.then(() => 'exited' as const), timer])) === 'timeout') {
 				this.killNow();
