@@ -76,8 +76,7 @@ function ours(bodies: Signed[]): number {
 			emitDuplicates: false,
 			emitStale: false,
 		});
-		for (const out of settleEvents(admitted.outputs, { store }))
-			emitted += out.length;
+		for (const out of settleEvents(admitted.outputs, { store })) emitted += out.length;
 	}
 	return emitted;
 }
