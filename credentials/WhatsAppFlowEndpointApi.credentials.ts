@@ -9,7 +9,7 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 export class WhatsAppFlowEndpointApi implements ICredentialType {
 	name = 'whatsAppFlowEndpointApi';
 
-	displayName = 'WhatsApp Flow Endpoint';
+	displayName = 'WhatsApp Flow Endpoint API';
 
 	icon: Icon = { light: 'file:whatsapp.svg', dark: 'file:whatsapp.dark.svg' };
 

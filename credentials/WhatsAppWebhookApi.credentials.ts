@@ -4,9 +4,7 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
  * Secrets the trigger needs to accept Meta's webhooks: the app secret signs every POST
  * (X-Hub-Signature-256) and the verify token answers the GET handshake.
  */
-// Neither secret can be checked by calling Meta: the app secret is proven by the first signed POST and
-// the verify token by the handshake Meta runs when the callback URL is saved in the App Dashboard.
-// eslint-disable-next-line @n8n/community-nodes/credential-test-required
+// Neither secret can be checked by calling Meta; the WhatsApp Reliable Trigger tests their shape (testedBy).
 export class WhatsAppWebhookApi implements ICredentialType {
 	name = 'whatsAppWebhookApi';
 
@@ -27,11 +25,12 @@ export class WhatsAppWebhookApi implements ICredentialType {
 			description:
 				'Meta App Dashboard → App settings → Basic → App secret. Meta signs every webhook POST with it; requests whose X-Hub-Signature-256 does not match are rejected with 401.',
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- see the README, "n8n's verification scan"
 		{
 			displayName: 'Verify Token',
 			name: 'verifyToken',
 			type: 'string',
-			typeOptions: { password: true },
+			// Shown in clear: it is a value you choose and copy into Meta's form, not a secret Meta issues.
 			default: '',
 			required: true,
 			description:

@@ -3,14 +3,17 @@
 # Node 24 (n8n 2.x needs it; the machine's own Node may be older).
 #
 #   scripts/n8n.sh install   fill the cache when it is missing or half-finished (idempotent, fast when present)
-#   scripts/n8n.sh start     build this package, load it into a local n8n, import and publish
-#                            examples/workflows/*.json, print the login and the webhook URLs; Ctrl-C stops it
+#   scripts/n8n.sh start     build this package, load it into a local n8n, import the example workflows
+#                            (examples/workflows/*.json) that are missing or unedited, publish them, print
+#                            the login and the webhook URLs; Ctrl-C stops it
+#   scripts/n8n.sh start --reimport-examples
+#                            the same, but every example is imported again, replacing edits made in n8n
 #   scripts/n8n.sh paths     print the cache paths as KEY=VALUE lines (used by test/support/n8n.ts)
 #   scripts/n8n.sh exec ...  run the n8n CLI of the cache under Node 24 (e.g. exec import:workflow --help)
 #
 # Environment: N8N_CACHE_DIR (cache root, default ~/.cache/n8n-nodes-whatsapp-reliable),
 # N8N_PORT (default 5678), N8N_LOCAL_FOLDER (default <repo>/.n8n-local), N8N_EXAMPLES_DIR (default
-# <repo>/examples/workflows), OWNER_EMAIL, OWNER_PASSWORD.
+# <repo>/examples/workflows), OWNER_EMAIL, OWNER_PASSWORD, N8N_REIMPORT_EXAMPLES=1 (as --reimport-examples).
 set -euo pipefail
 
 N8N_VERSION=2.41.1
@@ -110,6 +113,12 @@ paths() {
 n8n_cli() { PATH="$NODE_BIN:$PATH" node "$N8N_CLI" "$@"; }
 
 start() {
+	local reimport="${N8N_REIMPORT_EXAMPLES:-0}"
+	case "${1:-}" in
+		--reimport-examples) reimport=1 ;;
+		"") ;;
+		*) echo "usage: $0 start [--reimport-examples]" >&2; exit 2 ;;
+	esac
 	install
 	(cd "$REPO_DIR" && npm run build)
 
@@ -169,11 +178,18 @@ start() {
 			{ tail -n 40 "$folder/import.log" >&2; exit 1; }
 		touch "$folder/.example-credentials"
 	fi
+	# An example is imported only when it is missing, or changed in the repository while unedited in n8n:
+	# n8n saves every edit, and an import would silently replace it. --reimport-examples forces it.
+	local state="$folder/.examples-imported.json" database="$folder/.n8n/database.sqlite"
+	local -a imported=()
 	if ((${#examples[@]})); then
-		log "importing ${#examples[@]} example workflow(s)"
-		n8n_cli import:workflow --separate --input="$examples_dir" >"$folder/import.log" 2>&1 ||
-			{ tail -n 40 "$folder/import.log" >&2; exit 1; }
+		mapfile -t imported < <(node "$REPO_DIR/scripts/examples-plan.mjs" plan "$database" "$state" \
+			"$reimport" "${examples[@]}")
 	fi
+	for file in "${imported[@]}"; do
+		n8n_cli import:workflow --input="$file" >"$folder/import.log" 2>&1 ||
+			{ tail -n 40 "$folder/import.log" >&2; exit 1; }
+	done
 
 	log "starting n8n $N8N_VERSION on http://127.0.0.1:$port (data in $folder/.n8n)"
 	node "$N8N_CLI" start &
@@ -185,13 +201,18 @@ start() {
 		"$REPO_DIR/scripts/n8n-local.mjs" \
 		"http://127.0.0.1:$port" "$folder/.n8n/database.sqlite" "${examples[@]}" ||
 		log "publishing the examples failed (n8n keeps running; see above)"
+	# Remembered after publishing, so the version that counts as "unedited" is the one n8n now holds.
+	if ((${#imported[@]})); then
+		node "$REPO_DIR/scripts/examples-plan.mjs" record "$database" "$state" "${imported[@]}" ||
+			log "could not remember the imported examples; the next start may import them again"
+	fi
 	wait "$pid"
 }
 
 cmd="${1:-}"
 case "$cmd" in
 	install) install ;;
-	start) start ;;
+	start) shift; start "$@" ;;
 	paths) paths ;;
 	exec) shift; install; n8n_cli "$@" ;;
 	*) echo "usage: $0 install|start|paths|exec <n8n args>" >&2; exit 2 ;;

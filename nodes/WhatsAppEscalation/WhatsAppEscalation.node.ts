@@ -11,7 +11,7 @@ import { descriptions, router } from './actions/router';
 import { configuredOutputs, OUTPUT_NAMES } from './helpers/configuredOutputs';
 
 const GATE_NOTICE =
-	'<b>Bot gate:</b> put Route right after the WhatsApp Reliable Trigger and connect your bot only to <i>Bot</i>. Items of conversations a human owns leave on <i>Already With Human</i>, so the bot never answers them. Connect <i>Human</i> to Escalate.';
+	'Bot gate: put Route right after the WhatsApp Reliable Trigger and connect your bot only to the Bot output. Items of conversations a human owns leave on "Already With Human", so the bot never answers them. Connect the Human output to Escalate.';
 
 /** Routes, escalates and releases WhatsApp conversations between a bot and humans. The shell: descriptions and operations live in actions/, the item loop and conversation lookup in helpers/. */
 export class WhatsAppEscalation implements INodeType {
@@ -21,7 +21,8 @@ export class WhatsAppEscalation implements INodeType {
 		icon: { light: 'file:escalation.svg', dark: 'file:escalation.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] }}',
+		subtitle:
+			'={{ {"route": "Route: bot or human", "escalate": "Hand to a human", "release": "Release to the bot", "get": "Get the conversation"}[$parameter["operation"]] }}',
 		description:
 			'Hands WhatsApp conversations from the bot to a human with the transcript and order context, once, and keeps the bot quiet until release',
 		defaults: { name: 'WhatsApp Escalation' },

@@ -20,7 +20,8 @@ export class WhatsAppReliable implements INodeType {
 		icon: { light: 'file:whatsapp.svg', dark: 'file:whatsapp.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+		subtitle:
+			'={{ {"send": "Send a message", "sendTemplate": "Send a template", "markAsRead": "Mark as read", "upload": "Upload media", "download": "Download media"}[$parameter["operation"]] }}',
 		description:
 			"Send WhatsApp messages, templates and flows through the Cloud API, with retries that respect Meta's error classes and optional send-once",
 		defaults: { name: 'WhatsApp Reliable' },

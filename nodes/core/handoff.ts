@@ -203,7 +203,7 @@ export interface CasePackage {
 export interface CasePackageOptions {
 	/** Newest transcript lines to include; 0 or undefined: all kept. */
 	transcriptLimit?: number;
-	/** A link per media id: `{id}` is replaced. Empty: the id only (and Meta's URL when the webhook had one). */
+	/** A link per media id: `{id}` (or `{ID}`) is replaced. Empty: the id only (and Meta's URL when the webhook had one). */
 	mediaLinkTemplate?: string;
 }
 
@@ -218,7 +218,7 @@ export function buildCasePackage(
 	const linkFor = (line: TranscriptLine): string | null => {
 		if (line.media?.link) return line.media.link;
 		if (line.media?.id && options.mediaLinkTemplate)
-			return options.mediaLinkTemplate.replace(/\{id\}/g, encodeURIComponent(line.media.id));
+			return options.mediaLinkTemplate.replace(/\{id\}/gi, encodeURIComponent(line.media.id));
 		return line.media?.url ?? null;
 	};
 	const inbound = all.filter((l) => l.direction === 'inbound');

@@ -64,9 +64,9 @@ const properties: INodeProperties[] = [
 				name: 'mediaLinkTemplate',
 				type: 'string',
 				default: '',
-				placeholder: 'https://n8n.example.com/webhook/whatsapp-media?id={id}',
+				placeholder: 'https://n8n.example.com/webhook/whatsapp-media?media={ID}',
 				description:
-					'A link per media in the case, {id} being the media ID: point it at a workflow that downloads the media (WhatsApp Reliable → Media → Download), so agents open it without a token. Empty: the media ID only.',
+					'A link per media in the case, {ID} being the media ID: point it at a workflow that downloads the media (WhatsApp Reliable → Media → Download), so agents open it without a token. Empty: the media ID only.',
 			},
 			{
 				displayName: 'Transcript Lines',

@@ -19,7 +19,7 @@ export const PRIORITY_OPTIONS: INodePropertyOptions[] = PRIORITIES.map((priority
 }));
 
 const ERROR_CLASS_NAMES: Record<GraphErrorClass, string> = {
-	auth: 'Authorisation',
+	auth: 'Authorization',
 	invalid_request: 'Invalid Request',
 	policy: 'Policy',
 	rate_limited: 'Rate Limited',

