@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { STORE_LIMITS } from '../helpers/storeConfig';
+
 /** The fields every operation shows: which conversation an item belongs to, and the store limits. */
 
 export const conversationProperties: INodeProperties[] = [
@@ -35,7 +37,7 @@ export const storeProperty: INodeProperties = {
 			displayName: 'Max Conversations',
 			name: 'maxConversations',
 			type: 'number',
-			typeOptions: { minValue: 1 },
+			typeOptions: { minValue: 1, maxValue: STORE_LIMITS.maxConversations },
 			default: 500,
 			description:
 				'Conversations kept at most; the least recently active ones the bot owns are dropped first. Each costs about 7.5 kB of workflow static data at 30 messages, written at the end of every execution.',
@@ -44,7 +46,7 @@ export const storeProperty: INodeProperties = {
 			displayName: 'Max Text Length',
 			name: 'maxTextLength',
 			type: 'number',
-			typeOptions: { minValue: 20 },
+			typeOptions: { minValue: 20, maxValue: STORE_LIMITS.maxTextLength },
 			default: 500,
 			description: 'Longer message texts are cut before they are stored',
 		},
@@ -52,7 +54,7 @@ export const storeProperty: INodeProperties = {
 			displayName: 'Retention (Days)',
 			name: 'retentionDays',
 			type: 'number',
-			typeOptions: { minValue: 0.01, numberPrecision: 2 },
+			typeOptions: { minValue: 0.01, maxValue: STORE_LIMITS.retentionDays, numberPrecision: 2 },
 			default: 30,
 			description:
 				'Conversations without activity for longer are dropped, unless a human holds them on a lease that is still running',
@@ -61,7 +63,7 @@ export const storeProperty: INodeProperties = {
 			displayName: 'Transcript Length',
 			name: 'transcriptLength',
 			type: 'number',
-			typeOptions: { minValue: 1 },
+			typeOptions: { minValue: 1, maxValue: STORE_LIMITS.transcriptLength },
 			default: 30,
 			description: 'Messages kept per conversation, both directions; the oldest are dropped first',
 		},
