@@ -25,7 +25,12 @@ import {
 import { recordInbound } from '../shared/conversations';
 import { saveWithExecution } from '../shared/workflowState';
 import { testWebhookCredential, type WebhookCredentials } from './credentialTest';
-import { openTriggerMemory, readTriggerOptions } from './triggerState';
+import {
+	MAX_DEDUPE_CAPACITY,
+	MAX_DEDUPE_WINDOW_DAYS,
+	openTriggerMemory,
+	readTriggerOptions,
+} from './triggerState';
 
 /** How long Meta is asked to wait before retrying a body whose events another execution holds. */
 const RETRY_AFTER_SECONDS = 10;
@@ -161,15 +166,16 @@ export class WhatsAppReliableTrigger implements INodeType {
 						displayName: 'Dedupe Capacity',
 						name: 'dedupeCapacity',
 						type: 'number',
-						typeOptions: { minValue: 100 },
+						typeOptions: { minValue: 100, maxValue: MAX_DEDUPE_CAPACITY },
 						default: 20000,
-						description: 'How many event keys to remember at most; the oldest are forgotten first',
+						description:
+							'How many event keys to remember at most; the oldest are forgotten first. Each costs about 12 bytes of workflow static data.',
 					},
 					{
 						displayName: 'Dedupe Window (Days)',
 						name: 'dedupeWindowDays',
 						type: 'number',
-						typeOptions: { minValue: 0.01, numberPrecision: 2 },
+						typeOptions: { minValue: 0.01, maxValue: MAX_DEDUPE_WINDOW_DAYS, numberPrecision: 2 },
 						default: 7,
 						description:
 							'How long an event is remembered. Meta retries undelivered webhooks for up to 7 days.',
