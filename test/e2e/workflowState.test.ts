@@ -453,6 +453,20 @@ describe('one workflow state in a real n8n', () => {
 		const lost = messageIds.filter(
 			(id) => !seen.has(`message:${id}`) && !inCutShort.has(`message:${id}`),
 		);
+		// n8n runs executions it created but never started when it boots again; Meta's retry of the same
+		// body may run too. One of the two then finds its events taken by the other: an execution without
+		// items, at most one per recovered execution. Executions created by the old process: ids in its log.
+		const log = n8n.logText();
+		const stopAt = log.lastIndexOf('Received SIGTERM');
+		const readyAt = log.indexOf('n8n ready on', stopAt);
+		const lastOldId = Math.max(
+			0,
+			...[...log.slice(0, readyAt).matchAll(/was assigned id (\d+)/g)].map((m) => Number(m[1])),
+		);
+		const restartedAt = Date.parse(log.slice(log.lastIndexOf('\n', readyAt) + 1).split(' ')[0]);
+		const recoveredAtBoot = executions.filter(
+			(e) => Number(e.id) <= lastOldId && Date.parse(e.startedAt) >= restartedAt,
+		).length;
 		if (emptyIds.length || lost.length)
 			console.log(
 				`diagnostics: empty ${JSON.stringify(executions.filter((e) => emptyIds.includes(e.id)).map((e) => `${e.id}:${e.status}`))}; lost ${lost.join(',')} in ${JSON.stringify(executions.filter((e) => JSON.stringify(e.data ?? {}).includes(lost[0] ?? '#')).map((e) => `${e.id}:${e.status}`))}`,
@@ -471,15 +485,15 @@ describe('one workflow state in a real n8n', () => {
 				Math.max(highest.get(id) ?? 0, visibleHighest.get(id) ?? 0) < rank,
 		);
 		console.log(
-			`replay: ${eventCount} events in ${bodies.length} bodies, ${deliveries.length} deliveries, ${executions.length} executions (${neverRan} cut short by the restart; ${onlyCutShort} events only in those), ${timings.replayMs} ms`,
+			`replay: ${eventCount} events in ${bodies.length} bodies, ${deliveries.length} deliveries, ${executions.length} executions (${neverRan} cut short by the restart, ${onlyCutShort} events only in those; ${recoveredAtBoot} run by n8n at boot; ${empty} without items), ${timings.replayMs} ms`,
 		);
-		expect({ lost, twice, backwards, empty, markMissed }).toEqual({
+		expect({ lost, twice, backwards, markMissed }).toEqual({
 			lost: [],
 			twice: [],
 			backwards: [],
-			empty: 0,
 			markMissed: [],
 		});
+		expect(empty).toBeLessThanOrEqual(recoveredAtBoot);
 	}, 360_000);
 
 	it('after a hard kill mid-burst, every acknowledged event is in an execution and none ran twice to the end', async () => {
