@@ -73,7 +73,8 @@ export class WhatsAppReliableTrigger implements INodeType {
 		version: 1,
 		subtitle: '={{"WhatsApp events, exactly once"}}',
 		description:
-			'Starts the workflow on WhatsApp Cloud API webhooks: verified signatures, one item per event, duplicates and stale statuses dropped',
+			// n8n's node creator shows this node and WhatsApp Reliable as one entry, with this description.
+			"Send and receive WhatsApp messages reliably: webhooks verified and split into one item per event, exactly once; sends retried by Meta's error classes, at most once per key",
 		defaults: { name: 'WhatsApp Reliable Trigger' },
 		inputs: [],
 		outputs: [
