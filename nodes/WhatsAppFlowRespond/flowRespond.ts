@@ -10,7 +10,7 @@ import type {
 	FlowAnswerResult,
 	FlowExchangeRegistry,
 	PendingFlowExchange,
-} from '../WhatsAppFlowTrigger/FlowExchangeRegistry';
+} from '../shared/flowExchangeRegistry';
 
 /** The respond node's decision, apart from n8n: which request, which answer. */
 

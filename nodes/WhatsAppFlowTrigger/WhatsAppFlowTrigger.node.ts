@@ -14,7 +14,7 @@ import {
 } from 'n8n-workflow';
 
 import { testFlowEndpointCredential } from './credentialTest';
-import { flowExchanges } from './FlowExchangeRegistry';
+import { flowExchanges } from '../shared/flowExchangeRegistry';
 import {
 	DEFAULT_RESPONSE_TIMEOUT_MS,
 	DEFAULT_TIMEOUT_MESSAGE,

@@ -8,7 +8,7 @@ import {
 	type FlowHttpAnswer,
 	type FlowRequestKind,
 } from '../core/flowEndpoint';
-import type { FlowExchangeRegistry } from './FlowExchangeRegistry';
+import type { FlowExchangeRegistry } from '../shared/flowExchangeRegistry';
 
 /**
  * What the trigger's webhook() does with one HTTP request, without n8n's context object, so node
