@@ -34,10 +34,7 @@ export class FlowRespondError extends Error {
 	}
 }
 
-export function buildReply(
-	parameters: RespondParameters,
-	exchange: PendingFlowExchange,
-): FlowReply {
+function buildReply(parameters: RespondParameters, exchange: PendingFlowExchange): FlowReply {
 	switch (parameters.respondWith) {
 		case 'nextScreen': {
 			const screen = (parameters.screen ?? '').trim();

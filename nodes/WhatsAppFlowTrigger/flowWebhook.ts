@@ -77,7 +77,7 @@ function errorNotificationItem(
 	};
 }
 
-export function resolveTimeoutMs(options: FlowTriggerOptions): number {
+function resolveTimeoutMs(options: FlowTriggerOptions): number {
 	const value = Number(options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS);
 	if (!Number.isFinite(value) || value <= 0) return DEFAULT_RESPONSE_TIMEOUT_MS;
 	return Math.round(value);

@@ -9,7 +9,7 @@ import { asArray, asNumber, asRecord, asString, readPath } from './coerce';
  * here already evaluated, as plain booleans.
  */
 
-export const RULE_TYPES = [
+const RULE_TYPES = [
 	'keywords',
 	'pattern',
 	'replyIds',
