@@ -17,7 +17,7 @@ export interface RetryOptions {
 	maxDelayMs: number;
 	/** Attempts for errors that may be a glitch or a bad request (`limited`: 1, 131000). */
 	limitedAttempts: number;
-	/** First wait after 131056: Meta allows about one message every 6 s to the same user (§4). */
+	/** First wait after 131056: Meta allows about one message every 6 s to the same user (docs/whatsapp-facts.md §4). */
 	pairRateDelayMs: number;
 }
 
