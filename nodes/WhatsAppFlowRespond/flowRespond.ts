@@ -1,3 +1,4 @@
+import { asString } from '../core/coerce';
 import {
 	completeReply,
 	errorMessageReply,
@@ -76,7 +77,7 @@ export function resolveRequestId(
 	if (explicitId && explicitId.trim()) return explicitId.trim();
 	const bound = executionId ? registry.requestIdForExecution(executionId) : undefined;
 	if (bound) return bound;
-	return typeof itemRequestId === 'string' && itemRequestId ? itemRequestId : undefined;
+	return asString(itemRequestId) ?? undefined;
 }
 
 /**
