@@ -35,7 +35,10 @@ export class Conversation {
 		this.ledger = new StatusLedger(ledgerCapacity);
 		if (ledger) this.ledger.restore(ledger);
 		// A stored record lists integer-like ids first: order by the time they were updated.
-		this.correlations.mergeUnder(Object.entries(data.correlations), (c) => c.updatedAt);
+		this.correlations.mergeUnder(
+			Object.entries(data.correlations),
+			(c) => asNumber(c.updatedAt) ?? 0,
+		);
 		Object.defineProperty(data, 'correlations', {
 			enumerable: true,
 			get: () => Object.fromEntries(this.correlations),

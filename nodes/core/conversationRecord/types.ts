@@ -90,7 +90,7 @@ export interface ConversationData {
 	lastInboundAt: number | null;
 	transcript: TranscriptEntry[];
 	/** Correlation id → state, least recently updated first (see Conversation.correlations). */
-	correlations: Readonly<Record<string, CorrelationState>>;
+	readonly correlations: Readonly<Record<string, CorrelationState>>;
 	ownership: Ownership;
 	/** Bot turns without a recognised answer in a row; the message last counted, so a re-run counts once. */
 	unrecognised: { count: number; lastMessageId: string | null };
