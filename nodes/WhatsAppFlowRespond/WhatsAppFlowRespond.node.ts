@@ -7,7 +7,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { flowExchanges } from '../WhatsAppFlowTrigger/FlowExchangeRegistry';
+import { flowExchanges } from '../shared/flowExchangeRegistry';
 import {
 	FlowRespondError,
 	resolveRequestId,

@@ -13,8 +13,9 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
+import { asString } from '../core/coerce';
 import { testFlowEndpointCredential } from './credentialTest';
-import { flowExchanges } from './FlowExchangeRegistry';
+import { flowExchanges } from '../shared/flowExchangeRegistry';
 import {
 	DEFAULT_RESPONSE_TIMEOUT_MS,
 	DEFAULT_TIMEOUT_MESSAGE,
@@ -183,9 +184,8 @@ export class WhatsAppFlowTrigger implements INodeType {
 		const notifications = inputOrEmpty(this, 1);
 		const executionId = this.getExecutionId();
 		for (const item of requests) {
-			const requestId = item.json.requestId;
-			if (typeof requestId === 'string' && executionId)
-				flowExchanges.bindExecution(requestId, executionId);
+			const requestId = asString(item.json.requestId);
+			if (requestId !== null && executionId) flowExchanges.bindExecution(requestId, executionId);
 		}
 		return [requests, notifications];
 	}

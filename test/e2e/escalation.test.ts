@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { ConversationBook, DEFAULT_BOOK_CONFIG } from '../../nodes/core/conversation';
-import { escalate } from '../../nodes/core/handoff';
+import { ConversationBook, DEFAULT_BOOK_CONFIG } from '../../nodes/core/conversationRecord';
+import { escalate } from '../../nodes/core/lease';
 
 import { CaptureServer } from '../support/captureServer';
 import { FakeGraphApi } from '../support/fakeGraphApi';

@@ -635,7 +635,7 @@ describe('description', () => {
 		const { storeProperty } = await import(
 			'../../nodes/WhatsAppEscalation/actions/conversation.description'
 		);
-		const { DEFAULT_BOOK_CONFIG } = await import('../../nodes/core/conversation');
+		const { DEFAULT_BOOK_CONFIG } = await import('../../nodes/core/conversationRecord');
 		for (const option of storeProperty.options as Array<{
 			name: keyof typeof DEFAULT_BOOK_CONFIG;
 			default: unknown;

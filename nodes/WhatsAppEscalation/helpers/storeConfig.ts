@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import type { BookConfig } from '../../core/conversation';
+import type { BookConfig } from '../../core/conversationRecord';
 
 /**
  * The most each limit may be set to: one workflow's conversations stay a few MB of static data, which
