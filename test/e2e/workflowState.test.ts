@@ -455,7 +455,8 @@ describe('one workflow state in a real n8n', () => {
 		);
 		// n8n runs executions it created but never started when it boots again; Meta's retry of the same
 		// body may run too. One of the two then finds its events taken by the other: an execution without
-		// items, at most one per recovered execution. Executions created by the old process: ids in its log.
+		// items, at most one per recovered execution: created by the old process (ids in its log), finished
+		// by the new one.
 		const log = n8n.logText();
 		const stopAt = log.lastIndexOf('Received SIGTERM');
 		const readyAt = log.indexOf('n8n ready on', stopAt);
@@ -465,7 +466,8 @@ describe('one workflow state in a real n8n', () => {
 		);
 		const restartedAt = Date.parse(log.slice(log.lastIndexOf('\n', readyAt) + 1).split(' ')[0]);
 		const recoveredAtBoot = executions.filter(
-			(e) => Number(e.id) <= lastOldId && Date.parse(e.startedAt) >= restartedAt,
+			(e) =>
+				Number(e.id) <= lastOldId && e.stoppedAt !== null && Date.parse(e.stoppedAt) >= restartedAt,
 		).length;
 		if (emptyIds.length || lost.length)
 			console.log(
