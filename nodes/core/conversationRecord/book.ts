@@ -96,6 +96,19 @@ export class ConversationBook {
 		return [...this.conversations.values()].filter((c) => c.data.customerId === customerId);
 	}
 
+	/**
+	 * Forgets a customer's conversations (transcript, profile, orders, case), on one business number
+	 * or on all; returns how many were removed. A customer's right to erasure ends here.
+	 */
+	erase(customerId: string, phoneNumberId: string | null = null): number {
+		const doomed = this.findByCustomer(customerId).filter(
+			(c) => phoneNumberId === null || c.data.phoneNumberId === phoneNumberId,
+		);
+		for (const conversation of doomed)
+			this.conversations.delete(conversationKey(conversation.data.phoneNumberId, customerId));
+		return doomed.length;
+	}
+
 	/** The conversation, created if missing, marked as the most recently active. */
 	open(phoneNumberId: string, customerId: string, now: number): Conversation {
 		const key = conversationKey(phoneNumberId, customerId);
