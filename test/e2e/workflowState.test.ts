@@ -467,7 +467,10 @@ describe('one workflow state in a real n8n', () => {
 		const restartedAt = Date.parse(log.slice(log.lastIndexOf('\n', readyAt) + 1).split(' ')[0]);
 		const recoveredAtBoot = executions.filter(
 			(e) =>
-				Number(e.id) <= lastOldId && e.stoppedAt !== null && Date.parse(e.stoppedAt) >= restartedAt,
+				e.status === 'success' &&
+				Number(e.id) <= lastOldId &&
+				e.stoppedAt !== null &&
+				Date.parse(e.stoppedAt) >= restartedAt,
 		).length;
 		if (emptyIds.length || lost.length)
 			console.log(
