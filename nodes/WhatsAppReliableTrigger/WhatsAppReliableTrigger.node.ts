@@ -23,6 +23,7 @@ import {
 	type TriggerItem,
 } from '../core/triggerPipeline';
 import { recordInbound } from '../shared/conversations';
+import { triggerInput } from '../shared/triggerInput';
 import { saveWithExecution } from '../shared/workflowState';
 import { testWebhookCredential, type WebhookCredentials } from './credentialTest';
 import {
@@ -332,8 +333,8 @@ export class WhatsAppReliableTrigger implements INodeType {
 		const options = readTriggerOptions(this);
 		const { store } = openTriggerMemory(this, options);
 		saveWithExecution(this);
-		const inputs = TRIGGER_OUTPUTS.map(
-			(_, index) => readInput(this, index) as unknown as TriggerItem[],
+		const inputs = TRIGGER_OUTPUTS.map((_, index) =>
+			triggerInput(this, index).map((item) => item.json as unknown as TriggerItem),
 		);
 		const settled = settleEvents(inputs, { store });
 		recordInbound(
@@ -347,14 +348,5 @@ export class WhatsAppReliableTrigger implements INodeType {
 				pairedItem: { item: index, input },
 			})),
 		);
-	}
-}
-
-/** The items on one input; an input that received nothing throws in n8n, so it reads as none. */
-function readInput(ctx: IExecuteFunctions, index: number): IDataObject[] {
-	try {
-		return ctx.getInputData(index).map((item) => item.json);
-	} catch {
-		return [];
 	}
 }

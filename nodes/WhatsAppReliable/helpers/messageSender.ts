@@ -10,7 +10,7 @@ import {
 	type OutgoingMessage,
 	type SendResult,
 } from '../../core/messages';
-import type { StopReason } from '../../core/retryPolicy';
+import { sendOnceClaimTtlMs, type StopReason } from '../../core/retryPolicy';
 import { RatePacer, sendOnce, SendOnceMemory, type ClaimedSend } from '../../core/sendOnce';
 import { recordOutbound } from '../../shared/conversations';
 import { nodeStatePart, saveWithExecution } from '../../shared/workflowState';
@@ -281,7 +281,7 @@ class MessageSender {
 				: { kind: 'failed', failure: attempt.failure };
 		} else {
 			// A claim outlives the slowest send of this item: upload, message, fallback, each with its retries.
-			const claimTtlMs = 3 * (this.settings.retry.maxTotalMs + REQUEST_TIMEOUT_MS) + 10_000;
+			const claimTtlMs = sendOnceClaimTtlMs(this.settings.retry, REQUEST_TIMEOUT_MS);
 			outcome = await sendOnce(
 				this.sendOnceStore(),
 				prepared.idempotencyKey,
