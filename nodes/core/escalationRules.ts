@@ -76,8 +76,12 @@ const flagSchema = z
 
 const numberSchema = z.union([z.number(), z.string()]).optional();
 
-/** One rule as the node's "Rules" parameter holds it; fields a type does not use are ignored. */
-const ruleParameterSchema = z.object({
+/**
+ * One rule as plain configuration data (the escalation node reads it from its "Rules" parameter; any
+ * other caller may build it): validated here because it comes from people, not code. Fields a type
+ * does not use are ignored.
+ */
+const ruleConfigSchema = z.object({
 	type: z.enum(RULE_TYPES),
 	reason: z.string().optional(),
 	priority: z.enum(PRIORITIES).optional(),
@@ -95,7 +99,7 @@ const ruleParameterSchema = z.object({
 	maxAgeMinutes: numberSchema,
 	condition: flagSchema,
 });
-export type RuleParameter = z.input<typeof ruleParameterSchema>;
+export type RuleParameter = z.input<typeof ruleConfigSchema>;
 
 interface RuleBase {
 	index: number;
@@ -144,7 +148,7 @@ export function keywordRegex(keyword: string): RegExp {
 /** Validates the rules of one item and compiles keywords and patterns; errors name the rule and field. */
 export function compileRules(raw: readonly unknown[]): Rule[] {
 	return raw.map((entry, index) => {
-		const parsed = ruleParameterSchema.safeParse(entry);
+		const parsed = ruleConfigSchema.safeParse(entry);
 		if (!parsed.success) {
 			const issue = parsed.error.issues[0];
 			const field = issue.path.join('.') || 'type';

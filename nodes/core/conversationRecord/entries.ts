@@ -1,5 +1,6 @@
 import { asArray, asRecord, asString } from '../coerce';
 import type { WhatsAppEvent } from '../events';
+import { MEDIA_KINDS } from '../messages/media';
 import type { OwnerKind, TranscriptEntry } from './types';
 
 /** Transcript entries built from what happened: an inbound event, or a send Meta accepted. */
@@ -109,7 +110,7 @@ export function outboundEntry(
 	if (record.messageStatus && record.messageStatus !== 'accepted')
 		entry.accepted = record.messageStatus;
 	if (record.fallbackTemplate) entry.fallback = true;
-	if (['image', 'video', 'audio', 'document', 'sticker'].includes(type)) {
+	if ((MEDIA_KINDS as readonly string[]).includes(type)) {
 		const id = asString(payload.id);
 		entry.media = { id: id === 'pending-upload' ? null : id, mime: null };
 		if (asString(payload.filename)) entry.media.name = asString(payload.filename)!;
