@@ -337,11 +337,12 @@ export class WhatsAppReliableTrigger implements INodeType {
 			triggerInput(this, index).map((item) => item.json as unknown as TriggerItem),
 		);
 		const settled = settleEvents(inputs, { store });
+		// The events are confirmed: Meta may have its answer before anything else runs.
+		this.sendResponse({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: '' });
 		recordInbound(
 			this,
 			settled.flat().map(({ item }) => item),
 		);
-		this.sendResponse({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: '' });
 		return settled.map((items, input) =>
 			items.map(({ item, index }) => ({
 				json: item as unknown as IDataObject,
