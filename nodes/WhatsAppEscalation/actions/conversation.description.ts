@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { DEFAULT_BOOK_CONFIG } from '../../core/conversationRecord';
 import { STORE_LIMITS } from '../helpers/storeConfig';
 
 /** The fields every operation shows: which conversation an item belongs to, and the store limits. */
@@ -38,16 +39,16 @@ export const storeProperty: INodeProperties = {
 			name: 'maxConversations',
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: STORE_LIMITS.maxConversations },
-			default: 500,
+			default: DEFAULT_BOOK_CONFIG.maxConversations,
 			description:
-				'Conversations kept at most; the least recently active ones the bot owns are dropped first. Each costs about 7.5 kB of workflow static data at 30 messages, written at the end of every execution.',
+				'Conversations kept at most; the least recently active ones the bot owns are dropped first. Each costs about 4.5 kB of workflow static data at 20 messages, written by every execution of this workflow.',
 		},
 		{
 			displayName: 'Max Text Length',
 			name: 'maxTextLength',
 			type: 'number',
 			typeOptions: { minValue: 20, maxValue: STORE_LIMITS.maxTextLength },
-			default: 500,
+			default: DEFAULT_BOOK_CONFIG.maxTextLength,
 			description: 'Longer message texts are cut before they are stored',
 		},
 		{
@@ -55,7 +56,7 @@ export const storeProperty: INodeProperties = {
 			name: 'retentionDays',
 			type: 'number',
 			typeOptions: { minValue: 0.01, maxValue: STORE_LIMITS.retentionDays, numberPrecision: 2 },
-			default: 30,
+			default: DEFAULT_BOOK_CONFIG.retentionDays,
 			description:
 				'Conversations without activity for longer are dropped, unless a human holds them on a lease that is still running',
 		},
@@ -64,7 +65,7 @@ export const storeProperty: INodeProperties = {
 			name: 'transcriptLength',
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: STORE_LIMITS.transcriptLength },
-			default: 30,
+			default: DEFAULT_BOOK_CONFIG.transcriptLength,
 			description: 'Messages kept per conversation, both directions; the oldest are dropped first',
 		},
 	],

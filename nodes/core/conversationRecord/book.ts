@@ -20,8 +20,10 @@ export interface BookConfig {
 }
 
 export const DEFAULT_BOOK_CONFIG: BookConfig = {
-	maxConversations: 500,
-	transcriptLength: 30,
+	// Every execution of the workflow writes the whole book (see workflowState.ts): 200 conversations of
+	// 20 messages are about 0.9 MB, which keeps an execution's save well under the cost of n8n's own work.
+	maxConversations: 200,
+	transcriptLength: 20,
 	retentionDays: 30,
 	maxTextLength: 500,
 	maxCorrelations: 10,
