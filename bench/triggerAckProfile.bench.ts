@@ -57,6 +57,8 @@ async function main() {
 		);
 		const deltas: number[][] = STEPS.map(() => []);
 		const answered: number[] = [];
+		const credentialMs: number[] = [];
+		const ourMs: number[] = [];
 		for (let i = 0; i < REQUESTS; i++) {
 			const raw = Buffer.from(
 				metaSerialise(
@@ -79,12 +81,21 @@ async function main() {
 				return line ? Date.parse(line.split(' ')[0]) : NaN;
 			});
 			if (i < 5 || at.some(Number.isNaN)) continue; // warm-up, or a step not logged
+			const inside = /\(credential (\d+) ms, the rest (\d+) ms\)/.exec(lines.join('\n'));
+			if (inside) {
+				credentialMs.push(Number(inside[1]));
+				ourMs.push(Number(inside[2]));
+			}
 			at.forEach((t, step) => deltas[step].push(t - sent));
 			answered.push(acked - sent);
 		}
 		console.log(
 			`trigger ack profile: medians over ${answered.length} sequential requests, ms since the client sent`,
 		);
+		if (credentialMs.length)
+			console.log(
+				`inside webhook(): n8n's getCredentials ${median(credentialMs).toFixed(0)} ms, our checks and claims ${median(ourMs).toFixed(0)} ms`,
+			);
 		console.log('| step | ms |');
 		console.log('|---|---|');
 		STEPS.forEach(([name], step) =>

@@ -273,7 +273,9 @@ export class WhatsAppReliableTrigger implements INodeType {
 				'the raw request body is not available, so the signature cannot be checked; make sure nothing in front of n8n rewrites the body and that this node receives the request directly',
 			);
 		}
+		const started = Date.now();
 		const credentials = await this.getCredentials<{ appSecret: string }>('whatsAppWebhookApi');
+		const credentialMs = Date.now() - started;
 		const signature = verifySignature(rawBody, header, credentials.appSecret);
 		if (!signature.valid) return reject(401, `invalid signature: ${signature.message}`);
 
@@ -299,7 +301,7 @@ export class WhatsAppReliableTrigger implements INodeType {
 			emitStale: options.emitStaleStatuses,
 		});
 		this.logger.debug(
-			`WhatsApp Reliable Trigger: ${admitted.received} events, ${admitted.filtered} filtered out, ${admitted.duplicates} duplicates, ${admitted.stale} stale, ${admitted.inFlight} in flight`,
+			`WhatsApp Reliable Trigger: ${admitted.received} events, ${admitted.filtered} filtered out, ${admitted.duplicates} duplicates, ${admitted.stale} stale, ${admitted.inFlight} in flight (credential ${credentialMs} ms, the rest ${Date.now() - started - credentialMs} ms)`,
 		);
 
 		if (admitted.answer === 'retryLater') {
