@@ -81,7 +81,9 @@ async function main() {
 				return line ? Date.parse(line.split(' ')[0]) : NaN;
 			});
 			if (i < 5 || at.some(Number.isNaN)) continue; // warm-up, or a step not logged
-			const inside = /\(credential (\d+) ms, the rest (\d+) ms\)/.exec(lines.join('\n'));
+			const inside = /\(credential and signature (\d+) ms, the rest (\d+) ms\)/.exec(
+				lines.join('\n'),
+			);
 			if (inside) {
 				credentialMs.push(Number(inside[1]));
 				ourMs.push(Number(inside[2]));
@@ -94,7 +96,7 @@ async function main() {
 		);
 		if (credentialMs.length)
 			console.log(
-				`inside webhook(): n8n's getCredentials ${median(credentialMs).toFixed(0)} ms, our checks and claims ${median(ourMs).toFixed(0)} ms`,
+				`inside webhook(): the app secret and signature ${median(credentialMs).toFixed(0)} ms, our other checks and claims ${median(ourMs).toFixed(0)} ms`,
 			);
 		console.log('| step | ms |');
 		console.log('|---|---|');
