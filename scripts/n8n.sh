@@ -16,7 +16,7 @@
 # <repo>/examples/workflows), OWNER_EMAIL, OWNER_PASSWORD, N8N_REIMPORT_EXAMPLES=1 (as --reimport-examples).
 set -euo pipefail
 
-N8N_VERSION=2.41.1
+N8N_VERSION="${N8N_VERSION:-2.41.1}"
 NODE_MAJOR=24
 NODE_VERSION=24.22.3
 

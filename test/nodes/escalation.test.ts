@@ -620,12 +620,16 @@ describe('errors', () => {
 			],
 			true,
 		);
+		// The item carries the error itself, so n8n's error output takes it off Human (see errorItem).
 		expect(human).toEqual([
 			{
 				json: { text: 'no customer', error: 'Customer ID: the item has no customer' },
+				error: expect.any(NodeOperationError),
 				pairedItem: { item: 0 },
 			},
 		]);
+		expect(human[0].error?.message).toBe('Customer ID: the item has no customer');
+		expect(bot[0].error).toBeUndefined();
 		expect(bot[0].pairedItem).toEqual({ item: 1 });
 	});
 });

@@ -365,6 +365,20 @@ describe('errors and retries', () => {
 		expect(json[0].error).toContain('WhatsApp undeliverable (#131026)');
 	});
 
+	it('puts the error on the failed item itself, so n8n can route it to the error output', async () => {
+		graph.failWhen((r) => (r.body as IDataObject)?.to === '222222', '131026');
+		const { output } = await run((i) => send({ to: ['111111', '222222'][i] }), {
+			items: [{ json: {} }, { json: {} }],
+			continueOnFail: true,
+		});
+		const [ok, failed] = output[0];
+		expect(ok.error).toBeUndefined();
+		expect(ok.json.error).toBeUndefined();
+		expect(failed.error).toBeInstanceOf(NodeApiError);
+		expect(failed.error?.message).toBe(failed.json.error);
+		expect(failed.pairedItem).toEqual({ item: 1 });
+	});
+
 	it('retries 130429 (HTTP 429) with full jitter and ends in one accepted send', async () => {
 		graph.failNext(3, '130429');
 		const { ctx, json } = await run(send({}));

@@ -9,6 +9,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { RetryResult } from '../../core/retryPolicy';
 import { dispatchByRecipient, RatePacer } from '../../core/sendOnce';
 import { graphTarget, type CallPolicy, type GraphFailure, type GraphTarget } from '../transport';
+import { errorItem } from '../../shared/errorItem';
 import { failureFields, graphApiError, itemError } from './nodeErrors';
 import { readSettings, type Settings } from './executionSettings';
 
@@ -77,10 +78,7 @@ async function runJobs(
 		const result = results.get(itemIndex);
 		if (!result) continue;
 		if (result.kind === 'error') {
-			outputs[0].push({
-				json: { error: result.error.message, ...result.json },
-				pairedItem: { item: itemIndex },
-			});
+			outputs[0].push(errorItem(result.error, result.json, itemIndex));
 		} else {
 			const item: INodeExecutionData = { json: result.json, pairedItem: { item: itemIndex } };
 			if (result.binary) item.binary = result.binary;
