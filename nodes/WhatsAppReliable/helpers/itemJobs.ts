@@ -7,7 +7,8 @@ import type {
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { RetryResult } from '../../core/retryPolicy';
-import { dispatchByRecipient, RatePacer } from '../../core/sendOnce';
+import { dispatchByRecipient } from '../../core/recipientLanes';
+import { nodeRatePacer } from '../../shared/ratePacers';
 import { graphTarget, type CallPolicy, type GraphFailure, type GraphTarget } from '../transport';
 import { errorItem } from '../../shared/errorItem';
 import { failureFields, graphApiError, itemError } from './nodeErrors';
@@ -120,7 +121,7 @@ export async function executeJobs(
 		ctx,
 		target,
 		settings,
-		policy: { retry: settings.retry, pacer: new RatePacer(settings.maxPerSecond) },
+		policy: { retry: settings.retry, pacer: nodeRatePacer(ctx, settings.maxPerSecond) },
 	};
 	const early = new Map<number, JobResult>();
 	const jobs: Job[] = [];

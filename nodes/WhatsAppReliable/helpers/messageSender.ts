@@ -11,7 +11,9 @@ import {
 	type SendResult,
 } from '../../core/messages';
 import type { StopReason } from '../../core/retryPolicy';
-import { RatePacer, sendOnce, SendOnceMemory, type ClaimedSend } from '../../core/sendOnce';
+import type { RatePacer } from '../../core/ratePacer';
+import { sendOnce, SendOnceMemory, type ClaimedSend } from '../../core/sendOnce';
+import { nodeRatePacer } from '../../shared/ratePacers';
 import { recordOutbound } from '../../shared/conversations';
 import { nodeStatePart, saveWithExecution } from '../../shared/workflowState';
 import { failureFields, graphApiError } from './nodeErrors';
@@ -118,7 +120,7 @@ class MessageSender {
 		private readonly target: GraphTarget,
 		private readonly settings: Settings,
 	) {
-		this.pacer = new RatePacer(settings.maxPerSecond);
+		this.pacer = nodeRatePacer(ctx, settings.maxPerSecond);
 		this.policy = {
 			retry: settings.retry,
 			pacer: this.pacer,
