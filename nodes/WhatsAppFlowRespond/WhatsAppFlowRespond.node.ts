@@ -168,7 +168,7 @@ export class WhatsAppFlowRespond implements INodeType {
 				return [
 					passThrough.map((item, index) => ({
 						...item,
-						...errorItem(nodeError, item.json, index),
+						...errorItem(this.getNode(), nodeError.message, index, { input: item.json }),
 					})),
 				];
 			}

@@ -176,13 +176,7 @@ describe('WhatsApp Flow Respond node', () => {
 			}),
 		);
 		expect(output).toEqual([
-			[
-				{
-					json: { a: 1, error: 'No WhatsApp Flow request to answer' },
-					error: expect.any(NodeOperationError),
-					pairedItem: { item: 0 },
-				},
-			],
+			[{ json: { a: 1, error: 'No WhatsApp Flow request to answer' }, pairedItem: { item: 0 } }],
 		]);
 	});
 });

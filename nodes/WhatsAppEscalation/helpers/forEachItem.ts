@@ -33,7 +33,9 @@ export function forEachItem(
 					? error
 					: new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
 			if (!ctx.continueOnFail()) throw nodeError;
-			outputs[0].push(errorItem(nodeError, items[itemIndex].json, itemIndex));
+			outputs[0].push(
+				errorItem(ctx.getNode(), nodeError.message, itemIndex, { input: items[itemIndex].json }),
+			);
 		}
 	}
 	return outputs;

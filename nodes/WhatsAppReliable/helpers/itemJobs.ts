@@ -79,7 +79,9 @@ async function runJobs(
 		const result = results.get(itemIndex);
 		if (!result) continue;
 		if (result.kind === 'error') {
-			outputs[0].push(errorItem(result.error, result.json, itemIndex));
+			outputs[0].push(
+				errorItem(ctx.getNode(), result.error.message, itemIndex, { fields: result.json }),
+			);
 		} else {
 			const item: INodeExecutionData = { json: result.json, pairedItem: { item: itemIndex } };
 			if (result.binary) item.binary = result.binary;

@@ -17,8 +17,9 @@ import { nodeRatePacer } from '../../shared/ratePacers';
 import { recordOutbound } from '../../shared/conversations';
 import { nodeStatePart, saveWithExecution } from '../../shared/workflowState';
 import { failureFields, graphApiError } from './nodeErrors';
+import { sendHints } from './hints';
 import { executeJobs, type Job, type JobResult } from './itemJobs';
-import { SEND_ONCE_CAPACITY, type Settings } from './executionSettings';
+import { readSettings, SEND_ONCE_CAPACITY, type Settings } from './executionSettings';
 import {
 	callGraph,
 	REQUEST_TIMEOUT_MS,
@@ -369,12 +370,24 @@ class MessageSender {
 	}
 }
 
+/** Hints for the operator (n8n shows them in the output panel); a hint never fails a send. */
+function addSendHints(ctx: IExecuteFunctions): void {
+	if (typeof ctx.addExecutionHints !== 'function') return;
+	try {
+		const hints = sendHints(ctx, readSettings(ctx));
+		if (hints.length) ctx.addExecutionHints(...hints);
+	} catch (error) {
+		ctx.logger.debug(`WhatsApp Reliable: no hints (${(error as Error).message})`);
+	}
+}
+
 /** Prepares every item (validating all before anything is sent), then sends them. */
 export async function executeSends(
 	ctx: IExecuteFunctions,
 	prepare: (itemIndex: number) => Promise<PreparedMessage>,
 	outputCount: number,
 ): Promise<INodeExecutionData[][]> {
+	addSendHints(ctx);
 	let sender: MessageSender | undefined;
 	return await executeJobs(
 		ctx,
