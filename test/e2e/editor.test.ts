@@ -147,6 +147,11 @@ describe('the editor in a real browser', () => {
 				baseUrl: 'http://127.0.0.1:9',
 			},
 		);
+		// The AI agent example's chat model credential (n8n's own type).
+		credentials.openAiApi = await n8n.createCredential('openAiApi', 'OpenAI-compatible Chat API', {
+			apiKey: 'editor-key',
+			url: 'http://127.0.0.1:9/v1',
+		});
 		const types = await n8n.rest<Json[]>('GET', '/types/nodes.json');
 		for (const t of types) {
 			if (t.name.startsWith(`${PACKAGE_NAME}.`))
@@ -201,7 +206,8 @@ describe('the editor in a real browser', () => {
 			const text = fs
 				.readFileSync(path.join(EXAMPLES, file), 'utf8')
 				.replaceAll('"whatsAppWebhookCredential"', JSON.stringify(credentials.whatsAppWebhookApi))
-				.replaceAll('"whatsAppCloudApiCredential"', JSON.stringify(credentials.whatsAppCloudApi));
+				.replaceAll('"whatsAppCloudApiCredential"', JSON.stringify(credentials.whatsAppCloudApi))
+				.replaceAll('"openAiCompatibleCredential"', JSON.stringify(credentials.openAiApi));
 			const workflow = JSON.parse(text);
 			const id = await n8n.importWorkflow(workflow);
 			await page.goto(n8n.url(`/workflow/${id}`));
