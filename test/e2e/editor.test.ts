@@ -27,13 +27,13 @@ const PANELS: Array<{ node: string; parameters: Json; shot?: string; expects: st
 		node: 'whatsAppReliable',
 		parameters: { resource: 'message', operation: 'send' },
 		shot: 'send-message',
-		expects: ['Message Type', 'To'],
+		expects: ['Message Type', 'To', 'Idempotency Key', 'Correlation ID'],
 	},
 	{
 		node: 'whatsAppReliable',
 		parameters: { resource: 'message', operation: 'sendTemplate' },
 		shot: 'send-template',
-		expects: ['Template', 'Parameter Format'],
+		expects: ['Template', 'Parameter Format', 'Idempotency Key', 'Correlation ID'],
 	},
 	{
 		node: 'whatsAppReliable',
@@ -97,7 +97,10 @@ describe('the editor in a real browser', () => {
 	let page: Page;
 	let profile: string;
 	const credentials: Record<string, string> = {};
-	const descriptions: Record<string, { displayName: string; description: string }> = {};
+	const descriptions: Record<
+		string,
+		{ displayName: string; description: string; defaultVersion?: number }
+	> = {};
 
 	const shot = async (name: string) => {
 		await page.screenshot({ path: path.join(IMAGES, `${name}.png`) });
@@ -226,7 +229,8 @@ describe('the editor in a real browser', () => {
 				id: 'panel-node',
 				name: descriptions[panel.node].displayName,
 				type: type(panel.node),
-				typeVersion: 1,
+				// What a new node gets (WhatsApp Reliable: 1.1, with the idempotency key in plain view).
+				typeVersion: descriptions[panel.node].defaultVersion ?? 1,
 				position: [0, 0],
 				parameters: panel.parameters,
 				...(panel.node === 'whatsAppReliableTrigger' ? { webhookId: 'editor-trigger' } : {}),
