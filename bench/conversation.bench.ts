@@ -15,10 +15,10 @@ import {
 	ConversationBook,
 	DEFAULT_BOOK_CONFIG,
 	type OutboundRecord,
-} from '../nodes/core/conversation';
+} from '../nodes/core/conversationRecord';
 import { MemoryDedupeStore } from '../nodes/core/dedupeStore';
 import type { WhatsAppEvent } from '../nodes/core/events';
-import { escalate, isWithHuman } from '../nodes/core/handoff';
+import { escalate, isWithHuman } from '../nodes/core/lease';
 
 const CONVERSATIONS = Number(
 	process.env.CONVERSATION_BENCH_CONVERSATIONS ?? DEFAULT_BOOK_CONFIG.maxConversations,

@@ -7,6 +7,7 @@
  * Needs `npm run build` and the cached n8n (`bash scripts/n8n.sh install`); `npm run bench` does both.
  * Environment: BENCH_REQUESTS (per run at concurrency 1, default 150; concurrency 10 sends twice as many).
  */
+import { DEFAULT_BOOK_CONFIG } from '../nodes/core/conversationRecord';
 import { N8nInstance } from '../test/support/n8n';
 import { body, change, metaSerialise, PHONE_A, sign, textMessage } from '../test/support/payloads';
 
@@ -14,7 +15,7 @@ const SECRET = 'bench-secret';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 150);
 const CAPACITY = 20_000;
 /** The conversation book's default capacity. */
-const BOOK_CAPACITY = 500;
+const BOOK_CAPACITY = DEFAULT_BOOK_CONFIG.maxConversations;
 
 let sequence = 0;
 

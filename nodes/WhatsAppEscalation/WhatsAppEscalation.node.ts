@@ -22,7 +22,7 @@ export class WhatsAppEscalation implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle:
-			'={{ {"route": "Route: bot or human", "escalate": "Hand to a human", "release": "Release to the bot", "get": "Get the conversation"}[$parameter["operation"]] }}',
+			'={{ {"route": "Route: bot or human", "escalate": "Hand to a human", "release": "Release to the bot", "get": "Get the conversation", "erase": "Erase customer data"}[$parameter["operation"]] }}',
 		description:
 			'Hands WhatsApp conversations from the bot to a human with the transcript and order context, once, and keeps the bot quiet until release',
 		defaults: { name: 'WhatsApp Escalation' },
@@ -37,6 +37,13 @@ export class WhatsAppEscalation implements INodeType {
 				noDataExpression: true,
 				default: 'route',
 				options: [
+					{
+						name: 'Erase Customer Data',
+						value: 'erase',
+						action: "Erase a customer's conversation data",
+						description:
+							"Remove a customer's conversations (transcript, profile, orders, case) from this workflow's store",
+					},
 					{
 						name: 'Escalate',
 						value: 'escalate',

@@ -8,7 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { errorItem } from '../shared/errorItem';
-import { flowExchanges } from '../WhatsAppFlowTrigger/FlowExchangeRegistry';
+import { flowExchanges } from '../shared/flowExchangeRegistry';
 import {
 	FlowRespondError,
 	resolveRequestId,

@@ -1,3 +1,4 @@
+import { asString } from '../core/coerce';
 import {
 	completeReply,
 	errorMessageReply,
@@ -10,7 +11,7 @@ import type {
 	FlowAnswerResult,
 	FlowExchangeRegistry,
 	PendingFlowExchange,
-} from '../WhatsAppFlowTrigger/FlowExchangeRegistry';
+} from '../shared/flowExchangeRegistry';
 
 /** The respond node's decision, apart from n8n: which request, which answer. */
 
@@ -34,10 +35,7 @@ export class FlowRespondError extends Error {
 	}
 }
 
-export function buildReply(
-	parameters: RespondParameters,
-	exchange: PendingFlowExchange,
-): FlowReply {
+function buildReply(parameters: RespondParameters, exchange: PendingFlowExchange): FlowReply {
 	switch (parameters.respondWith) {
 		case 'nextScreen': {
 			const screen = (parameters.screen ?? '').trim();
@@ -79,7 +77,7 @@ export function resolveRequestId(
 	if (explicitId && explicitId.trim()) return explicitId.trim();
 	const bound = executionId ? registry.requestIdForExecution(executionId) : undefined;
 	if (bound) return bound;
-	return typeof itemRequestId === 'string' && itemRequestId ? itemRequestId : undefined;
+	return asString(itemRequestId) ?? undefined;
 }
 
 /**

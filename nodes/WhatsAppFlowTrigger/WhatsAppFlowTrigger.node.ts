@@ -13,8 +13,9 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
+import { asString } from '../core/coerce';
 import { testFlowEndpointCredential } from './credentialTest';
-import { flowExchanges } from './FlowExchangeRegistry';
+import { flowExchanges } from '../shared/flowExchangeRegistry';
 import {
 	DEFAULT_RESPONSE_TIMEOUT_MS,
 	DEFAULT_TIMEOUT_MESSAGE,
@@ -22,6 +23,7 @@ import {
 	type FlowEndpointCredentials,
 	type FlowTriggerOptions,
 } from './flowWebhook';
+import { triggerInput } from '../shared/triggerInput';
 
 export class WhatsAppFlowTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -179,22 +181,13 @@ export class WhatsAppFlowTrigger implements INodeType {
 	 * the respond node finds it even when the nodes in between reshape the item.
 	 */
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const requests = inputOrEmpty(this, 0);
-		const notifications = inputOrEmpty(this, 1);
+		const requests = triggerInput(this, 0);
+		const notifications = triggerInput(this, 1);
 		const executionId = this.getExecutionId();
 		for (const item of requests) {
-			const requestId = item.json.requestId;
-			if (typeof requestId === 'string' && executionId)
-				flowExchanges.bindExecution(requestId, executionId);
+			const requestId = asString(item.json.requestId);
+			if (requestId !== null && executionId) flowExchanges.bindExecution(requestId, executionId);
 		}
 		return [requests, notifications];
-	}
-}
-
-function inputOrEmpty(context: IExecuteFunctions, index: number): INodeExecutionData[] {
-	try {
-		return context.getInputData(index) ?? [];
-	} catch {
-		return [];
 	}
 }

@@ -8,7 +8,7 @@ import {
 	type FlowHttpAnswer,
 	type FlowRequestKind,
 } from '../core/flowEndpoint';
-import type { FlowExchangeRegistry } from './FlowExchangeRegistry';
+import type { FlowExchangeRegistry } from '../shared/flowExchangeRegistry';
 
 /**
  * What the trigger's webhook() does with one HTTP request, without n8n's context object, so node
@@ -77,7 +77,7 @@ function errorNotificationItem(
 	};
 }
 
-export function resolveTimeoutMs(options: FlowTriggerOptions): number {
+function resolveTimeoutMs(options: FlowTriggerOptions): number {
 	const value = Number(options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS);
 	if (!Number.isFinite(value) || value <= 0) return DEFAULT_RESPONSE_TIMEOUT_MS;
 	return Math.round(value);

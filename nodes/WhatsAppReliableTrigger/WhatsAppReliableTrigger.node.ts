@@ -23,9 +23,15 @@ import {
 	type TriggerItem,
 } from '../core/triggerPipeline';
 import { recordInbound } from '../shared/conversations';
+import { triggerInput } from '../shared/triggerInput';
 import { saveWithExecution } from '../shared/workflowState';
 import { testWebhookCredential, type WebhookCredentials } from './credentialTest';
-import { openTriggerMemory, readTriggerOptions } from './triggerState';
+import {
+	MAX_DEDUPE_CAPACITY,
+	MAX_DEDUPE_WINDOW_DAYS,
+	openTriggerMemory,
+	readTriggerOptions,
+} from './triggerState';
 
 /** How long Meta is asked to wait before retrying a body whose events another execution holds. */
 const RETRY_AFTER_SECONDS = 10;
@@ -68,7 +74,8 @@ export class WhatsAppReliableTrigger implements INodeType {
 		version: 1,
 		subtitle: '={{"WhatsApp events, exactly once"}}',
 		description:
-			'Starts the workflow on WhatsApp Cloud API webhooks: verified signatures, one item per event, duplicates and stale statuses dropped',
+			// n8n's node creator shows this node and WhatsApp Reliable as one entry, with this description.
+			"Send and receive WhatsApp messages reliably: webhooks verified and split into one item per event, exactly once; sends retried by Meta's error classes, at most once per key",
 		defaults: { name: 'WhatsApp Reliable Trigger' },
 		inputs: [],
 		outputs: [
@@ -161,15 +168,16 @@ export class WhatsAppReliableTrigger implements INodeType {
 						displayName: 'Dedupe Capacity',
 						name: 'dedupeCapacity',
 						type: 'number',
-						typeOptions: { minValue: 100 },
+						typeOptions: { minValue: 100, maxValue: MAX_DEDUPE_CAPACITY },
 						default: 20000,
-						description: 'How many event keys to remember at most; the oldest are forgotten first',
+						description:
+							'How many event keys to remember at most; the oldest are forgotten first. Each costs about 12 bytes of workflow static data.',
 					},
 					{
 						displayName: 'Dedupe Window (Days)',
 						name: 'dedupeWindowDays',
 						type: 'number',
-						typeOptions: { minValue: 0.01, numberPrecision: 2 },
+						typeOptions: { minValue: 0.01, maxValue: MAX_DEDUPE_WINDOW_DAYS, numberPrecision: 2 },
 						default: 7,
 						description:
 							'How long an event is remembered. Meta retries undelivered webhooks for up to 7 days.',
@@ -325,29 +333,21 @@ export class WhatsAppReliableTrigger implements INodeType {
 		const options = readTriggerOptions(this);
 		const { store } = openTriggerMemory(this, options);
 		saveWithExecution(this);
-		const inputs = TRIGGER_OUTPUTS.map(
-			(_, index) => readInput(this, index) as unknown as TriggerItem[],
+		const inputs = TRIGGER_OUTPUTS.map((_, index) =>
+			triggerInput(this, index).map((item) => item.json as unknown as TriggerItem),
 		);
 		const settled = settleEvents(inputs, { store });
+		// The events are confirmed: Meta may have its answer before anything else runs.
+		this.sendResponse({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: '' });
 		recordInbound(
 			this,
 			settled.flat().map(({ item }) => item),
 		);
-		this.sendResponse({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: '' });
 		return settled.map((items, input) =>
 			items.map(({ item, index }) => ({
 				json: item as unknown as IDataObject,
 				pairedItem: { item: index, input },
 			})),
 		);
-	}
-}
-
-/** The items on one input; an input that received nothing throws in n8n, so it reads as none. */
-function readInput(ctx: IExecuteFunctions, index: number): IDataObject[] {
-	try {
-		return ctx.getInputData(index).map((item) => item.json);
-	} catch {
-		return [];
 	}
 }

@@ -1,3 +1,4 @@
+import { BoundedMap } from './boundedMap';
 import { DIGEST_LENGTH, digestKey } from './keyDigest';
 
 /**
@@ -61,10 +62,12 @@ export interface DedupeSnapshot {
 const MINUTE_MS = 60_000;
 
 export class MemoryDedupeStore implements DedupeStore {
-	// Keyed by digest. Insertion order is eviction order: the oldest key is forgotten first when full.
-	private readonly entries = new Map<string, Entry>();
+	// Keyed by digest; the oldest key is forgotten first when full.
+	private readonly entries: BoundedMap<string, Entry>;
 
-	constructor(private options: DedupeStoreOptions) {}
+	constructor(private options: DedupeStoreOptions) {
+		this.entries = new BoundedMap(options.capacity);
+	}
 
 	get size(): number {
 		return this.entries.size;
@@ -73,23 +76,22 @@ export class MemoryDedupeStore implements DedupeStore {
 	/** Options can change when an operator edits the node; the next call applies them. */
 	configure(options: DedupeStoreOptions): void {
 		this.options = options;
-		this.evictOverCapacity();
+		this.entries.resize(options.capacity);
 	}
 
 	checkAndRecord(keys: readonly string[], now = Date.now(), ttlMs?: number): boolean[] {
-		const results = keys.map((key) => {
+		// Expired keys go before live ones are evicted; the scan runs only when the store is full.
+		if (this.entries.size + keys.length > this.entries.capacity) this.purgeExpired(now);
+		return keys.map((key) => {
 			const digest = digestKey(key);
 			if (this.live(digest, now)) return false;
-			this.insert(digest, {
+			this.entries.set(digest, {
 				expiresAt: now + (ttlMs ?? this.options.ttlMs),
 				confirmed: ttlMs === undefined,
 				value: null,
 			});
 			return true;
 		});
-		if (this.entries.size > this.options.capacity) this.purgeExpired(now);
-		this.evictOverCapacity();
-		return results;
 	}
 
 	confirm(keys: readonly string[], now = Date.now()): void {
@@ -97,9 +99,8 @@ export class MemoryDedupeStore implements DedupeStore {
 			const digest = digestKey(key);
 			const entry = this.live(digest, now);
 			const expiresAt = Math.max(entry?.expiresAt ?? 0, now + this.options.ttlMs);
-			this.insert(digest, { expiresAt, confirmed: true, value: entry?.value ?? null });
+			this.entries.set(digest, { expiresAt, confirmed: true, value: entry?.value ?? null });
 		}
-		this.evictOverCapacity();
 	}
 
 	stateOf(key: string, now = Date.now()): KeyState | undefined {
@@ -146,15 +147,10 @@ export class MemoryDedupeStore implements DedupeStore {
 	 * least as new). Returns how many keys were added.
 	 */
 	restore(snapshot: unknown, now = Date.now()): number {
-		const restored = readSnapshot(snapshot).filter(
+		const valid = readSnapshot(snapshot).filter(
 			([digest, entry]) => entry.expiresAt > now && !this.entries.has(digest),
 		);
-		restored.sort((a, b) => a[1].expiresAt - b[1].expiresAt);
-		const live = [...this.entries];
-		this.entries.clear();
-		for (const [digest, entry] of [...restored, ...live]) this.entries.set(digest, entry);
-		this.evictOverCapacity();
-		return restored.length;
+		return this.entries.mergeUnder(valid, (entry) => entry.expiresAt);
 	}
 
 	private live(digest: string, now: number): Entry | undefined {
@@ -162,25 +158,9 @@ export class MemoryDedupeStore implements DedupeStore {
 		return entry !== undefined && entry.expiresAt > now ? entry : undefined;
 	}
 
-	/** Re-inserting moves a key to the end of the eviction order. */
-	private insert(digest: string, entry: Entry): void {
-		this.entries.delete(digest);
-		this.entries.set(digest, entry);
-	}
-
-	/** Runs only when the store is full, so a busy store pays for the scan rarely. */
 	private purgeExpired(now: number): void {
 		for (const [digest, entry] of this.entries) {
 			if (entry.expiresAt <= now) this.entries.delete(digest);
-		}
-	}
-
-	private evictOverCapacity(): void {
-		let excess = this.entries.size - this.options.capacity;
-		if (excess <= 0) return;
-		for (const digest of this.entries.keys()) {
-			if (excess-- <= 0) break;
-			this.entries.delete(digest);
 		}
 	}
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { asArray, asNumber, asRecord, asString, readPath } from './coerce';
+
 /**
  * Escalation rules: an ordered list an operator builds without code. Each item is tested against the
  * rules in order and the first rule that matches names the reason (and the priority) of the handoff.
@@ -7,7 +9,7 @@ import { z } from 'zod';
  * here already evaluated, as plain booleans.
  */
 
-export const RULE_TYPES = [
+const RULE_TYPES = [
 	'keywords',
 	'pattern',
 	'replyIds',
@@ -23,7 +25,7 @@ export type RuleType = (typeof RULE_TYPES)[number];
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-export const DEFAULT_REASONS: Record<RuleType, string> = {
+const DEFAULT_REASONS: Record<RuleType, string> = {
 	keywords: 'Keyword in message',
 	pattern: 'Pattern in message',
 	replyIds: 'Customer asked through a button',
@@ -74,8 +76,12 @@ const flagSchema = z
 
 const numberSchema = z.union([z.number(), z.string()]).optional();
 
-/** One rule as the node's "Rules" parameter holds it; fields a type does not use are ignored. */
-export const ruleParameterSchema = z.object({
+/**
+ * One rule as plain configuration data (the escalation node reads it from its "Rules" parameter; any
+ * other caller may build it): validated here because it comes from people, not code. Fields a type
+ * does not use are ignored.
+ */
+const ruleConfigSchema = z.object({
 	type: z.enum(RULE_TYPES),
 	reason: z.string().optional(),
 	priority: z.enum(PRIORITIES).optional(),
@@ -93,7 +99,7 @@ export const ruleParameterSchema = z.object({
 	maxAgeMinutes: numberSchema,
 	condition: flagSchema,
 });
-export type RuleParameter = z.input<typeof ruleParameterSchema>;
+export type RuleParameter = z.input<typeof ruleConfigSchema>;
 
 interface RuleBase {
 	index: number;
@@ -114,13 +120,7 @@ export type Rule = RuleBase &
 		| { type: 'custom'; condition: boolean }
 	);
 
-export const DEFAULT_FAILED_PAYMENT_VALUES = [
-	'failed',
-	'declined',
-	'canceled',
-	'cancelled',
-	'error',
-];
+const DEFAULT_FAILED_PAYMENT_VALUES = ['failed', 'declined', 'canceled', 'cancelled', 'error'];
 
 /** Lower case without accents, so "Réclamation" matches "reclamation". */
 export function normaliseText(text: string): string {
@@ -145,31 +145,10 @@ export function keywordRegex(keyword: string): RegExp {
 	);
 }
 
-function toNumber(value: unknown): number | null {
-	const n =
-		typeof value === 'string' && value.trim() !== '' ? Number(value.replace(/,/g, '')) : value;
-	return typeof n === 'number' && Number.isFinite(n) ? n : null;
-}
-
-/** Reads `a.b[0].c` from an object; a path that does not lead anywhere gives undefined. */
-export function getPath(source: unknown, path: string): unknown {
-	const parts = path
-		.replace(/\[(\w+)\]/g, '.$1')
-		.split('.')
-		.map((p) => p.trim())
-		.filter(Boolean);
-	let current: unknown = source;
-	for (const part of parts) {
-		if (current === null || typeof current !== 'object') return undefined;
-		current = (current as Record<string, unknown>)[part];
-	}
-	return current;
-}
-
 /** Validates the rules of one item and compiles keywords and patterns; errors name the rule and field. */
 export function compileRules(raw: readonly unknown[]): Rule[] {
 	return raw.map((entry, index) => {
-		const parsed = ruleParameterSchema.safeParse(entry);
+		const parsed = ruleConfigSchema.safeParse(entry);
 		if (!parsed.success) {
 			const issue = parsed.error.issues[0];
 			const field = issue.path.join('.') || 'type';
@@ -186,7 +165,7 @@ export function compileRules(raw: readonly unknown[]): Rule[] {
 			fallback: number,
 			min: number,
 		) => {
-			const value = p[field] === undefined || p[field] === '' ? fallback : toNumber(p[field]);
+			const value = p[field] === undefined || p[field] === '' ? fallback : asNumber(p[field]);
 			if (value === null || value < min)
 				throw new RuleConfigError(
 					index,
@@ -293,12 +272,8 @@ export interface RuleMatch {
 const INBOUND_KINDS = new Set(['message', 'flow_response']);
 
 function isInbound(item: Record<string, unknown>): boolean {
-	return typeof item.kind === 'string' && INBOUND_KINDS.has(item.kind);
-}
-
-function textOf(item: Record<string, unknown>, field: string): string | null {
-	const value = getPath(item, field);
-	return typeof value === 'string' && value !== '' ? value : null;
+	const kind = asString(item.kind);
+	return kind !== null && INBOUND_KINDS.has(kind);
 }
 
 function wildcardMatch(pattern: string, value: string): boolean {
@@ -310,14 +285,15 @@ function failureClasses(
 	item: Record<string, unknown>,
 ): Array<{ errorClass: string; code: unknown }> {
 	const out: Array<{ errorClass: string; code: unknown }> = [];
+	const ownClass = asString(item.errorClass);
 	if (item.kind === 'status' && item.status === 'failed' && Array.isArray(item.errors)) {
-		for (const error of item.errors as Array<Record<string, unknown>>) {
-			if (typeof error?.errorClass === 'string')
-				out.push({ errorClass: error.errorClass, code: error.code });
+		for (const error of asArray(item.errors).map(asRecord)) {
+			const errorClass = asString(error.errorClass);
+			if (errorClass !== null) out.push({ errorClass, code: error.code });
 		}
 		if (out.length === 0) out.push({ errorClass: 'unknown', code: null });
-	} else if (typeof item.errorClass === 'string') {
-		out.push({ errorClass: item.errorClass, code: item.code });
+	} else if (ownClass !== null) {
+		out.push({ errorClass: ownClass, code: item.code });
 	}
 	return out;
 }
@@ -326,26 +302,25 @@ function matchRule(rule: Rule, subject: RuleSubject): string | null {
 	const { item } = subject;
 	switch (rule.type) {
 		case 'keywords': {
-			const text = textOf(item, rule.field);
+			const text = asString(readPath(item, rule.field));
 			if (!text) return null;
 			const normalised = normaliseText(text);
 			const hit = rule.keywords.find(({ regex }) => regex.test(normalised));
 			return hit ? `"${hit.keyword}" in ${rule.field}` : null;
 		}
 		case 'pattern': {
-			const text = textOf(item, rule.field);
+			const text = asString(readPath(item, rule.field));
 			const match = text ? rule.regex.exec(text) : null;
 			return match ? `/${rule.regex.source}/ matched "${match[0]}" in ${rule.field}` : null;
 		}
 		case 'replyIds': {
-			const reply = item.reply as { id?: unknown } | null | undefined;
-			const id = typeof reply?.id === 'string' ? reply.id : null;
+			const id = asString(asRecord(item.reply).id);
 			return id !== null && rule.replyIds.some((pattern) => wildcardMatch(pattern, id))
 				? `reply "${id}"`
 				: null;
 		}
 		case 'orderValue': {
-			const value = toNumber(getPath(item, rule.valueField));
+			const value = asNumber(readPath(item, rule.valueField));
 			return value !== null && value > rule.threshold
 				? `${rule.valueField} ${value} > ${rule.threshold}`
 				: null;
@@ -359,10 +334,11 @@ function matchRule(rule: Rule, subject: RuleSubject): string | null {
 				: null;
 		}
 		case 'paymentFailed': {
-			const value = getPath(item, rule.paymentField);
+			const value = readPath(item, rule.paymentField);
 			if (value === true) return `${rule.paymentField} is true`;
-			if (typeof value === 'string' && rule.failedValues.includes(normaliseText(value.trim())))
-				return `${rule.paymentField} is "${value}"`;
+			const text = asString(value);
+			if (text !== null && rule.failedValues.includes(normaliseText(text.trim())))
+				return `${rule.paymentField} is "${text}"`;
 			return null;
 		}
 		case 'unrecognisedTurns':
@@ -370,7 +346,7 @@ function matchRule(rule: Rule, subject: RuleSubject): string | null {
 				? `${subject.unrecognisedTurns} bot turns without a recognised answer (limit ${rule.maxTurns})`
 				: null;
 		case 'staleInbound': {
-			const timestamp = toNumber(item.timestamp);
+			const timestamp = asNumber(item.timestamp);
 			if (!isInbound(item) || timestamp === null) return null;
 			const ageMinutes = (subject.now - timestamp * 1000) / 60_000;
 			return ageMinutes > rule.maxAgeMinutes

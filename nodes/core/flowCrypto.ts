@@ -8,6 +8,8 @@ import {
 	type KeyObject,
 } from 'node:crypto';
 
+import { BoundedMap } from './boundedMap';
+
 /**
  * The encryption of WhatsApp Flows data endpoint requests, as Meta's client applies it:
  * - the client draws a 16-byte AES key and wraps it with the business public key (RSA-OAEP, SHA-256);
@@ -85,8 +87,7 @@ export function normalizePem(pem: string): string {
 // Parsing a PEM (and deriving the key of a passphrase-protected one) costs more than the RSA unwrap
 // of a request; keep parsed keys for the life of the process. The map holds key objects only in
 // memory and is keyed by a hash, so no secret becomes a map key.
-const keyCache = new Map<string, KeyObject>();
-const KEY_CACHE_LIMIT = 16;
+const keyCache = new BoundedMap<string, KeyObject>(16);
 
 export function loadPrivateKey(pem: string, passphrase?: string): KeyObject {
 	const normalized = normalizePem(pem);
@@ -127,7 +128,6 @@ export function loadPrivateKey(pem: string, passphrase?: string): KeyObject {
 			`the private key is ${key.asymmetricKeyType ?? 'unknown'}, not RSA`,
 		);
 	}
-	if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value as string);
 	keyCache.set(cacheKey, key);
 	return key;
 }

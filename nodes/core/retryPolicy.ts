@@ -17,7 +17,7 @@ export interface RetryOptions {
 	maxDelayMs: number;
 	/** Attempts for errors that may be a glitch or a bad request (`limited`: 1, 131000). */
 	limitedAttempts: number;
-	/** First wait after 131056: Meta allows about one message every 6 s to the same user (§4). */
+	/** First wait after 131056: Meta allows about one message every 6 s to the same user (docs/whatsapp-facts.md §4). */
 	pairRateDelayMs: number;
 }
 
@@ -124,7 +124,14 @@ export async function withRetry<T, F extends RetrySignal>(
 	}
 }
 
-/** The longest one item can spend sending, for the send-once claim to outlive. */
-export function worstCaseSendMs(options: RetryOptions, requestTimeoutMs: number): number {
-	return options.maxTotalMs + requestTimeoutMs;
+/** Slack on top of the slowest send, for the time between the claim and the first request. */
+const CLAIM_SLACK_MS = 10_000;
+
+/**
+ * How long a send-once claim holds: longer than the slowest send of one item can take. An item makes
+ * up to three Graph calls in a row (media upload, the message, the window-closed fallback template),
+ * each of which may spend the whole retry budget plus one request timeout.
+ */
+export function sendOnceClaimTtlMs(options: RetryOptions, requestTimeoutMs: number): number {
+	return 3 * (options.maxTotalMs + requestTimeoutMs) + CLAIM_SLACK_MS;
 }

@@ -7,6 +7,8 @@
  * sends `sent` before `failed`, so a `sent` arriving after `failed` is the older of the two.
  */
 
+import { BoundedMap } from './boundedMap';
+import { asNumber } from './coerce';
 import { DIGEST_LENGTH, digestKey } from './keyDigest';
 
 export type LedgerVerdict = 'advanced' | 'stale' | 'duplicate';
@@ -77,18 +79,19 @@ function unpack(code: string): MessageState | null {
 }
 
 export class StatusLedger {
-	// Keyed by the message id's digest; insertion order is eviction order.
-	private readonly messages = new Map<string, MessageState>();
+	// Keyed by the message id's digest; recently active messages are evicted last.
+	private readonly messages: BoundedMap<string, MessageState>;
 
-	constructor(private capacity: number) {}
+	constructor(capacity: number) {
+		this.messages = new BoundedMap(capacity);
+	}
 
 	get size(): number {
 		return this.messages.size;
 	}
 
 	configure(capacity: number): void {
-		this.capacity = capacity;
-		this.evictOverCapacity();
+		this.messages.resize(capacity);
 	}
 
 	/** What `apply` would say, without recording anything. */
@@ -111,10 +114,7 @@ export class StatusLedger {
 			}
 		}
 		if (!state.seen.includes(status)) state.seen.push(status);
-		// Re-insert so recently active messages are evicted last.
-		this.messages.delete(digest);
 		this.messages.set(digest, state);
-		this.evictOverCapacity();
 		return { verdict, previous, current: statusName(state) ?? status };
 	}
 
@@ -132,23 +132,7 @@ export class StatusLedger {
 
 	/** Merges a persisted ledger under the live one: live messages win and stay newest. */
 	restore(snapshot: unknown): void {
-		const restored = new Map<string, MessageState>();
-		for (const [digest, state] of readSnapshot(snapshot)) {
-			if (!this.messages.has(digest)) restored.set(digest, state);
-		}
-		// Persisted messages are older than live ones: put them first in eviction order.
-		for (const [digest, state] of this.messages) restored.set(digest, state);
-		this.messages.clear();
-		for (const [digest, state] of restored) this.messages.set(digest, state);
-		this.evictOverCapacity();
-	}
-
-	private evictOverCapacity(): void {
-		let excess = this.messages.size - this.capacity;
-		for (const digest of this.messages.keys()) {
-			if (excess-- <= 0) break;
-			this.messages.delete(digest);
-		}
+		this.messages.mergeUnder(readSnapshot(snapshot));
 	}
 }
 
@@ -175,7 +159,7 @@ function readSnapshot(snapshot: unknown): Array<[string, MessageState]> {
 		out.push([
 			digestKey(id),
 			{
-				rank: Number(rank) || 0,
+				rank: asNumber(rank) ?? 0,
 				failed: failed === 1,
 				seen: Array.isArray(seen) ? seen.map(String) : [],
 			},

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { ConversationBook, type BookConfig } from '../core/conversation';
+import { ConversationBook, type BookConfig } from '../core/conversationRecord';
 import type { WhatsAppEvent } from '../core/events';
 import { saveWithExecution, workflowStatePart } from './workflowState';
 

@@ -2,11 +2,11 @@ import {
 	Conversation,
 	ConversationBook,
 	conversationView,
-	normaliseCustomerId,
 	type OutboundRecord,
-} from '../../nodes/core/conversation';
+} from '../../nodes/core/conversationRecord';
+import { normaliseCustomerId } from '../../nodes/core/customerId';
 import { splitEvents, type WhatsAppEvent } from '../../nodes/core/events';
-import { escalate } from '../../nodes/core/handoff';
+import { escalate } from '../../nodes/core/lease';
 import {
 	body,
 	buttonReply,
@@ -382,6 +382,20 @@ describe('outbound recording and statuses through the ledger', () => {
 			'order-b',
 			'order-c',
 		]);
+	});
+
+	it('evicts integer-like correlation ids by age too, also after a restore', () => {
+		const book = new ConversationBook({ maxCorrelations: 2 });
+		for (const [i, id] of ['300', '200', '100'].entries())
+			book.recordOutbound(sent(`wamid.${id}`, text(id), { correlationId: id }), T0 + i);
+		const ids = (b: ConversationBook) =>
+			conversationView(b.get(PNID, CUSTOMER)!).correlations.map((c) => c.correlationId);
+		expect(ids(book)).toEqual(['200', '100']);
+		const restored = new ConversationBook({ maxCorrelations: 2 });
+		restored.restore(JSON.parse(JSON.stringify(book.snapshot())));
+		expect(ids(restored)).toEqual(['200', '100']);
+		restored.recordOutbound(sent('wamid.400', text('400'), { correlationId: '400' }), T0 + 5);
+		expect(ids(restored)).toEqual(['100', '400']);
 	});
 });
 

@@ -1,16 +1,15 @@
-import { ConversationBook, type Conversation } from '../../nodes/core/conversation';
+import { buildCasePackage, unansweredInbound } from '../../nodes/core/casePackage';
+import { ConversationBook, type Conversation } from '../../nodes/core/conversationRecord';
 import { splitEvents } from '../../nodes/core/events';
 import {
-	buildCasePackage,
 	escalate,
 	expireLease,
 	isWithHuman,
 	newCaseId,
 	release,
 	takeResumedAfter,
-	unansweredInbound,
 	type EscalationRequest,
-} from '../../nodes/core/handoff';
+} from '../../nodes/core/lease';
 import {
 	body,
 	change,

@@ -1,8 +1,8 @@
+import { readPath as getPath } from '../../nodes/core/coerce';
 import { splitEvents, type WhatsAppEvent } from '../../nodes/core/events';
 import {
 	compileRules,
 	evaluateRules,
-	getPath,
 	keywordRegex,
 	normaliseText,
 	RuleConfigError,

@@ -78,6 +78,12 @@ const PANELS: Array<{ node: string; parameters: Json; shot?: string; expects: st
 	},
 ];
 
+/**
+ * n8n's node creator merges a node and the trigger whose type name is the node's plus "Trigger" into one
+ * entry, and gives that entry the trigger's description (n8n 2.41, generateMergedNodesAndActions).
+ */
+const ENTRY_DESCRIBED_BY: Record<string, string> = { whatsAppReliable: 'whatsAppReliableTrigger' };
+
 /** Searches in the node creator and the nodes each must list (display name and own description). */
 const SEARCHES: Record<string, string[]> = {
 	WhatsApp: [
@@ -192,7 +198,8 @@ describe('the editor in a real browser', () => {
 			await search.fill(term);
 			const list = page.locator('[data-test-id="node-creator"]');
 			for (const node of nodes) {
-				const { displayName, description } = descriptions[node];
+				const { displayName } = descriptions[node];
+				const { description } = descriptions[ENTRY_DESCRIBED_BY[node] ?? node];
 				const item = list
 					.locator('[data-test-id="item-iterator-item"]', { hasText: displayName })
 					.first();

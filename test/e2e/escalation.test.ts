@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { ConversationBook, DEFAULT_BOOK_CONFIG } from '../../nodes/core/conversation';
-import { escalate } from '../../nodes/core/handoff';
+import { ConversationBook, DEFAULT_BOOK_CONFIG } from '../../nodes/core/conversationRecord';
+import { escalate } from '../../nodes/core/lease';
 
 import { CaptureServer } from '../support/captureServer';
 import { FakeGraphApi } from '../support/fakeGraphApi';
@@ -439,8 +439,10 @@ describe('WhatsApp Escalation in a real n8n', () => {
 		const writeScript =
 			"const {DatabaseSync}=require('node:sqlite');const db=new DatabaseSync(process.argv[1]);db.exec('PRAGMA busy_timeout=10000');const {id,data}=JSON.parse(require('fs').readFileSync(0,'utf8'));db.prepare('UPDATE workflow_entity SET staticData=? WHERE id=?').run(data,id);";
 		const staticData = JSON.parse(withDatabase(dbFile, readScript, bot.id));
-		// n8n keeps a workflow's "global" static data under the key "global".
-		staticData.global = { ...staticData.global, conversations: book.snapshot() };
+		// n8n keeps a workflow's "global" static data under the key "global"; this package keeps one
+		// document there (nodes/core/workflowState.ts) whose part "conversations" is the book.
+		const stored = staticData.global.whatsAppReliable;
+		stored.p.conversations = { at: Date.now(), d: book.snapshot() };
 		const data = JSON.stringify(staticData);
 		withDatabase(dbFile, writeScript, JSON.stringify({ id: bot.id, data }));
 		await n8n.restart();
@@ -463,7 +465,7 @@ describe('WhatsApp Escalation in a real n8n', () => {
 		);
 		expect(forwarded.body).toMatchObject({ caseId: lease.caseId });
 		// what the executions saved is the live book: the seeded conversations plus the new customer's, within capacity
-		const persisted = JSON.parse(saved).global.conversations.conversations;
+		const persisted = JSON.parse(saved).global.whatsAppReliable.p.conversations.d.conversations;
 		expect(persisted[`${PNID}:4915100000600`].ownership.lease.caseId).toBe(lease.caseId);
 		expect(persisted[`${PNID}:4915100000501`].transcript).toHaveLength(
 			DEFAULT_BOOK_CONFIG.transcriptLength,

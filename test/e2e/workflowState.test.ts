@@ -180,13 +180,14 @@ function replayWorkflow(credentials: { webhook: string }): Json {
 }
 
 /**
- * Items the trigger emitted in an execution (`ran`), or, for an execution n8n created but stopped
- * before its trigger ran, the items it was to start with: such an execution was never acknowledged
- * (the trigger answers Meta when it runs), and it stays visible, crashed, in n8n.
+ * Items the trigger emitted in an execution that ran to its end (`ran`). For one n8n cut short (a
+ * restart that outlasted n8n's graceful shutdown, a kill), the items it was started with: it is in n8n
+ * as crashed with those items, retryable; its trigger may or may not have run (n8n's recovery puts
+ * placeholder data where a node's output was lost).
  */
 function triggerItems(execution: Execution): { ran: boolean; items: Json[] } {
 	const run = execution.data?.resultData?.runData?.['WhatsApp Trigger']?.[0];
-	if (run?.data?.main)
+	if (execution.status === 'success' && run?.data?.main)
 		return { ran: true, items: (run.data.main as Json[][]).flat().map((item) => item.json) };
 	const stack = execution.data?.executionData?.nodeExecutionStack ?? [];
 	const start = stack.find((entry: Json) => entry.node?.name === 'WhatsApp Trigger');
@@ -407,19 +408,36 @@ describe('one workflow state in a real n8n', () => {
 		const highest = new Map<string, number>();
 		let empty = 0;
 		let neverRan = 0;
+		const emptyIds: string[] = [];
+		const visibleHighest = new Map<string, number>();
 		for (const execution of executions) {
 			const { ran, items } = triggerItems(execution);
 			if (!ran) {
 				neverRan++;
+				for (const item of items)
+					if (item.kind === 'status')
+						visibleHighest.set(
+							item.messageId,
+							Math.max(visibleHighest.get(item.messageId) ?? 0, RANK[item.status] ?? 0),
+						);
 				continue;
 			}
-			if (items.length === 0) empty++;
+			if (items.length === 0) {
+				empty++;
+				emptyIds.push(execution.id);
+			}
 			for (const item of items) {
 				seen.set(item.dedupeKey, (seen.get(item.dedupeKey) ?? 0) + 1);
 				if (item.kind !== 'status') continue;
 				const previous = item.ledger?.previous as string | null;
 				const rank = RANK[item.status] ?? 0;
-				if (previous && item.status !== 'failed' && (RANK[previous] ?? 0) >= rank)
+				// previous === status: a retry of a status whose first execution never ran
+				if (
+					previous &&
+					previous !== item.status &&
+					item.status !== 'failed' &&
+					(RANK[previous] ?? 0) >= rank
+				)
 					backwards.push(`${item.messageId}: ${previous} → ${item.status}`);
 				if (previous === 'failed' && item.status === 'sent')
 					backwards.push(`${item.messageId}: failed → sent`);
@@ -436,6 +454,29 @@ describe('one workflow state in a real n8n', () => {
 		const lost = messageIds.filter(
 			(id) => !seen.has(`message:${id}`) && !inCutShort.has(`message:${id}`),
 		);
+		// n8n runs executions it created but never started when it boots again; Meta's retry of the same
+		// body may run too. One of the two then finds its events taken by the other: an execution without
+		// items, at most one per recovered execution: created by the old process (ids in its log), finished
+		// by the new one.
+		const log = n8n.logText();
+		const stopAt = log.lastIndexOf('Received SIGTERM');
+		const readyAt = log.indexOf('n8n ready on', stopAt);
+		const lastOldId = Math.max(
+			0,
+			...[...log.slice(0, readyAt).matchAll(/was assigned id (\d+)/g)].map((m) => Number(m[1])),
+		);
+		const restartedAt = Date.parse(log.slice(log.lastIndexOf('\n', readyAt) + 1).split(' ')[0]);
+		const recoveredAtBoot = executions.filter(
+			(e) =>
+				e.status === 'success' &&
+				Number(e.id) <= lastOldId &&
+				e.stoppedAt !== null &&
+				Date.parse(e.stoppedAt) >= restartedAt,
+		).length;
+		if (emptyIds.length || lost.length)
+			console.log(
+				`diagnostics: empty ${JSON.stringify(executions.filter((e) => emptyIds.includes(e.id)).map((e) => `${e.id}:${e.status}`))}; lost ${lost.join(',')} in ${JSON.stringify(executions.filter((e) => JSON.stringify(e.data ?? {}).includes(lost[0] ?? '#')).map((e) => `${e.id}:${e.status}`))}`,
+			);
 		const onlyCutShort = messageIds.filter((id) => !seen.has(`message:${id}`)).length;
 		const twice = [...seen].filter(([, n]) => n > 1).map(([key]) => key);
 		// The highest of delivered/read/played sent for a message is never stale, so it must be emitted
@@ -445,18 +486,20 @@ describe('one workflow state in a real n8n', () => {
 			for (const s of e.statuses ?? [])
 				sentHighest.set(s.id, Math.max(sentHighest.get(s.id) ?? 0, RANK[s.status] ?? 0));
 		const markMissed = [...sentHighest].filter(
-			([id, rank]) => rank >= RANK.delivered && (highest.get(id) ?? 0) < rank,
+			([id, rank]) =>
+				rank >= RANK.delivered &&
+				Math.max(highest.get(id) ?? 0, visibleHighest.get(id) ?? 0) < rank,
 		);
 		console.log(
-			`replay: ${eventCount} events in ${bodies.length} bodies, ${deliveries.length} deliveries, ${executions.length} executions (${neverRan} cut short by the restart; ${onlyCutShort} events only in those), ${timings.replayMs} ms`,
+			`replay: ${eventCount} events in ${bodies.length} bodies, ${deliveries.length} deliveries, ${executions.length} executions (${neverRan} cut short by the restart, ${onlyCutShort} events only in those; ${recoveredAtBoot} run by n8n at boot; ${empty} without items), ${timings.replayMs} ms`,
 		);
-		expect({ lost, twice, backwards, empty, markMissed }).toEqual({
+		expect({ lost, twice, backwards, markMissed }).toEqual({
 			lost: [],
 			twice: [],
 			backwards: [],
-			empty: 0,
 			markMissed: [],
 		});
+		expect(empty).toBeLessThanOrEqual(recoveredAtBoot);
 	}, 360_000);
 
 	it('after a hard kill mid-burst, every acknowledged event is in an execution and none ran twice to the end', async () => {

@@ -74,13 +74,6 @@ describe('codex files', () => {
 		expect(alias('WhatsAppFlowTrigger')).toContain('flows');
 		expect(alias('WhatsAppFlowRespond')).toContain('flows');
 	});
-
-	it('the send node comes before its trigger, so the merged node creator entry is the send node', () => {
-		const order = pkg.n8n.nodes.map((p: string) => path.basename(p, '.node.js'));
-		expect(order.indexOf('WhatsAppReliable')).toBeLessThan(
-			order.indexOf('WhatsAppReliableTrigger'),
-		);
-	});
 });
 
 describe('webhook credential test', () => {

@@ -635,7 +635,7 @@ describe('description', () => {
 		const { storeProperty } = await import(
 			'../../nodes/WhatsAppEscalation/actions/conversation.description'
 		);
-		const { DEFAULT_BOOK_CONFIG } = await import('../../nodes/core/conversation');
+		const { DEFAULT_BOOK_CONFIG } = await import('../../nodes/core/conversationRecord');
 		for (const option of storeProperty.options as Array<{
 			name: keyof typeof DEFAULT_BOOK_CONFIG;
 			default: unknown;
@@ -651,5 +651,28 @@ describe('description', () => {
 		const outputs = escalation.description.outputs as string;
 		for (const name of ['Human', 'Bot', 'Already With Human', 'New Case', 'Existing Case'])
 			expect(outputs).toContain(`"${name}"`);
+	});
+});
+
+describe('Erase Customer Data', () => {
+	it("removes the customer's conversations from the store and from what is saved", async () => {
+		const workflow = new Workflow();
+		await deliver(workflow, sendText('wamid.e1', 'my address is Elm Street 5'));
+		expect(JSON.stringify(workflow.read())).toContain('Elm Street 5');
+		const [[erased]] = await runEscalation(
+			workflow,
+			{ operation: 'erase', customerId: `+${CUSTOMER}` },
+			[{ json: {} }],
+		);
+		expect(erased.json).toMatchObject({ customerId: CUSTOMER, erasedConversations: 1 });
+		expect(JSON.stringify(workflow.read())).not.toContain('Elm Street 5');
+		const [[after]] = await runEscalation(workflow, { operation: 'get', customerId: CUSTOMER }, [
+			{ json: {} },
+		]);
+		expect(after.json.found).toBe(false);
+		const [[again]] = await runEscalation(workflow, { operation: 'erase', customerId: CUSTOMER }, [
+			{ json: {} },
+		]);
+		expect(again.json.erasedConversations).toBe(0);
 	});
 });

@@ -3,10 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { fallbackReply, type FlowHttpAnswer } from '../../nodes/core/flowEndpoint';
 import { WhatsAppFlowRespond } from '../../nodes/WhatsAppFlowRespond/WhatsAppFlowRespond.node';
-import {
-	FlowExchangeRegistry,
-	flowExchanges,
-} from '../../nodes/WhatsAppFlowTrigger/FlowExchangeRegistry';
+import { FlowExchangeRegistry, flowExchanges } from '../../nodes/shared/flowExchangeRegistry';
 import { decryptFlowResponseAsClient } from '../fixtures/flow/flowClient';
 import { executeContext } from '../fixtures/flow/n8nMocks';
 

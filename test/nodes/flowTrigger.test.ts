@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { NodeOperationError, type INodeExecutionData } from 'n8n-workflow';
 
 import { WhatsAppFlowRespond } from '../../nodes/WhatsAppFlowRespond/WhatsAppFlowRespond.node';
-import { flowExchanges } from '../../nodes/WhatsAppFlowTrigger/FlowExchangeRegistry';
+import { flowExchanges } from '../../nodes/shared/flowExchangeRegistry';
 import { WhatsAppFlowTrigger } from '../../nodes/WhatsAppFlowTrigger/WhatsAppFlowTrigger.node';
 import {
 	decryptFlowResponseAsClient,

@@ -9,6 +9,11 @@ import type {
 import { resetWorkflowStatesForTests, saveWithExecution } from '../../nodes/shared/workflowState';
 import { WhatsAppReliableTrigger } from '../../nodes/WhatsAppReliableTrigger/WhatsAppReliableTrigger.node';
 import {
+	MAX_DEDUPE_CAPACITY,
+	MAX_DEDUPE_WINDOW_DAYS,
+	readTriggerOptions,
+} from '../../nodes/WhatsAppReliableTrigger/triggerState';
+import {
 	body,
 	change,
 	metaSerialise,
@@ -424,5 +429,18 @@ describe('WhatsApp Reliable Trigger: POST', () => {
 			phoneNumberIds: ` ${PHONE_B.phone_number_id} `,
 		});
 		expect(outputs?.flat().map((i) => i.json.phoneNumberId)).toEqual([PHONE_B.phone_number_id]);
+	});
+});
+
+describe('WhatsApp Reliable Trigger: option bounds', () => {
+	it('caps the dedupe window at 30 days and the capacity at 100,000 keys', () => {
+		const ctx = {
+			getNodeParameter: (name: string, fallback: unknown) =>
+				name === 'options' ? { dedupeCapacity: 5e6, dedupeWindowDays: 365 } : fallback,
+		} as unknown as IWebhookFunctions;
+		expect(readTriggerOptions(ctx)).toMatchObject({
+			capacity: MAX_DEDUPE_CAPACITY,
+			ttlMs: MAX_DEDUPE_WINDOW_DAYS * 86_400_000,
+		});
 	});
 });

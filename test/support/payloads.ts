@@ -1,7 +1,7 @@
 import CryptoJS from 'crypto-js';
 
 /**
- * Webhook bodies in the shapes Meta posts (see the facts doc §2), built from small parts so tests can
+ * Webhook bodies in the shapes Meta posts (see docs/whatsapp-facts.md §2), built from small parts so tests can
  * mix messages, statuses and errors across numbers and entries.
  */
 

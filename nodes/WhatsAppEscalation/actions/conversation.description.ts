@@ -1,5 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { DEFAULT_BOOK_CONFIG } from '../../core/conversationRecord';
+import { STORE_LIMITS } from '../helpers/storeConfig';
+
 /** The fields every operation shows: which conversation an item belongs to, and the store limits. */
 
 export const conversationProperties: INodeProperties[] = [
@@ -35,25 +38,25 @@ export const storeProperty: INodeProperties = {
 			displayName: 'Max Conversations',
 			name: 'maxConversations',
 			type: 'number',
-			typeOptions: { minValue: 1 },
-			default: 500,
+			typeOptions: { minValue: 1, maxValue: STORE_LIMITS.maxConversations },
+			default: DEFAULT_BOOK_CONFIG.maxConversations,
 			description:
-				'Conversations kept at most; the least recently active ones the bot owns are dropped first. Each costs about 7.5 kB of workflow static data at 30 messages, written at the end of every execution.',
+				'Conversations kept at most; the least recently active ones the bot owns are dropped first. Each costs about 4.5 kB of workflow static data at 20 messages, written by every execution of this workflow.',
 		},
 		{
 			displayName: 'Max Text Length',
 			name: 'maxTextLength',
 			type: 'number',
-			typeOptions: { minValue: 20 },
-			default: 500,
+			typeOptions: { minValue: 20, maxValue: STORE_LIMITS.maxTextLength },
+			default: DEFAULT_BOOK_CONFIG.maxTextLength,
 			description: 'Longer message texts are cut before they are stored',
 		},
 		{
 			displayName: 'Retention (Days)',
 			name: 'retentionDays',
 			type: 'number',
-			typeOptions: { minValue: 0.01, numberPrecision: 2 },
-			default: 30,
+			typeOptions: { minValue: 0.01, maxValue: STORE_LIMITS.retentionDays, numberPrecision: 2 },
+			default: DEFAULT_BOOK_CONFIG.retentionDays,
 			description:
 				'Conversations without activity for longer are dropped, unless a human holds them on a lease that is still running',
 		},
@@ -61,8 +64,8 @@ export const storeProperty: INodeProperties = {
 			displayName: 'Transcript Length',
 			name: 'transcriptLength',
 			type: 'number',
-			typeOptions: { minValue: 1 },
-			default: 30,
+			typeOptions: { minValue: 1, maxValue: STORE_LIMITS.transcriptLength },
+			default: DEFAULT_BOOK_CONFIG.transcriptLength,
 			description: 'Messages kept per conversation, both directions; the oldest are dropped first',
 		},
 	],

@@ -7,7 +7,8 @@ import type {
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { PRIORITIES, type Priority } from '../../core/escalationRules';
-import { buildCasePackage, escalate } from '../../core/handoff';
+import { buildCasePackage } from '../../core/casePackage';
+import { escalate } from '../../core/lease';
 import { forEachItem } from '../helpers/forEachItem';
 import { resolveConversation } from '../helpers/resolveConversation';
 import { conversationProperties } from './conversation.description';

@@ -6,8 +6,8 @@ import type {
 } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { conversationKey, conversationView } from '../../core/conversation';
-import { expireLease } from '../../core/handoff';
+import { conversationKey, conversationView } from '../../core/conversationRecord';
+import { expireLease } from '../../core/lease';
 import { forEachItem } from '../helpers/forEachItem';
 import { conversationIds, resolveConversation } from '../helpers/resolveConversation';
 import { conversationProperties } from './conversation.description';

@@ -6,7 +6,8 @@ import type {
 } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { release, unansweredInbound } from '../../core/handoff';
+import { unansweredInbound } from '../../core/casePackage';
+import { release } from '../../core/lease';
 import { forEachItem } from '../helpers/forEachItem';
 import { resolveConversation } from '../helpers/resolveConversation';
 import { conversationProperties } from './conversation.description';

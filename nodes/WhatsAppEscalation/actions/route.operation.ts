@@ -6,7 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { leaseView } from '../../core/conversation';
+import { leaseView } from '../../core/conversationRecord';
 import {
 	compileRules,
 	evaluateRules,
@@ -14,7 +14,7 @@ import {
 	turnRecognition,
 	type Rule,
 } from '../../core/escalationRules';
-import { isWithHuman, takeResumedAfter } from '../../core/handoff';
+import { isWithHuman, takeResumedAfter } from '../../core/lease';
 import { forEachItem } from '../helpers/forEachItem';
 import { resolveConversation } from '../helpers/resolveConversation';
 import { conversationProperties } from './conversation.description';

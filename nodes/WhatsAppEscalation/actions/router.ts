@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import * as erase from './erase.operation';
 import * as escalate from './escalate.operation';
 import * as get from './get.operation';
 import * as release from './release.operation';
@@ -13,6 +14,7 @@ const OPERATIONS: Record<string, Operation> = {
 	escalate: escalate.execute,
 	release: release.execute,
 	get: get.execute,
+	erase: erase.execute,
 };
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -28,4 +30,5 @@ export const descriptions = [
 	...escalate.description,
 	...release.description,
 	...get.description,
+	...erase.description,
 ];

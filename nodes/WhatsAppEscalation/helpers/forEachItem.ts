@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { ConversationBook } from '../../core/conversation';
+import type { ConversationBook } from '../../core/conversationRecord';
 import { openConversations } from '../../shared/conversations';
 import { errorItem } from '../../shared/errorItem';
 import { readStoreConfig } from './storeConfig';

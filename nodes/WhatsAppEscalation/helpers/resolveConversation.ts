@@ -1,11 +1,8 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import {
-	normaliseCustomerId,
-	type Conversation,
-	type ConversationBook,
-} from '../../core/conversation';
+import type { Conversation, ConversationBook } from '../../core/conversationRecord';
+import { normaliseCustomerId } from '../../core/customerId';
 
 /** Which conversation an item belongs to: the Customer ID and Phone Number ID parameters, else the item's fields. */
 

@@ -6,7 +6,7 @@ import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from '../../core/retryPolicy
 
 export const DEFAULT_CONCURRENCY = 10;
 export const MAX_CONCURRENCY = 50;
-/** Meta's default throughput of a Cloud API number is 80 messages per second [K]. */
+/** Meta's default throughput of a Cloud API number is 80 messages per second (docs/whatsapp-facts.md §4). */
 export const DEFAULT_MAX_PER_SECOND = 80;
 export const DEFAULT_SEND_ONCE_TTL_HOURS = 168;
 /** 30 days: as long as any key of this package is kept. */

@@ -10,8 +10,8 @@ import {
 	type OutgoingMessage,
 	type SendResult,
 } from '../../core/messages';
-import type { StopReason } from '../../core/retryPolicy';
 import type { RatePacer } from '../../core/ratePacer';
+import { sendOnceClaimTtlMs, type StopReason } from '../../core/retryPolicy';
 import { sendOnce, SendOnceMemory, type ClaimedSend } from '../../core/sendOnce';
 import { nodeRatePacer } from '../../shared/ratePacers';
 import { recordOutbound } from '../../shared/conversations';
@@ -284,7 +284,7 @@ class MessageSender {
 				: { kind: 'failed', failure: attempt.failure };
 		} else {
 			// A claim outlives the slowest send of this item: upload, message, fallback, each with its retries.
-			const claimTtlMs = 3 * (this.settings.retry.maxTotalMs + REQUEST_TIMEOUT_MS) + 10_000;
+			const claimTtlMs = sendOnceClaimTtlMs(this.settings.retry, REQUEST_TIMEOUT_MS);
 			outcome = await sendOnce(
 				this.sendOnceStore(),
 				prepared.idempotencyKey,

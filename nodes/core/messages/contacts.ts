@@ -6,7 +6,7 @@ import { fail, parseJsonInput } from './validation';
 const typed = <T extends z.ZodRawShape>(shape: T) =>
 	z.object({ ...shape, type: z.string().optional() }).strict();
 
-/** Meta's contact card (the same shape inbound contacts messages carry, §2). */
+/** Meta's contact card (the same shape inbound contacts messages carry, docs/whatsapp-facts.md §2). */
 export const contactSchema = z
 	.object({
 		name: z

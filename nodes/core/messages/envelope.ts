@@ -35,7 +35,7 @@ export interface OutgoingMessage {
 	[payload: string]: unknown;
 }
 
-/** Wraps a message body in the envelope Meta expects (§3 of the facts doc). */
+/** Wraps a message body in the envelope Meta expects (docs/whatsapp-facts.md §3). */
 export function envelope<T extends MessageType>(
 	common: SendCommon,
 	type: T,

@@ -46,6 +46,6 @@ export function buildFlow(common: SendCommon, input: FlowInput): OutgoingMessage
 	} else if (input.action !== 'data_exchange') {
 		fail('Flow Action', 'navigate or data_exchange');
 	}
-	// flow_action_payload must be omitted for data_exchange (§3): the endpoint decides the first screen.
+	// flow_action_payload must be omitted for data_exchange (docs/whatsapp-facts.md §3): the endpoint decides the first screen.
 	return buildInteractive(common, 'flow', input, { name: 'flow', parameters }, ['text']);
 }

@@ -3,7 +3,7 @@
  * the field and the limit instead of a Graph error after a round trip.
  *
  * Sources: [C] = whatsapp-api-js 6.3 `lib/messages/*` (the checks its builders make, mirroring Meta's
- * reference); [F] = the project's facts doc (§3); [K] = Meta's reference as remembered, unchecked.
+ * reference); [F] = docs/whatsapp-facts.md §3; [K] = Meta's reference pages linked in docs/whatsapp-facts.md §5.
  * Lengths are counted in UTF-16 code units, as Meta's reference and whatsapp-api-js do.
  */
 export const LIMITS = {

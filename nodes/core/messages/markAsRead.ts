@@ -7,7 +7,7 @@ export interface MarkAsReadBody {
 	typing_indicator?: { type: 'text' };
 }
 
-/** Marks an inbound message (and the ones before it) read; the typing indicator shows for up to 25 s (§3). */
+/** Marks an inbound message (and the ones before it) read; the typing indicator shows for up to 25 s (docs/whatsapp-facts.md §3). */
 export function buildMarkAsRead(messageId: string, typingIndicator = false): MarkAsReadBody {
 	const body: MarkAsReadBody = {
 		messaging_product: 'whatsapp',

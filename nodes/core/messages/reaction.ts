@@ -29,6 +29,6 @@ export function buildReaction(common: SendCommon, input: ReactionInput): Outgoin
 			fail('Emoji', 'exactly one emoji', `"${emoji}" is not a single emoji`);
 		}
 	}
-	// Meta: an empty emoji removes the reaction (§3).
+	// Meta: an empty emoji removes the reaction (docs/whatsapp-facts.md §3).
 	return envelope(common, 'reaction', { message_id: messageId, emoji });
 }

@@ -1,5 +1,5 @@
 /**
- * Reading Graph API answers: the success shape of a send and the error shape of any call (§3).
+ * Reading Graph API answers: the success shape of a send and the error shape of any call (docs/whatsapp-facts.md §3).
  * Pure, so the transport and the tests agree on what a field means.
  */
 

@@ -154,7 +154,7 @@ function bodyParameter(
 			break;
 		}
 		case 'date_time':
-			// The Cloud API always renders fallback_value (§3).
+			// The Cloud API always renders fallback_value (docs/whatsapp-facts.md §3).
 			out = {
 				type: 'date_time',
 				date_time: { fallback_value: requireText(`${field} Fallback Value`, param.fallback) },

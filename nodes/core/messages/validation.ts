@@ -2,6 +2,7 @@ import type { ZodType, ZodTypeDef } from 'zod';
 
 import { parseJsonWithinBudget } from '../jsonBudget';
 import { LIMITS } from './limits';
+import { phoneDigits } from '../customerId';
 
 /**
  * A message that breaks one of Meta's limits, found before sending. `field` names the node field (or
@@ -88,8 +89,8 @@ export function requireUrl(field: string, value: unknown): string {
 /** Digits of a phone number in international form; `+`, spaces, dots, dashes and brackets are dropped. */
 export function normalizePhone(field: string, value: unknown): string {
 	const text = requireText(field, value);
-	const digits = text.replace(/[\s().+-]/g, '');
-	if (!/^[0-9]+$/.test(digits))
+	const digits = phoneDigits(text);
+	if (digits === null)
 		fail(
 			field,
 			'a phone number in international format, e.g. 15551234567',

@@ -1,3 +1,4 @@
+import { BoundedMap } from '../core/boundedMap';
 import { encryptReply, type FlowHttpAnswer, type FlowReply } from '../core/flowEndpoint';
 
 /**
@@ -51,7 +52,7 @@ export class FlowExchangeRegistry {
 
 	// A short memory of answered ids, so a late respond node can say "already answered by the timeout"
 	// instead of "unknown request". Bounded; oldest first out.
-	private readonly settled = new Map<string, FlowSettlement>();
+	private readonly settled = new BoundedMap<string, FlowSettlement>(SETTLED_MEMORY);
 
 	constructor(private readonly now: () => number = Date.now) {}
 
@@ -131,14 +132,8 @@ export class FlowExchangeRegistry {
 			written = false;
 		}
 		const at = this.now();
-		this.remember(requestId, { by, status: chosen.status, at, written });
+		this.settled.set(requestId, { by, status: chosen.status, at, written });
 		return { answered: true, status: chosen.status, written, elapsedMs: at - exchange.openedAt };
-	}
-
-	private remember(requestId: string, settlement: FlowSettlement): void {
-		if (this.settled.size >= SETTLED_MEMORY)
-			this.settled.delete(this.settled.keys().next().value as string);
-		this.settled.set(requestId, settlement);
 	}
 }
 

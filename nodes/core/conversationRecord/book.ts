@@ -1,0 +1,225 @@
+import { BoundedMap } from '../boundedMap';
+import { asRecord } from '../coerce';
+import { normaliseCustomerId } from '../customerId';
+import type { WhatsAppEvent } from '../events';
+import { Conversation, conversationKey, reviveConversation } from './conversation';
+import { inboundEntry, outboundEntry, type OutboundRecord } from './entries';
+import type { ConversationSnapshot } from './types';
+
+export interface BookConfig {
+	/** Conversations kept at most; the least recently active bot-owned ones go first. */
+	maxConversations: number;
+	/** Transcript entries kept per conversation; the oldest go first. */
+	transcriptLength: number;
+	/** Conversations without activity for longer are dropped (human-owned ones with a live lease are kept). */
+	retentionDays: number;
+	/** Longer texts are cut (with an ellipsis) before they are stored. */
+	maxTextLength: number;
+	/** Correlation ids kept per conversation; the least recently updated go first. */
+	maxCorrelations: number;
+}
+
+export const DEFAULT_BOOK_CONFIG: BookConfig = {
+	// Every execution of the workflow writes the whole book (see workflowState.ts): 200 conversations of
+	// 20 messages are about 0.9 MB, which keeps an execution's save well under the cost of n8n's own work.
+	maxConversations: 200,
+	transcriptLength: 20,
+	retentionDays: 30,
+	maxTextLength: 500,
+	maxCorrelations: 10,
+};
+
+const DAY_MS = 86_400_000;
+
+export interface BookSnapshot {
+	v: 1;
+	config: BookConfig;
+	conversations: Record<string, ConversationSnapshot>;
+}
+
+export type RecordResult = 'recorded' | 'duplicate' | 'ignored';
+
+/**
+ * All conversations of one workflow, bounded in count and age. Every method runs to completion
+ * synchronously, so concurrent executions in one n8n process see each other's changes exactly.
+ */
+export class ConversationBook {
+	/**
+	 * Insertion order is activity order: the least recently active conversation comes first and is
+	 * evicted first over capacity, bot-owned or closed ones before those a human holds.
+	 */
+	private readonly conversations: BoundedMap<string, Conversation>;
+	private config: BookConfig;
+
+	constructor(config: Partial<BookConfig> = {}) {
+		this.config = { ...DEFAULT_BOOK_CONFIG, ...config };
+		this.conversations = new BoundedMap(this.config.maxConversations, {
+			evictLast: (conversation) => conversation.data.ownership.owner === 'human',
+		});
+	}
+
+	get size(): number {
+		return this.conversations.size;
+	}
+
+	get settings(): BookConfig {
+		return { ...this.config };
+	}
+
+	/** New limits apply at once: transcripts are cut and conversations evicted to fit. */
+	configure(config: Partial<BookConfig>): void {
+		const next = {
+			...this.config,
+			...Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
+		} as BookConfig;
+		const changed = (Object.keys(next) as Array<keyof BookConfig>).some(
+			(k) => next[k] !== this.config[k],
+		);
+		this.config = next;
+		if (!changed) return;
+		for (const conversation of this.conversations.values()) {
+			const t = conversation.data.transcript;
+			if (t.length > next.transcriptLength) t.splice(0, t.length - next.transcriptLength);
+			conversation.ledger.configure(this.ledgerCapacity());
+		}
+		this.conversations.resize(next.maxConversations);
+	}
+
+	private ledgerCapacity(): number {
+		return this.config.transcriptLength + this.config.maxCorrelations;
+	}
+
+	get(phoneNumberId: string, customerId: string): Conversation | undefined {
+		return this.conversations.get(conversationKey(phoneNumberId, customerId));
+	}
+
+	/** Conversations of a customer on any number (to find one when an item has no phone number id). */
+	findByCustomer(customerId: string): Conversation[] {
+		return [...this.conversations.values()].filter((c) => c.data.customerId === customerId);
+	}
+
+	/**
+	 * Forgets a customer's conversations (transcript, profile, orders, case), on one business number
+	 * or on all; returns how many were removed. A customer's right to erasure ends here.
+	 */
+	erase(customerId: string, phoneNumberId: string | null = null): number {
+		const doomed = this.findByCustomer(customerId).filter(
+			(c) => phoneNumberId === null || c.data.phoneNumberId === phoneNumberId,
+		);
+		for (const conversation of doomed)
+			this.conversations.delete(conversationKey(conversation.data.phoneNumberId, customerId));
+		return doomed.length;
+	}
+
+	/** The conversation, created if missing, marked as the most recently active. */
+	open(phoneNumberId: string, customerId: string, now: number): Conversation {
+		const key = conversationKey(phoneNumberId, customerId);
+		const conversation =
+			this.conversations.get(key) ??
+			Conversation.create(phoneNumberId, customerId, now, this.ledgerCapacity());
+		conversation.data.updatedAt = Math.max(conversation.data.updatedAt, now);
+		this.conversations.set(key, conversation);
+		return conversation;
+	}
+
+	/** Records a trigger event: messages and Flow answers as inbound entries, statuses onto outbound ones. */
+	recordEvent(event: WhatsAppEvent, now: number): RecordResult {
+		const customerId = normaliseCustomerId(event.customer?.id);
+		if (!event.phoneNumberId || !customerId) return 'ignored';
+		if (event.kind === 'message' || event.kind === 'flow_response') {
+			const existing = this.get(event.phoneNumberId, customerId);
+			if (existing?.has(event.messageId)) return 'duplicate';
+			const conversation = this.open(event.phoneNumberId, customerId, now);
+			conversation.updateProfile(event.customer);
+			const entry = inboundEntry(event, this.config.maxTextLength, now);
+			conversation.append(entry, this.config.transcriptLength);
+			conversation.data.lastInboundAt = Math.max(conversation.data.lastInboundAt ?? 0, entry.at);
+			// A closed conversation opens again, with the bot, when the customer writes.
+			if (conversation.data.ownership.owner === 'closed')
+				conversation.data.ownership = {
+					...conversation.data.ownership,
+					owner: 'bot',
+					since: now,
+					lease: null,
+				};
+			return 'recorded';
+		}
+		if (event.kind === 'status') {
+			const existing = this.get(event.phoneNumberId, customerId);
+			// A status of a message we never saw is kept only when it tells an order's state.
+			if (!existing && !event.correlationId) return 'ignored';
+			const conversation = existing ?? this.open(event.phoneNumberId, customerId, now);
+			conversation.updateProfile(event.customer);
+			return conversation.applyStatus(event, now, this.config.maxCorrelations)
+				? 'recorded'
+				: 'duplicate';
+		}
+		return 'ignored';
+	}
+
+	/** Records an accepted send; the owner at this moment tells whether the bot or a human sent it. */
+	recordOutbound(record: OutboundRecord, now: number): RecordResult {
+		const customerId = normaliseCustomerId(record.customerId);
+		if (!record.phoneNumberId || !customerId) return 'ignored';
+		const conversation = this.open(record.phoneNumberId, customerId, now);
+		const entry = outboundEntry(
+			record,
+			conversation.data.ownership.owner,
+			this.config.maxTextLength,
+		);
+		if (!conversation.append(entry, this.config.transcriptLength)) return 'duplicate';
+		if (record.correlationId) {
+			conversation.setCorrelation(
+				record.correlationId,
+				{ messageId: record.messageId, state: record.messageStatus ?? 'accepted', updatedAt: now },
+				this.config.maxCorrelations,
+			);
+		}
+		return 'recorded';
+	}
+
+	/** Drops conversations idle for longer than the retention, except those a human holds on a live lease. */
+	purge(now: number): number {
+		const cutoff = now - this.config.retentionDays * DAY_MS;
+		let dropped = 0;
+		for (const [key, conversation] of this.conversations) {
+			// Activity order: once one is recent enough, all after it are too.
+			if (conversation.data.updatedAt > cutoff) break;
+			const lease = conversation.data.ownership.lease;
+			if (
+				conversation.data.ownership.owner === 'human' &&
+				(lease?.expiresAt === null || (lease?.expiresAt ?? 0) > now)
+			)
+				continue;
+			this.conversations.delete(key);
+			dropped++;
+		}
+		return dropped;
+	}
+
+	snapshot(): BookSnapshot {
+		const conversations: Record<string, ConversationSnapshot> = {};
+		for (const [key, conversation] of this.conversations)
+			conversations[key] = conversation.snapshot();
+		return { v: 1, config: this.config, conversations };
+	}
+
+	/** Merges a persisted book: conversations already live win (they are at least as new). */
+	restore(data: unknown): void {
+		const snapshot = asRecord(data);
+		if (snapshot.v !== 1) return;
+		const config = asRecord(snapshot.config);
+		for (const key of Object.keys(DEFAULT_BOOK_CONFIG) as Array<keyof BookConfig>) {
+			if (typeof config[key] === 'number' && Number.isFinite(config[key]))
+				this.config[key] = config[key] as number;
+		}
+		this.conversations.resize(this.config.maxConversations);
+		const persisted: Array<[string, Conversation]> = [];
+		for (const [key, raw] of Object.entries(asRecord(snapshot.conversations))) {
+			if (this.conversations.has(key)) continue;
+			const conversation = reviveConversation(raw, this.ledgerCapacity());
+			if (conversation) persisted.push([key, conversation]);
+		}
+		this.conversations.mergeUnder(persisted, (conversation) => conversation.data.updatedAt);
+	}
+}

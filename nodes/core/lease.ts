@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Conversation, Lease, Ownership, ReleaseReason } from './conversationRecord';
+import type { Priority } from './escalationRules';
+
+/**
+ * Who answers a conversation. The bot owns it until an escalation hands it to a human under a lease:
+ * one open case per conversation, so a second escalation (a second rule firing, a second execution
+ * racing the first) returns the case that is already open instead of opening another. The human keeps
+ * it until Release, or until the lease expires; the expiry is applied whenever the conversation is
+ * next looked at, before anything is decided, so the item that finds the lease expired already goes to
+ * the bot. Every function here is synchronous: within one n8n process a check-and-set cannot interleave.
+ */
+
+export interface EscalationRequest {
+	reason: string;
+	rule: string | null;
+	detail: string | null;
+	priority: Priority;
+	assignee: string | null;
+	/** Lease length; null or 0: no expiry, only Release ends it. */
+	leaseMs: number | null;
+}
+
+export interface EscalationResult {
+	lease: Lease;
+	/** False when the conversation already had an open case: that case is returned unchanged. */
+	created: boolean;
+}
+
+export interface ReleaseResult {
+	released: boolean;
+	/** The case that ended, or null when no human owned the conversation. */
+	caseId: string | null;
+	previousOwner: Ownership['owner'];
+}
+
+/** `WA-20250101-5f2c9a1e`: the day it opened and 32 random bits, readable on the phone. */
+export function newCaseId(now: number): string {
+	return `WA-${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A new owner starts counting unrecognised bot turns from zero (the last message stays counted). */
+function resetUnrecognisedTurns(conversation: Conversation): void {
+	conversation.data.unrecognised = {
+		count: 0,
+		lastMessageId: conversation.data.unrecognised.lastMessageId,
+	};
+}
+
+function endCase(
+	conversation: Conversation,
+	to: 'bot' | 'closed',
+	reason: ReleaseReason,
+	now: number,
+): ReleaseResult {
+	const ownership = conversation.data.ownership;
+	const previousOwner = ownership.owner;
+	const caseId = ownership.lease?.caseId ?? null;
+	conversation.data.ownership = {
+		owner: to,
+		since: now,
+		lease: null,
+		resumedAfter: caseId !== null ? { caseId, releasedAt: now, reason } : ownership.resumedAfter,
+	};
+	resetUnrecognisedTurns(conversation);
+	return { released: previousOwner === 'human', caseId, previousOwner };
+}
+
+/** Returns the conversation to the bot if its lease has run out; true when it did. */
+export function expireLease(conversation: Conversation, now: number): boolean {
+	const { owner, lease } = conversation.data.ownership;
+	if (
+		owner !== 'human' ||
+		lease?.expiresAt === null ||
+		lease?.expiresAt === undefined ||
+		lease.expiresAt > now
+	)
+		return false;
+	endCase(conversation, 'bot', 'lease_expired', now);
+	return true;
+}
+
+/** True while a human holds the conversation (after applying an expired lease). */
+export function isWithHuman(conversation: Conversation, now: number): boolean {
+	expireLease(conversation, now);
+	return conversation.data.ownership.owner === 'human';
+}
+
+/** Hands the conversation to a human, or returns the case already open. */
+export function escalate(
+	conversation: Conversation,
+	request: EscalationRequest,
+	now: number,
+	caseId: () => string = () => newCaseId(now),
+): EscalationResult {
+	if (isWithHuman(conversation, now) && conversation.data.ownership.lease) {
+		return { lease: conversation.data.ownership.lease, created: false };
+	}
+	const lease: Lease = {
+		caseId: caseId(),
+		assignee: request.assignee,
+		reason: request.reason,
+		rule: request.rule,
+		detail: request.detail,
+		priority: request.priority,
+		since: now,
+		expiresAt: request.leaseMs ? now + request.leaseMs : null,
+	};
+	conversation.data.ownership = { owner: 'human', since: now, lease, resumedAfter: null };
+	resetUnrecognisedTurns(conversation);
+	conversation.data.casesOpened += 1;
+	return { lease, created: true };
+}
+
+/** Ends the human's lease: back to the bot, or closed until the customer writes again. Idempotent. */
+export function release(
+	conversation: Conversation,
+	to: 'bot' | 'closed',
+	now: number,
+): ReleaseResult {
+	expireLease(conversation, now);
+	const owner = conversation.data.ownership.owner;
+	if (owner !== 'human') {
+		if (owner !== to)
+			conversation.data.ownership = { ...conversation.data.ownership, owner: to, since: now };
+		return { released: false, caseId: null, previousOwner: owner };
+	}
+	return endCase(conversation, to, 'manual', now);
+}
+
+/** The case the bot picks up after, once: the first bot item after a release carries it. */
+export function takeResumedAfter(conversation: Conversation): Ownership['resumedAfter'] {
+	const resumed = conversation.data.ownership.resumedAfter;
+	if (resumed) conversation.data.ownership.resumedAfter = null;
+	return resumed;
+}
