@@ -32,6 +32,14 @@ const credentials = [
 		},
 	},
 	{
+		// The AI agent example's chat model: any server with OpenAI's chat completions API (a local
+		// model server, a gateway, OpenAI itself); set its base URL and key in the editor.
+		id: 'openAiCompatibleCredential',
+		name: 'OpenAI-compatible Chat API',
+		type: 'openAiApi',
+		data: { apiKey: 'replace-with-your-api-key', url: 'http://127.0.0.1:11434/v1' },
+	},
+	{
 		id: 'flowEndpointCredential',
 		name: 'WhatsApp Flow Endpoint',
 		type: 'whatsAppFlowEndpointApi',

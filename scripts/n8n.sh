@@ -11,12 +11,14 @@
 #   scripts/n8n.sh paths     print the cache paths as KEY=VALUE lines (used by test/support/n8n.ts)
 #   scripts/n8n.sh exec ...  run the n8n CLI of the cache under Node 24 (e.g. exec import:workflow --help)
 #
-# Environment: N8N_CACHE_DIR (cache root, default ~/.cache/n8n-nodes-whatsapp-reliable),
+# Environment: N8N_VERSION (default 2.41.1; each version has its own cache folder beside the others,
+# e.g. N8N_VERSION=1.123.81 bash scripts/n8n.sh install), N8N_CACHE_DIR (cache root, default
+# ~/.cache/n8n-nodes-whatsapp-reliable),
 # N8N_PORT (default 5678), N8N_LOCAL_FOLDER (default <repo>/.n8n-local), N8N_EXAMPLES_DIR (default
 # <repo>/examples/workflows), OWNER_EMAIL, OWNER_PASSWORD, N8N_REIMPORT_EXAMPLES=1 (as --reimport-examples).
 set -euo pipefail
 
-N8N_VERSION=2.41.1
+N8N_VERSION="${N8N_VERSION:-2.41.1}"
 NODE_MAJOR=24
 NODE_VERSION=24.22.3
 

@@ -7,6 +7,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
+import { errorItem } from '../shared/errorItem';
 import { flowExchanges } from '../shared/flowExchangeRegistry';
 import {
 	FlowRespondError,
@@ -159,15 +160,19 @@ export class WhatsAppFlowRespond implements INodeType {
 			}
 		} catch (error) {
 			const description = error instanceof FlowRespondError ? error.description : undefined;
+			const nodeError = new NodeOperationError(this.getNode(), error as Error, {
+				itemIndex: 0,
+				description,
+			});
 			if (this.continueOnFail()) {
 				return [
-					passThrough.map((item) => ({
+					passThrough.map((item, index) => ({
 						...item,
-						json: { ...item.json, error: (error as Error).message },
+						...errorItem(this.getNode(), nodeError.message, index, { input: item.json }),
 					})),
 				];
 			}
-			throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: 0, description });
+			throw nodeError;
 		}
 		return [passThrough];
 	}

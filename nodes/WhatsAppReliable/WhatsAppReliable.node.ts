@@ -10,6 +10,7 @@ import * as media from './actions/media/Media.resource';
 import * as message from './actions/message/Message.resource';
 import { router } from './actions/router';
 import { configuredOutputs } from './helpers/configuredOutputs';
+import { descriptionHints } from './helpers/hints';
 import { searchTemplates } from './methods/listSearch';
 
 /** WhatsApp Cloud API actions. The shell: descriptions and operations live in actions/, the engine that sends in helpers/, the Graph call in transport/. */
@@ -19,7 +20,8 @@ export class WhatsAppReliable implements INodeType {
 		name: 'whatsAppReliable',
 		icon: { light: 'file:whatsapp.svg', dark: 'file:whatsapp.dark.svg' },
 		group: ['output'],
-		version: 1,
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle:
 			'={{ {"send": "Send a message", "sendTemplate": "Send a template", "markAsRead": "Mark as read", "upload": "Upload media", "download": "Download media"}[$parameter["operation"]] }}',
 		description:
@@ -29,6 +31,7 @@ export class WhatsAppReliable implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: `={{(${configuredOutputs})($parameter)}}`,
 		credentials: [{ name: 'whatsAppCloudApi', required: true }],
+		hints: descriptionHints,
 		properties: [
 			{
 				displayName: 'Resource',

@@ -2,8 +2,8 @@ import { MemoryDedupeStore, type DedupeStore, type DedupeStoreOptions } from './
 import type { StatePart } from './workflowState';
 
 /**
- * The pure parts of sending: at most once per idempotency key, in order per recipient, with bounded
- * concurrency and a ceiling on messages per second. No n8n imports; the clock and sleep come in.
+ * Send-once: at most one accepted send per idempotency key. No n8n imports; the clock and sleep come
+ * in. (Pacing is in ratePacer.ts, order per recipient in recipientLanes.ts.)
  */
 
 export interface SendOnceOptions {
@@ -103,51 +103,4 @@ export class SendOnceMemory implements StatePart {
 		if (data && typeof data === 'object')
 			this.sendOnce.restore((data as { sendOnce?: unknown }).sendOnce, now);
 	}
-}
-
-/** Spaces sends so no more than `perSecond` start in any second; `reserve` returns how long to wait. */
-export class RatePacer {
-	private next = 0;
-
-	constructor(private readonly perSecond: number) {}
-
-	reserve(now: number): number {
-		if (!(this.perSecond > 0) || !Number.isFinite(this.perSecond)) return 0;
-		const slot = Math.max(now, this.next);
-		this.next = slot + 1000 / this.perSecond;
-		return slot - now;
-	}
-}
-
-/**
- * Runs `worker` for every item, at most `concurrency` at a time, items of the same recipient one after
- * another in input order. Stops starting new items once `stop()` is true.
- */
-export async function dispatchByRecipient<T>(
-	items: readonly T[],
-	recipientOf: (item: T) => string,
-	concurrency: number,
-	worker: (item: T) => Promise<void>,
-	stop: () => boolean = () => false,
-): Promise<void> {
-	const groups = new Map<string, T[]>();
-	for (const item of items) {
-		const recipient = recipientOf(item);
-		const group = groups.get(recipient);
-		if (group) group.push(item);
-		else groups.set(recipient, [item]);
-	}
-	const queue = [...groups.values()];
-	const lanes = Math.max(1, Math.min(Math.floor(concurrency) || 1, queue.length));
-	let nextGroup = 0;
-	const lane = async () => {
-		while (nextGroup < queue.length && !stop()) {
-			const group = queue[nextGroup++];
-			for (const item of group) {
-				if (stop()) return;
-				await worker(item);
-			}
-		}
-	};
-	await Promise.all(Array.from({ length: lanes }, lane));
 }

@@ -27,13 +27,13 @@ const PANELS: Array<{ node: string; parameters: Json; shot?: string; expects: st
 		node: 'whatsAppReliable',
 		parameters: { resource: 'message', operation: 'send' },
 		shot: 'send-message',
-		expects: ['Message Type', 'To'],
+		expects: ['Message Type', 'To', 'Idempotency Key', 'Correlation ID'],
 	},
 	{
 		node: 'whatsAppReliable',
 		parameters: { resource: 'message', operation: 'sendTemplate' },
 		shot: 'send-template',
-		expects: ['Template', 'Parameter Format'],
+		expects: ['Template', 'Parameter Format', 'Idempotency Key', 'Correlation ID'],
 	},
 	{
 		node: 'whatsAppReliable',
@@ -103,7 +103,10 @@ describe('the editor in a real browser', () => {
 	let page: Page;
 	let profile: string;
 	const credentials: Record<string, string> = {};
-	const descriptions: Record<string, { displayName: string; description: string }> = {};
+	const descriptions: Record<
+		string,
+		{ displayName: string; description: string; defaultVersion?: number }
+	> = {};
 
 	const shot = async (name: string) => {
 		await page.screenshot({ path: path.join(IMAGES, `${name}.png`) });
@@ -153,6 +156,11 @@ describe('the editor in a real browser', () => {
 				baseUrl: 'http://127.0.0.1:9',
 			},
 		);
+		// The AI agent example's chat model credential (n8n's own type).
+		credentials.openAiApi = await n8n.createCredential('openAiApi', 'OpenAI-compatible Chat API', {
+			apiKey: 'editor-key',
+			url: 'http://127.0.0.1:9/v1',
+		});
 		const types = await n8n.rest<Json[]>('GET', '/types/nodes.json');
 		for (const t of types) {
 			if (t.name.startsWith(`${PACKAGE_NAME}.`))
@@ -208,7 +216,8 @@ describe('the editor in a real browser', () => {
 			const text = fs
 				.readFileSync(path.join(EXAMPLES, file), 'utf8')
 				.replaceAll('"whatsAppWebhookCredential"', JSON.stringify(credentials.whatsAppWebhookApi))
-				.replaceAll('"whatsAppCloudApiCredential"', JSON.stringify(credentials.whatsAppCloudApi));
+				.replaceAll('"whatsAppCloudApiCredential"', JSON.stringify(credentials.whatsAppCloudApi))
+				.replaceAll('"openAiCompatibleCredential"', JSON.stringify(credentials.openAiApi));
 			const workflow = JSON.parse(text);
 			const id = await n8n.importWorkflow(workflow);
 			await page.goto(n8n.url(`/workflow/${id}`));
@@ -227,7 +236,8 @@ describe('the editor in a real browser', () => {
 				id: 'panel-node',
 				name: descriptions[panel.node].displayName,
 				type: type(panel.node),
-				typeVersion: 1,
+				// What a new node gets (WhatsApp Reliable: 1.1, with the idempotency key in plain view).
+				typeVersion: descriptions[panel.node].defaultVersion ?? 1,
 				position: [0, 0],
 				parameters: panel.parameters,
 				...(panel.node === 'whatsAppReliableTrigger' ? { webhookId: 'editor-trigger' } : {}),

@@ -18,6 +18,8 @@ interface Step {
 	params: Params;
 	/** Node settings such as `onError`. */
 	settings?: Params;
+	/** 1.1 unless given; version 1 kept the idempotency key and correlation id in Additional Fields. */
+	typeVersion?: number;
 }
 
 /**
@@ -62,7 +64,7 @@ function chainWorkflow(
 			id: `${id}-step-${i}`,
 			name: step.name,
 			type: NODE_TYPE,
-			typeVersion: 1,
+			typeVersion: step.typeVersion ?? 1.1,
 			position: [400 + i * 200, 0],
 			parameters: step.params,
 			credentials: { whatsAppCloudApi: { id: credentialId, name: CREDENTIAL_NAME } },
@@ -123,12 +125,16 @@ describe('WhatsApp Reliable (send) in a real n8n', () => {
 		const pdf = Buffer.from('%PDF-1.4 e2e invoice');
 		const mediaId = graph.addMedia(pdf, 'application/pdf', 'invoice.pdf');
 		const steps: Step[] = [
-			send('Text', {
-				messageType: 'text',
-				text: '={{ "Order " + $json.body.order + " confirmed: https://example.com" }}',
-				previewUrl: true,
-				additionalFields: { correlationId: '={{ "order-" + $json.body.order }}' },
-			}),
+			// A version 1 node, as existing workflows have it: the correlation id in Additional Fields.
+			{
+				...send('Text', {
+					messageType: 'text',
+					text: '={{ "Order " + $json.body.order + " confirmed: https://example.com" }}',
+					previewUrl: true,
+					additionalFields: { correlationId: '={{ "order-" + $json.body.order }}' },
+				}),
+				typeVersion: 1,
+			},
 			send('Image', {
 				messageType: 'image',
 				mediaSource: 'link',
@@ -562,7 +568,7 @@ describe('WhatsApp Reliable (send) in a real n8n', () => {
 					to: '15550100031',
 					messageType: 'text',
 					text: '={{ "Confirmation " + $json.body.key }}',
-					additionalFields: { idempotencyKey: '={{ $json.body.key + "-confirmation" }}' },
+					idempotencyKey: '={{ $json.body.key + "-confirmation" }}',
 				}),
 			],
 			{ responseData: 'firstEntryJson' },

@@ -73,9 +73,10 @@ function shopWorkflow(credentials: { webhook: string; api: string }, capture: Ca
 				to,
 				messageType: 'text',
 				text,
-				additionalFields: { idempotencyKey: key, correlationId: key },
+				idempotencyKey: key,
+				correlationId: key,
 			},
-			{ credentials: api },
+			{ credentials: api, typeVersion: 1.1 },
 		);
 	const nodes = [
 		node(

@@ -520,7 +520,7 @@ describe('recording from the trigger and the send node', () => {
 				to: `+${CUSTOMER}`,
 				messageType: 'text',
 				text: 'It ships today',
-				additionalFields: { correlationId: 'order-42' },
+				correlationId: 'order-42',
 			},
 		});
 		const [[sent]] = await send.execute.call(ctx);

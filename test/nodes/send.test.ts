@@ -9,6 +9,7 @@ import { WhatsAppReliable } from '../../nodes/WhatsAppReliable/WhatsAppReliable.
 import { searchTemplates } from '../../nodes/WhatsAppReliable/methods/listSearch';
 import { runtime } from '../../nodes/WhatsAppReliable/transport';
 import { resetWorkflowStatesForTests } from '../../nodes/shared/workflowState';
+import { MISSING_KEY_HINT, rateHint } from '../../nodes/WhatsAppReliable/helpers/hints';
 import { FakeWorkflowDatabase } from '../support/n8nStaticData';
 import { FakeGraphApi, GRAPH_ERRORS, type GraphErrorName } from '../support/fakeGraphApi';
 import {
@@ -72,7 +73,8 @@ describe('Message → Send', () => {
 		const { json } = await run(
 			send({
 				previewUrl: true,
-				additionalFields: { correlationId: 'order-123', replyToMessageId: 'wamid.IN' },
+				correlationId: 'order-123',
+				additionalFields: { replyToMessageId: 'wamid.IN' },
 			}),
 		);
 		expect(graph.sends()).toHaveLength(1);
@@ -346,7 +348,7 @@ describe('errors and retries', () => {
 
 	it('with Continue on Fail, a failed item carries class, code, message, fbtrace_id and guidance', async () => {
 		graph.failNext(1, '131026');
-		const { json } = await run(send({ additionalFields: { correlationId: 'c-1' } }), {
+		const { json } = await run(send({ correlationId: 'c-1' }), {
 			continueOnFail: true,
 		});
 		expect(json[0]).toMatchObject({
@@ -363,6 +365,28 @@ describe('errors and retries', () => {
 		});
 		expect(json[0].fbtraceId).toMatch(/^A/);
 		expect(json[0].error).toContain('WhatsApp undeliverable (#131026)');
+	});
+
+	it('with the error output, a failed item holds only error and details, so n8n moves it off the success output', async () => {
+		graph.failWhen((r) => (r.body as IDataObject)?.to === '222222', '131026');
+		const { output } = await run((i) => send({ to: ['111111', '222222'][i] }), {
+			items: [{ json: {} }, { json: {} }],
+			onError: 'continueErrorOutput',
+		});
+		const [ok, failed] = output[0];
+		expect(ok.json).toMatchObject({ skipped: false });
+		expect(ok.json.error).toBeUndefined();
+		// n8n's rule: only items whose json has nothing but error, message and details go to the error output.
+		expect(Object.keys(failed.json).sort()).toEqual(['details', 'error']);
+		expect(failed.json.error).toContain('WhatsApp undeliverable (#131026)');
+		expect(failed.json.details).toMatchObject({
+			errorClass: 'undeliverable',
+			code: 131026,
+			retry: 'no',
+			guidance: expect.stringContaining('verify the number'),
+			to: '222222',
+		});
+		expect(failed.pairedItem).toEqual({ item: 1 });
 	});
 
 	it('retries 130429 (HTTP 429) with full jitter and ends in one accepted send', async () => {
@@ -490,7 +514,7 @@ describe('24-hour window closed (131047)', () => {
 });
 
 describe('send-once', () => {
-	const keyed = (key: string) => send({ additionalFields: { idempotencyKey: key } });
+	const keyed = (key: string) => send({ idempotencyKey: key });
 
 	it('skips a key that was already accepted and outputs the earlier message id', async () => {
 		const database = new FakeWorkflowDatabase();
@@ -502,6 +526,17 @@ describe('send-once', () => {
 			skipped: true,
 			idempotencyKey: 'order-1',
 		});
+	});
+
+	it('still reads the key and correlation id from Additional Fields, where version 1 workflows keep them', async () => {
+		const database = new FakeWorkflowDatabase();
+		const old = send({ additionalFields: { idempotencyKey: 'order-7', correlationId: 'c-7' } });
+		const first = await run(old, { database });
+		expect(first.json[0]).toMatchObject({ idempotencyKey: 'order-7', correlationId: 'c-7' });
+		const second = await run(keyed('order-7'), { database });
+		expect(graph.sends()).toHaveLength(1);
+		expect(second.json[0]).toMatchObject({ skipped: true, messageId: first.json[0].messageId });
+		expect(graph.sends()[0].body).toMatchObject({ biz_opaque_callback_data: 'c-7' });
 	});
 
 	it('sends once for two concurrent executions with the same key', async () => {
@@ -550,7 +585,7 @@ describe('send-once', () => {
 		graph.failNext(1, badGateway);
 		const { json } = await run(
 			send({
-				additionalFields: { idempotencyKey: 'order-6' },
+				idempotencyKey: 'order-6',
 				options: { retryUncertainSends: true, initialBackoffMs: 0 },
 			}),
 		);
@@ -770,5 +805,50 @@ describe('Media → Upload / Download', () => {
 		expect(Buffer.from(item.binary!.file.data, 'base64').equals(data)).toBe(true);
 		expect(graph.requests.map((r) => r.path)).toEqual([`/v23.0/${id}`, `/media-download/${id}`]);
 		expect(graph.requests[1].headers.authorization).toBe('Bearer test-token');
+	});
+});
+
+describe('hints', () => {
+	const webhook = [
+		{ name: 'Shop: New Order', type: 'n8n-nodes-base.webhook', typeVersion: 2, disabled: false },
+	];
+	const messages = (ctx: { hints: Array<{ message: string }> }) => ctx.hints.map((h) => h.message);
+
+	it('warns about a send without an idempotency key in a workflow a shop webhook starts', async () => {
+		const { ctx } = await run(send({}), { parents: webhook });
+		expect(messages(ctx)).toEqual([MISSING_KEY_HINT]);
+		expect(ctx.hints[0]).toMatchObject({ type: 'warning', location: 'outputPane' });
+	});
+
+	it('says nothing when every item has a key (either place), or no shop webhook starts the workflow', async () => {
+		expect(
+			messages((await run(send({ idempotencyKey: 'o-1' }), { parents: webhook })).ctx),
+		).toEqual([]);
+		const v1 = send({ additionalFields: { idempotencyKey: 'o-2' } });
+		expect(messages((await run(v1, { parents: webhook })).ctx)).toEqual([]);
+		const fromWhatsApp = [
+			{
+				name: 'WhatsApp Trigger',
+				type: 'n8n-nodes-whatsapp-reliable.whatsAppReliableTrigger',
+				typeVersion: 1,
+				disabled: false,
+			},
+		];
+		expect(messages((await run(send({}), { parents: fromWhatsApp })).ctx)).toEqual([]);
+		// One item of two without a key is enough to warn.
+		const mixed = await run((i) => send(i === 0 ? { idempotencyKey: 'o-3' } : {}), {
+			parents: webhook,
+			items: [{ json: {} }, { json: {} }],
+		});
+		expect(messages(mixed.ctx)).toEqual([MISSING_KEY_HINT]);
+	});
+
+	it("warns when Max Messages Per Second is above Meta's default tier, in the run and in the panel", async () => {
+		const { ctx } = await run(send({ idempotencyKey: 'o-4', options: { maxPerSecond: 250 } }));
+		expect(messages(ctx)).toEqual([rateHint(250)]);
+		expect(messages((await run(send({ options: { maxPerSecond: 80 } }))).ctx)).toEqual([]);
+		const [panel] = node.description.hints ?? [];
+		expect(panel.displayCondition).toContain('$parameter["options"]?.["maxPerSecond"]');
+		expect(panel.displayCondition).toContain('> 80');
 	});
 });

@@ -10,6 +10,8 @@ import type {
 	IHttpRequestOptions,
 	INode,
 	INodeExecutionData,
+	NodeExecutionHint,
+	NodeTypeAndVersion,
 } from 'n8n-workflow';
 
 import { FakeWorkflowDatabase } from '../support/n8nStaticData';
@@ -26,6 +28,10 @@ export interface MockOptions {
 	database?: FakeWorkflowDatabase;
 	workflowId?: string;
 	nodeId?: string;
+	/** The node setting On Error (continueOnFail() is true for both Continue settings). */
+	onError?: INode['onError'];
+	/** The node's parents in the workflow (getParentNodes), e.g. a Webhook trigger. */
+	parents?: NodeTypeAndVersion[];
 }
 
 export interface MockContext extends IExecuteFunctions {
@@ -33,6 +39,8 @@ export interface MockContext extends IExecuteFunctions {
 	finish(): void;
 	readonly warnings: string[];
 	readonly httpCalls: IHttpRequestOptions[];
+	/** What the node passed to addExecutionHints. */
+	readonly hints: NodeExecutionHint[];
 }
 
 async function n8nLikeRequest(
@@ -84,6 +92,7 @@ export function mockContext(options: MockOptions): MockContext {
 	const staticData = (options.database ?? new FakeWorkflowDatabase()).begin();
 	const warnings: string[] = [];
 	const httpCalls: IHttpRequestOptions[] = [];
+	const hints: NodeExecutionHint[] = [];
 	const node: INode = {
 		id: options.nodeId ?? 'node-1',
 		name: 'WhatsApp Reliable',
@@ -91,6 +100,7 @@ export function mockContext(options: MockOptions): MockContext {
 		typeVersion: 1,
 		position: [0, 0],
 		parameters: {},
+		...(options.onError ? { onError: options.onError } : {}),
 	};
 	const paramsFor = (itemIndex: number): Params =>
 		typeof options.params === 'function' ? options.params(itemIndex) : options.params;
@@ -107,11 +117,15 @@ export function mockContext(options: MockOptions): MockContext {
 		finish: () => staticData.finishAndLand(),
 		warnings,
 		httpCalls,
+		hints,
+		addExecutionHints: (...added: NodeExecutionHint[]) => void hints.push(...added),
+		getParentNodes: () => options.parents ?? [],
 		getInputData: () => items,
 		getNode: () => node,
 		getWorkflow: () => ({ id: options.workflowId ?? 'wf-1', name: 'test', active: true }),
 		getWorkflowStaticData: (type: string) => staticData.forNode(type, node.name),
-		continueOnFail: () => options.continueOnFail ?? false,
+		continueOnFail: () =>
+			options.continueOnFail ?? options.onError?.startsWith('continue') ?? false,
 		getCredentials: async () => options.credentials,
 		getNodeParameter: (
 			name: string,

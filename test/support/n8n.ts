@@ -41,6 +41,8 @@ export interface StartOptions {
 	env?: Record<string, string>;
 	/** How long to wait for readiness, per start (default 120 s). */
 	startTimeoutMs?: number;
+	/** Another installed n8n version than the pinned one (its cache must be installed). */
+	n8nVersion?: string;
 }
 
 export interface Execution {
@@ -103,10 +105,14 @@ type Json = any;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The cache layout comes from scripts/n8n.sh, the one place that knows the pinned versions. */
-export function cachePaths(): CachePaths {
+/**
+ * The cache layout comes from scripts/n8n.sh, the one place that knows the pinned versions; another
+ * n8n version has its own cache beside it (`N8N_VERSION=<version> bash scripts/n8n.sh install`).
+ */
+export function cachePaths(n8nVersion?: string): CachePaths {
 	const out = execFileSync('bash', [path.join(REPO_DIR, 'scripts', 'n8n.sh'), 'paths'], {
 		encoding: 'utf8',
+		env: { ...process.env, N8N_VERSION: n8nVersion ?? '' },
 	});
 	const entries = out
 		.trim()
@@ -204,10 +210,10 @@ export class N8nInstance {
 
 	/** Starts a fresh n8n with this package loaded; resolves once it is ready and logged in. */
 	static async start(opts: StartOptions = {}): Promise<N8nInstance> {
-		const paths = cachePaths();
+		const paths = cachePaths(opts.n8nVersion);
 		if (paths.READY !== '1') {
 			throw new Error(
-				`n8n ${paths.N8N_VERSION} is not installed in ${paths.N8N_HOME}: run \`bash scripts/n8n.sh install\``,
+				`n8n ${paths.N8N_VERSION} is not installed in ${paths.N8N_HOME}: run \`N8N_VERSION=${paths.N8N_VERSION} bash scripts/n8n.sh install\``,
 			);
 		}
 		if (!fs.existsSync(path.join(REPO_DIR, 'dist'))) {

@@ -3,11 +3,12 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { ConversationBook } from '../../core/conversationRecord';
 import { openConversations } from '../../shared/conversations';
+import { errorItem } from '../../shared/errorItem';
 import { readStoreConfig } from './storeConfig';
 
 /**
  * Runs `handle` for each item with the workflow's book; failures become error items with Continue On
- * Fail (on the first output) or the node's error. Every output item is paired with its input.
+ * Fail (see errorItem: n8n moves them to the error output when there is one) or the node's error. Every output item is paired with its input.
  */
 export function forEachItem(
 	ctx: IExecuteFunctions,
@@ -27,15 +28,14 @@ export function forEachItem(
 			const result = handle(book, itemIndex, items[itemIndex].json, Date.now());
 			outputs[result.output].push({ json: result.json, pairedItem: { item: itemIndex } });
 		} catch (error) {
-			if (!ctx.continueOnFail()) {
-				throw error instanceof NodeOperationError
+			const nodeError =
+				error instanceof NodeOperationError
 					? error
 					: new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
-			}
-			outputs[0].push({
-				json: { ...items[itemIndex].json, error: (error as Error).message },
-				pairedItem: { item: itemIndex },
-			});
+			if (!ctx.continueOnFail()) throw nodeError;
+			outputs[0].push(
+				errorItem(ctx.getNode(), nodeError.message, itemIndex, { input: items[itemIndex].json }),
+			);
 		}
 	}
 	return outputs;

@@ -59,7 +59,7 @@ export const optionsProperty: INodeProperties = {
 			typeOptions: { minValue: 0, maxValue: 1000 },
 			default: DEFAULT_MAX_PER_SECOND,
 			description:
-				"Ceiling on requests per second from this node, retries included. 80 is Meta's default throughput per number; raise it only if Meta raised yours. 0 turns the ceiling off.",
+				"Ceiling on requests per second from this node, shared by all its executions running at the same time, retries included; after a pause a backlog leaves at this pace, not at once. 80 is Meta's default throughput per number; raise it only if Meta raised yours. 0 turns the ceiling off.",
 		},
 		{
 			displayName: 'Max Retry Time (Seconds)',

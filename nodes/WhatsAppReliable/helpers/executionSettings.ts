@@ -45,7 +45,7 @@ export function readSettings(ctx: IExecuteFunctions): Settings {
 			pairRateDelayMs: num(options.pairRateDelayMs, DEFAULT_RETRY_OPTIONS.pairRateDelayMs, 0),
 		},
 		concurrency: Math.round(num(options.concurrency, DEFAULT_CONCURRENCY, 1, MAX_CONCURRENCY)),
-		// 0 means no ceiling (RatePacer ignores rates that are not positive).
+		// 0 means no ceiling (RatePacer ignores rates that are not positive). One ceiling per node, shared by its concurrent executions (shared/ratePacers.ts).
 		maxPerSecond: num(options.maxPerSecond, DEFAULT_MAX_PER_SECOND, 0, 1000),
 		phoneNumberId: typeof options.phoneNumberId === 'string' ? options.phoneNumberId.trim() : '',
 		sendOnceTtlMs:

@@ -7,8 +7,10 @@ import type {
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { RetryResult } from '../../core/retryPolicy';
-import { dispatchByRecipient, RatePacer } from '../../core/sendOnce';
+import { dispatchByRecipient } from '../../core/recipientLanes';
+import { nodeRatePacer } from '../../shared/ratePacers';
 import { graphTarget, type CallPolicy, type GraphFailure, type GraphTarget } from '../transport';
+import { errorItem } from '../../shared/errorItem';
 import { failureFields, graphApiError, itemError } from './nodeErrors';
 import { readSettings, type Settings } from './executionSettings';
 
@@ -77,10 +79,9 @@ async function runJobs(
 		const result = results.get(itemIndex);
 		if (!result) continue;
 		if (result.kind === 'error') {
-			outputs[0].push({
-				json: { error: result.error.message, ...result.json },
-				pairedItem: { item: itemIndex },
-			});
+			outputs[0].push(
+				errorItem(ctx.getNode(), result.error.message, itemIndex, { fields: result.json }),
+			);
 		} else {
 			const item: INodeExecutionData = { json: result.json, pairedItem: { item: itemIndex } };
 			if (result.binary) item.binary = result.binary;
@@ -122,7 +123,7 @@ export async function executeJobs(
 		ctx,
 		target,
 		settings,
-		policy: { retry: settings.retry, pacer: new RatePacer(settings.maxPerSecond) },
+		policy: { retry: settings.retry, pacer: nodeRatePacer(ctx, settings.maxPerSecond) },
 	};
 	const early = new Map<number, JobResult>();
 	const jobs: Job[] = [];

@@ -10,13 +10,16 @@ import {
 	type OutgoingMessage,
 	type SendResult,
 } from '../../core/messages';
+import type { RatePacer } from '../../core/ratePacer';
 import { sendOnceClaimTtlMs, type StopReason } from '../../core/retryPolicy';
-import { RatePacer, sendOnce, SendOnceMemory, type ClaimedSend } from '../../core/sendOnce';
+import { sendOnce, SendOnceMemory, type ClaimedSend } from '../../core/sendOnce';
+import { nodeRatePacer } from '../../shared/ratePacers';
 import { recordOutbound } from '../../shared/conversations';
 import { nodeStatePart, saveWithExecution } from '../../shared/workflowState';
 import { failureFields, graphApiError } from './nodeErrors';
+import { sendHints } from './hints';
 import { executeJobs, type Job, type JobResult } from './itemJobs';
-import { SEND_ONCE_CAPACITY, type Settings } from './executionSettings';
+import { readSettings, SEND_ONCE_CAPACITY, type Settings } from './executionSettings';
 import {
 	callGraph,
 	REQUEST_TIMEOUT_MS,
@@ -118,7 +121,7 @@ class MessageSender {
 		private readonly target: GraphTarget,
 		private readonly settings: Settings,
 	) {
-		this.pacer = new RatePacer(settings.maxPerSecond);
+		this.pacer = nodeRatePacer(ctx, settings.maxPerSecond);
 		this.policy = {
 			retry: settings.retry,
 			pacer: this.pacer,
@@ -367,12 +370,24 @@ class MessageSender {
 	}
 }
 
+/** Hints for the operator (n8n shows them in the output panel); a hint never fails a send. */
+function addSendHints(ctx: IExecuteFunctions): void {
+	if (typeof ctx.addExecutionHints !== 'function') return;
+	try {
+		const hints = sendHints(ctx, readSettings(ctx));
+		if (hints.length) ctx.addExecutionHints(...hints);
+	} catch (error) {
+		ctx.logger.debug(`WhatsApp Reliable: no hints (${(error as Error).message})`);
+	}
+}
+
 /** Prepares every item (validating all before anything is sent), then sends them. */
 export async function executeSends(
 	ctx: IExecuteFunctions,
 	prepare: (itemIndex: number) => Promise<PreparedMessage>,
 	outputCount: number,
 ): Promise<INodeExecutionData[][]> {
+	addSendHints(ctx);
 	let sender: MessageSender | undefined;
 	return await executeJobs(
 		ctx,

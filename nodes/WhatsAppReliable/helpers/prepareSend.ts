@@ -26,8 +26,10 @@ function readCommon(item: ItemParameters): CommonFields {
 	return {
 		to: String(item.param('to', '')),
 		replyToMessageId: text(fields.replyToMessageId),
-		correlationId: text(fields.correlationId),
-		idempotencyKey: text(fields.idempotencyKey)?.trim() || undefined,
+		// Top-level from version 1.1; Additional Fields in version 1 workflows.
+		correlationId: text(item.param('correlationId', '')) ?? text(fields.correlationId),
+		idempotencyKey:
+			(text(item.param('idempotencyKey', '')) ?? text(fields.idempotencyKey))?.trim() || undefined,
 	};
 }
 

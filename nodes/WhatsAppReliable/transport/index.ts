@@ -14,7 +14,7 @@ import {
 } from '../../core/graphErrors';
 import { parseGraphError, parseRetryAfter, type GraphErrorBody } from '../../core/messages';
 import { withRetry, type RetryOptions, type RetryResult } from '../../core/retryPolicy';
-import type { RatePacer } from '../../core/sendOnce';
+import type { RatePacer } from '../../core/ratePacer';
 
 /** The one way this node talks to the Graph API. */
 

@@ -17,7 +17,12 @@ import { prepareSend } from '../../helpers/prepareSend';
 import { isMessageType, MESSAGE_READERS } from '../../helpers/readMessage';
 import { MEDIA_KIND_OPTIONS, sortedByName } from '../optionLists';
 import { optionsProperty } from '../options.description';
-import { recipientProperty, sendFieldsProperty } from './sendFields.description';
+import {
+	correlationIdProperty,
+	idempotencyKeyProperty,
+	recipientProperty,
+	sendFieldsProperty,
+} from './sendFields.description';
 
 const MEDIA_TYPES: string[] = [...MEDIA_KINDS];
 const INTERACTIVE = ['buttons', 'list', 'ctaUrl', 'flow'];
@@ -513,6 +518,8 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
+	idempotencyKeyProperty,
+	correlationIdProperty,
 	sendFieldsProperty,
 	optionsProperty,
 ];

@@ -1,6 +1,40 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-/** Fields every send has: the recipient, reply-to, correlation id and idempotency key. */
+/**
+ * Fields every send has: the recipient, the idempotency key and correlation id (in plain view from
+ * version 1.1; version 1 kept them in Additional Fields, where workflows of that version still have
+ * them), reply-to.
+ */
+
+/** Version 1 nodes keep the two keys in Additional Fields; later versions show them on their own. */
+const VERSION_1 = { show: { '@version': [1] } };
+const FROM_VERSION_1_1 = { show: { '@version': [{ _cnd: { gte: 1.1 } }] } };
+
+const CORRELATION_ID_DESCRIPTION =
+	'Sent as biz_opaque_callback_data (up to 512 bytes) and echoed on every status webhook of this message, so the trigger can say "confirmation for order 123 delivered" without a lookup';
+const IDEMPOTENCY_KEY_DESCRIPTION =
+	'Send at most once per key: if a send with this key was already accepted, nothing is sent and the earlier message ID is output with skipped = true. Concurrent executions with the same key send once. Leave empty to send every time.';
+
+export const idempotencyKeyProperty: INodeProperties = {
+	displayName: 'Idempotency Key',
+	name: 'idempotencyKey',
+	type: 'string',
+	default: '',
+	placeholder: "={{ $json.orderId + '-confirmation' }}",
+	hint: 'e.g. the order ID plus what the message is for; a re-run or a redelivered webhook then sends nothing twice',
+	description: IDEMPOTENCY_KEY_DESCRIPTION,
+	displayOptions: FROM_VERSION_1_1,
+};
+
+export const correlationIdProperty: INodeProperties = {
+	displayName: 'Correlation ID',
+	name: 'correlationId',
+	type: 'string',
+	default: '',
+	placeholder: 'order-123',
+	description: CORRELATION_ID_DESCRIPTION,
+	displayOptions: FROM_VERSION_1_1,
+};
 
 export const recipientProperty: INodeProperties = {
 	displayName: 'To',
@@ -26,8 +60,8 @@ export const sendFieldsProperty: INodeProperties = {
 			type: 'string',
 			default: '',
 			placeholder: 'order-123',
-			description:
-				'Sent as biz_opaque_callback_data (up to 512 bytes) and echoed on every status webhook of this message, so the trigger can say "confirmation for order 123 delivered" without a lookup',
+			description: CORRELATION_ID_DESCRIPTION,
+			displayOptions: VERSION_1,
 		},
 		{
 			displayName: 'Idempotency Key',
@@ -35,8 +69,8 @@ export const sendFieldsProperty: INodeProperties = {
 			type: 'string',
 			default: '',
 			placeholder: "={{ $json.orderId + '-confirmation' }}",
-			description:
-				'Send at most once per key: if a send with this key was already accepted, nothing is sent and the earlier message ID is output with skipped = true. Concurrent executions with the same key send once.',
+			description: IDEMPOTENCY_KEY_DESCRIPTION,
+			displayOptions: VERSION_1,
 		},
 		{
 			displayName: 'Record Conversations',

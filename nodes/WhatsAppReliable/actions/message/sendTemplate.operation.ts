@@ -5,7 +5,12 @@ import { executeSends } from '../../helpers/messageSender';
 import { prepareSend } from '../../helpers/prepareSend';
 import { readTemplate } from '../../helpers/readTemplate';
 import { optionsProperty } from '../options.description';
-import { recipientProperty, sendFieldsProperty } from './sendFields.description';
+import {
+	correlationIdProperty,
+	idempotencyKeyProperty,
+	recipientProperty,
+	sendFieldsProperty,
+} from './sendFields.description';
 
 const headerIs = (types: string[], extra: Record<string, string[]> = {}) => ({
 	show: { templateHeaderType: types, ...extra },
@@ -288,6 +293,8 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
+	idempotencyKeyProperty,
+	correlationIdProperty,
 	{
 		...sendFieldsProperty,
 		options: [
