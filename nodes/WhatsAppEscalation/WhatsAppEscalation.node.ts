@@ -40,7 +40,7 @@ export class WhatsAppEscalation implements INodeType {
 					{
 						name: 'Erase Customer Data',
 						value: 'erase',
-						action: "Erase a customer's conversation data",
+						action: 'Erase customer data',
 						description:
 							"Remove a customer's conversations (transcript, profile, orders, case) from this workflow's store",
 					},

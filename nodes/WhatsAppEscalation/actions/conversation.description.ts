@@ -1,6 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_BOOK_CONFIG } from '../../core/conversationRecord';
 import { STORE_LIMITS } from '../helpers/storeConfig';
 
 /** The fields every operation shows: which conversation an item belongs to, and the store limits. */
@@ -39,7 +38,7 @@ export const storeProperty: INodeProperties = {
 			name: 'maxConversations',
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: STORE_LIMITS.maxConversations },
-			default: DEFAULT_BOOK_CONFIG.maxConversations,
+			default: 200,
 			description:
 				'Conversations kept at most; the least recently active ones the bot owns are dropped first. Each costs about 4.5 kB of workflow static data at 20 messages, written by every execution of this workflow.',
 		},
@@ -48,7 +47,7 @@ export const storeProperty: INodeProperties = {
 			name: 'maxTextLength',
 			type: 'number',
 			typeOptions: { minValue: 20, maxValue: STORE_LIMITS.maxTextLength },
-			default: DEFAULT_BOOK_CONFIG.maxTextLength,
+			default: 500,
 			description: 'Longer message texts are cut before they are stored',
 		},
 		{
@@ -56,7 +55,7 @@ export const storeProperty: INodeProperties = {
 			name: 'retentionDays',
 			type: 'number',
 			typeOptions: { minValue: 0.01, maxValue: STORE_LIMITS.retentionDays, numberPrecision: 2 },
-			default: DEFAULT_BOOK_CONFIG.retentionDays,
+			default: 30,
 			description:
 				'Conversations without activity for longer are dropped, unless a human holds them on a lease that is still running',
 		},
@@ -65,7 +64,7 @@ export const storeProperty: INodeProperties = {
 			name: 'transcriptLength',
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: STORE_LIMITS.transcriptLength },
-			default: DEFAULT_BOOK_CONFIG.transcriptLength,
+			default: 20,
 			description: 'Messages kept per conversation, both directions; the oldest are dropped first',
 		},
 	],
