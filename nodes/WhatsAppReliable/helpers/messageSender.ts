@@ -4,7 +4,6 @@ import { NodeOperationError } from 'n8n-workflow';
 import { MemoryDedupeStore } from '../../core/dedupeStore';
 import { classifyGraphError } from '../../core/graphErrors';
 import {
-	mediaUploadBody,
 	parseBody,
 	parseSendResult,
 	type OutgoingMessage,
@@ -25,6 +24,7 @@ import {
 	REQUEST_TIMEOUT_MS,
 	runtime,
 	UNCERTAIN_SEND_GUIDANCE,
+	uploadMedia,
 	type CallPolicy,
 	type GraphFailure,
 	type GraphTarget,
@@ -171,22 +171,7 @@ class MessageSender {
 		let attempts = 0;
 		let mediaId: string | undefined;
 		if (prepared.upload) {
-			const { body, contentType } = mediaUploadBody(
-				prepared.upload.data,
-				prepared.upload.fileName,
-				prepared.upload.mimeType,
-			);
-			const uploaded = await callGraph(
-				this.ctx,
-				this.target,
-				{
-					method: 'POST',
-					path: `${this.target.phoneNumberId}/media`,
-					body,
-					headers: { 'Content-Type': contentType },
-				},
-				this.policy,
-			);
+			const uploaded = await uploadMedia(this.ctx, this.target, prepared.upload, this.policy);
 			attempts += uploaded.attempts;
 			if (!uploaded.ok)
 				return {

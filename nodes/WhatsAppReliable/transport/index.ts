@@ -12,7 +12,12 @@ import {
 	type GraphErrorInfo,
 	type RetryDecision,
 } from '../../core/graphErrors';
-import { parseGraphError, parseRetryAfter, type GraphErrorBody } from '../../core/messages';
+import {
+	mediaUploadBody,
+	parseGraphError,
+	parseRetryAfter,
+	type GraphErrorBody,
+} from '../../core/messages';
 import { withRetry, type RetryOptions, type RetryResult } from '../../core/retryPolicy';
 import type { RatePacer } from '../../core/ratePacer';
 
@@ -231,5 +236,26 @@ export async function callGraph(
 		policy.retry,
 		runtime,
 		policy.onRetry,
+	);
+}
+
+/** Uploads one file to the phone number's media store (`POST /{phone-number-id}/media`, multipart). */
+export async function uploadMedia(
+	ctx: Context,
+	target: GraphTarget,
+	file: { data: Buffer; fileName: string; mimeType: string },
+	policy: CallPolicy,
+): Promise<RetryResult<GraphReply, GraphFailure>> {
+	const { body, contentType } = mediaUploadBody(file.data, file.fileName, file.mimeType);
+	return await callGraph(
+		ctx,
+		target,
+		{
+			method: 'POST',
+			path: `${target.phoneNumberId}/media`,
+			body,
+			headers: { 'Content-Type': contentType },
+		},
+		policy,
 	);
 }

@@ -1,13 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import {
-	checkUploadSize,
-	mediaUploadBody,
-	parseBody,
-	type MediaKind,
-} from '../../../core/messages';
-import { callGraph } from '../../transport';
+import { checkUploadSize, parseBody, type MediaKind } from '../../../core/messages';
+import { uploadMedia } from '../../transport';
 import { executeJobs, failedCall } from '../../helpers/itemJobs';
 import { optionsProperty } from '../options.description';
 import { MEDIA_KIND_OPTIONS, sortedByName } from '../optionLists';
@@ -63,16 +58,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				itemIndex,
 				lane: `upload-${itemIndex}`,
 				run: async () => {
-					const { body, contentType } = mediaUploadBody(data, fileName, binary.mimeType);
-					const result = await callGraph(
+					const result = await uploadMedia(
 						this,
 						session.target,
-						{
-							method: 'POST',
-							path: `${session.target.phoneNumberId}/media`,
-							body,
-							headers: { 'Content-Type': contentType },
-						},
+						{ data, fileName, mimeType: binary.mimeType },
 						session.policy,
 					);
 					if (!result.ok) return failedCall(session, itemIndex, result);
