@@ -698,7 +698,8 @@ export class N8nInstance {
 				await exitedEarly();
 				return this.logText(logStart).includes('Editor is now accessible via');
 			},
-			30_000,
+			// On a busy machine this line can come long after readiness.
+			this.startTimeoutMs,
 			100,
 			tail,
 		);
