@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real, pinned n8n for this package: installed once into a version-keyed cache folder, run under
-# Node 24 (n8n 2.x needs it; the machine's own Node may be older).
+# Node 24 (n8n 2.x needs it, n8n 1.x accepts it; the machine's own Node may be older).
 #
 #   scripts/n8n.sh install   fill the cache when it is missing or half-finished (idempotent, fast when present)
 #   scripts/n8n.sh start     build this package, load it into a local n8n, import the example workflows
@@ -12,15 +12,21 @@
 #   scripts/n8n.sh exec ...  run the n8n CLI of the cache under Node 24 (e.g. exec import:workflow --help)
 #
 # Environment: N8N_VERSION (default 2.41.1; each version has its own cache folder beside the others,
-# e.g. N8N_VERSION=1.123.81 bash scripts/n8n.sh install), N8N_CACHE_DIR (cache root, default
+# e.g. N8N_VERSION=1.123.81 bash scripts/n8n.sh install; 1.x stands for the tested 1.x below;
+# n8n 1.x's install maps xlsx to the registry's, see install_locked), N8N_CACHE_DIR (cache root, default
 # ~/.cache/n8n-nodes-whatsapp-reliable),
 # N8N_PORT (default 5678), N8N_LOCAL_FOLDER (default <repo>/.n8n-local), N8N_EXAMPLES_DIR (default
 # <repo>/examples/workflows), OWNER_EMAIL, OWNER_PASSWORD, N8N_REIMPORT_EXAMPLES=1 (as --reimport-examples).
 set -euo pipefail
 
 N8N_VERSION="${N8N_VERSION:-2.41.1}"
+# The n8n 1.x the e2e smoke runs on (N8N_VERSION=1.x): the newest 1.x that installs here.
+N8N_VERSION_1X=1.123.81
+[[ "$N8N_VERSION" == 1.x ]] && N8N_VERSION="$N8N_VERSION_1X"
 NODE_MAJOR=24
 NODE_VERSION=24.22.3
+# n8n 1.x only: the xlsx its nodes-base gets in place of a tarball the registry does not hold.
+XLSX_1X=0.18.5
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE_ROOT="${N8N_CACHE_DIR:-$HOME/.cache/n8n-nodes-whatsapp-reliable}"
@@ -70,7 +76,13 @@ install_locked() {
 	if [[ ! -f "$HOME_DIR/n8n/.done" ]]; then
 		log "installing n8n $N8N_VERSION into $HOME_DIR/n8n (a few minutes; install scripts are skipped)"
 		rm -rf "$HOME_DIR/n8n" "$HOME_DIR/sqlite.done" && mkdir -p "$HOME_DIR/n8n"
-		echo '{ "private": true }' >"$HOME_DIR/n8n/package.json"
+		if [[ "$N8N_VERSION" == 1.* ]]; then
+			# n8n 1.x's nodes-base takes xlsx as a tarball from SheetJS's own server, which an install from
+			# the npm registry alone cannot reach; the registry's newest xlsx stands in for it.
+			printf '{ "private": true, "overrides": { "xlsx": "%s" } }\n' "$XLSX_1X" >"$HOME_DIR/n8n/package.json"
+		else
+			echo '{ "private": true }' >"$HOME_DIR/n8n/package.json"
+		fi
 		run_logged "$HOME_DIR/n8n-install.log" npm install --prefix "$HOME_DIR/n8n" --no-audit --no-fund \
 			--ignore-scripts --save-exact "n8n@$N8N_VERSION"
 		touch "$HOME_DIR/n8n/.done"

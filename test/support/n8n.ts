@@ -41,7 +41,10 @@ export interface StartOptions {
 	env?: Record<string, string>;
 	/** How long to wait for readiness, per start (default 120 s). */
 	startTimeoutMs?: number;
-	/** Another installed n8n version than the pinned one (its cache must be installed). */
+	/**
+	 * Another installed n8n version than the pinned one (its cache must be installed); `1.x` is the 1.x
+	 * scripts/n8n.sh tests (`N8N_VERSION=1.x bash scripts/n8n.sh install`).
+	 */
 	n8nVersion?: string;
 }
 
@@ -188,6 +191,13 @@ export class N8nInstance {
 	apiKey = '';
 	/** How long the last start took until n8n was ready (ms). */
 	lastStartMs = 0;
+	/** The n8n version running, e.g. `2.41.1`. */
+	readonly n8nVersion: string;
+	/**
+	 * n8n 1.x: no owner managed by the environment (it is set up once through the REST API), no
+	 * publication status (activation completes within the activate call), no `mcp-registry` module.
+	 */
+	readonly isV1: boolean;
 
 	private child: ChildProcess | undefined;
 	private exited: Promise<void> = Promise.resolve();
@@ -205,6 +215,8 @@ export class N8nInstance {
 		private readonly startTimeoutMs: number,
 	) {
 		this.baseUrl = `http://127.0.0.1:${port}`;
+		this.n8nVersion = paths.N8N_VERSION;
+		this.isV1 = paths.N8N_VERSION.startsWith('1.');
 		this.logFile = path.join(dir, 'n8n.log');
 	}
 
@@ -238,6 +250,7 @@ export class N8nInstance {
 		);
 		try {
 			await instance.spawnAndWait();
+			if (instance.isV1) await instance.setupOwner();
 			await instance.login();
 			const scopes = await instance.rest<string[]>('GET', '/rest/api-keys/scopes');
 			const key = await instance.rest<{ rawApiKey: string }>('POST', '/rest/api-keys', {
@@ -382,6 +395,8 @@ export class N8nInstance {
 				return id;
 			}
 		}
+		// n8n 1.x stores a new workflow's `active` as given, and requires it.
+		if (this.isV1) payload.active = false;
 		const created = await this.rest('POST', '/rest/workflows', id ? { ...payload, id } : payload);
 		return created.id as string;
 	}
@@ -403,12 +418,14 @@ export class N8nInstance {
 	async unpublish(workflowId: string, opts: { timeoutMs?: number } = {}): Promise<void> {
 		await this.rest('POST', `/rest/workflows/${workflowId}/deactivate`, {});
 		this.published.delete(workflowId);
-		// Like publishing, taking triggers down happens after the 200.
+		// Like publishing, taking triggers down happens after the 200 (on 2.x; 1.x has no publication status).
 		await waitFor(
 			`workflow ${workflowId} to be unpublished`,
 			async () =>
-				(await this.rest('GET', `/rest/workflows/${workflowId}/publication-status`)).status ===
-				'not_published',
+				this.isV1
+					? (await this.rest('GET', `/rest/workflows/${workflowId}`)).active === false
+					: (await this.rest('GET', `/rest/workflows/${workflowId}/publication-status`)).status ===
+						'not_published',
 			opts.timeoutMs ?? 30_000,
 		);
 	}
@@ -453,7 +470,8 @@ export class N8nInstance {
 			const query = new URLSearchParams({ workflowId, limit: '250' });
 			if (opts.includeData) {
 				query.set('includeData', 'true');
-				query.set('ignoreDataSizeLimit', 'true');
+				// n8n 1.x's public API refuses this parameter as unknown.
+				if (!this.isV1) query.set('ignoreDataSizeLimit', 'true');
 			}
 			if (opts.status) query.set('status', opts.status);
 			if (cursor) query.set('cursor', cursor);
@@ -471,7 +489,7 @@ export class N8nInstance {
 	async execution(executionId: string): Promise<Execution> {
 		return await this.api<Execution>(
 			'GET',
-			`/executions/${executionId}?includeData=true&ignoreDataSizeLimit=true`,
+			`/executions/${executionId}?includeData=true${this.isV1 ? '' : '&ignoreDataSizeLimit=true'}`,
 		);
 	}
 
@@ -524,7 +542,12 @@ export class N8nInstance {
 		await waitFor(
 			'executions to settle',
 			async () => {
-				const [done, running, fresh] = await Promise.all([list(), list('running'), list('new')]);
+				// n8n 1.x's public API has no status filter `new`.
+				const [done, running, fresh] = await Promise.all([
+					list(),
+					list('running'),
+					this.isV1 ? [] : list('new'),
+				]);
 				const now = `${done.map((e) => `${e.id}:${e.status}`).join(',')}|${running.length + fresh.length}`;
 				if (now !== signature || running.length + fresh.length > 0) {
 					signature = now;
@@ -637,10 +660,15 @@ export class N8nInstance {
 			N8N_SECURE_COOKIE: 'false',
 			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
 			N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
-			N8N_DISABLED_MODULES: 'mcp-registry',
-			N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'true',
-			N8N_INSTANCE_OWNER_EMAIL: this.ownerEmail,
-			N8N_INSTANCE_OWNER_PASSWORD_HASH: bcrypt.hashSync(this.ownerPassword, 10),
+			// n8n 1.x refuses modules it does not know, and sets its owner up through the REST API.
+			...(this.isV1
+				? {}
+				: {
+						N8N_DISABLED_MODULES: 'mcp-registry',
+						N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'true',
+						N8N_INSTANCE_OWNER_EMAIL: this.ownerEmail,
+						N8N_INSTANCE_OWNER_PASSWORD_HASH: bcrypt.hashSync(this.ownerPassword, 10),
+					}),
 			N8N_LOG_LEVEL: 'debug',
 			N8N_LOG_OUTPUT: 'console',
 			...this.env,
@@ -706,6 +734,22 @@ export class N8nInstance {
 		this.lastStartMs = Date.now() - started;
 	}
 
+	/** n8n 1.x: creates the owner on the first start (2.x takes it from the environment). */
+	private async setupOwner(): Promise<void> {
+		const res = await fetch(this.url('/rest/owner/setup'), {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({
+				email: this.ownerEmail,
+				firstName: 'Owner',
+				lastName: 'E2e',
+				password: this.ownerPassword,
+			}),
+		});
+		if (!res.ok)
+			throw new Error(`owner setup answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+	}
+
 	private async login(): Promise<void> {
 		const res = await fetch(this.url('/rest/login'), {
 			method: 'POST',
@@ -729,6 +773,12 @@ export class N8nInstance {
 		await waitFor(
 			`workflow ${workflowId} to be published`,
 			async () => {
+				if (this.isV1) {
+					// 1.x registers triggers and webhooks within the activate call (a failure fails the call);
+					// after a restart, the workflow is active again once start-up has ended.
+					last = await this.rest('GET', `/rest/workflows/${workflowId}`);
+					return last.active === true && last.activeVersionId === versionId;
+				}
 				last = await this.rest('GET', `/rest/workflows/${workflowId}/publication-status`);
 				if (last.status === 'failed' || last.status === 'partial') {
 					const reasons = (last.triggers ?? [])
