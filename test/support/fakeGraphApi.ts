@@ -251,7 +251,9 @@ export class FakeGraphApi {
 
 	/** Message sends (not mark-as-read) that were answered 200. */
 	accepted(): Array<{
+		/** `to`, or `recipient` (a business-scoped user id) when the body had no `to`. */
 		to: string;
+		recipient: string | undefined;
 		type: string;
 		body: Record<string, unknown>;
 		messageId: string;
@@ -261,7 +263,13 @@ export class FakeGraphApi {
 			.map((r) => {
 				const body = r.body as Record<string, unknown>;
 				const messages = (r.response as { messages: Array<{ id: string }> }).messages;
-				return { to: String(body.to), type: String(body.type), body, messageId: messages[0].id };
+				return {
+					to: String(body.to ?? body.recipient),
+					recipient: typeof body.recipient === 'string' ? body.recipient : undefined,
+					type: String(body.type),
+					body,
+					messageId: messages[0].id,
+				};
 			});
 	}
 
@@ -409,7 +417,15 @@ export class FakeGraphApi {
 				});
 			return { status: 200, body: { success: true } };
 		}
-		if (typeof msg.to !== 'string' || typeof msg.type !== 'string' || msg[msg.type] === undefined) {
+		// A phone number in `to` or a business-scoped user id in `recipient`; both given, `to` wins.
+		const to = typeof msg.to === 'string' ? msg.to : undefined;
+		const recipient = typeof msg.recipient === 'string' ? msg.recipient : undefined;
+		if (to === undefined && recipient === undefined)
+			return this.error({
+				...GRAPH_ERRORS['100'],
+				details: 'The parameter to or recipient is required.',
+			});
+		if (typeof msg.type !== 'string' || msg[msg.type] === undefined) {
 			return this.error({
 				...GRAPH_ERRORS['100'],
 				details: `Param ${String(msg.type)} is required.`,
@@ -424,7 +440,11 @@ export class FakeGraphApi {
 			status: 200,
 			body: {
 				messaging_product: 'whatsapp',
-				contacts: [{ input: msg.to, wa_id: msg.to.replace(/\D/g, '') }],
+				contacts: [
+					to !== undefined
+						? { input: to, wa_id: to.replace(/\D/g, '') }
+						: { input: recipient, user_id: recipient },
+				],
 				messages: [message],
 			},
 		};
