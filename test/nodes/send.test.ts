@@ -351,6 +351,15 @@ describe('customers known by a business-scoped user id (username users)', () => 
 		expect(error.message).toMatch(/neither a phone number nor a business-scoped user id/);
 	});
 
+	it('outputs held_for_quality_assessment as the message status when Meta holds the send', async () => {
+		graph.messageStatus = 'held_for_quality_assessment';
+		const { json } = await run(send({ to: BSUID }));
+		expect(json[0]).toMatchObject({
+			messageStatus: 'held_for_quality_assessment',
+			skipped: false,
+		});
+	});
+
 	it('sends once per idempotency key for a user id too', async () => {
 		const database = new FakeWorkflowDatabase();
 		const first = await run(send({ to: BSUID, idempotencyKey: 'u-1' }), { database });

@@ -174,6 +174,8 @@ export class FakeGraphApi {
 	readonly phoneNumberId: string;
 	readonly businessAccountId: string;
 	latencyMs: number;
+	/** `message_status` of every accepted send when set, e.g. `held_for_quality_assessment`. */
+	messageStatus: string | undefined;
 	readonly requests: RecordedRequest[] = [];
 	templates: FakeTemplate[] = [
 		{ name: 'order_confirmation', language: 'en_US', status: 'APPROVED', category: 'UTILITY' },
@@ -247,6 +249,7 @@ export class FakeGraphApi {
 		this.requests.length = 0;
 		this.rules = [];
 		this.maxInFlight = 0;
+		this.messageStatus = undefined;
 	}
 
 	/** Message sends (not mark-as-read) that were answered 200. */
@@ -436,6 +439,7 @@ export class FakeGraphApi {
 		const message: Record<string, string> = { id };
 		// Meta states message_status on template sends.
 		if (msg.type === 'template') message.message_status = 'accepted';
+		if (this.messageStatus !== undefined) message.message_status = this.messageStatus;
 		return {
 			status: 200,
 			body: {
