@@ -126,6 +126,11 @@ export class WhatsAppReliableTrigger implements INodeType {
 						description: 'Changes to the business account, phone numbers and message templates',
 					},
 					{
+						name: 'Calls',
+						value: 'call',
+						description: 'WhatsApp calls: connect, terminate and call statuses',
+					},
+					{
 						name: 'Errors',
 						value: 'error',
 						description: 'Errors Meta reports for the phone number or app, not for one message',
@@ -134,6 +139,11 @@ export class WhatsAppReliableTrigger implements INodeType {
 						name: 'Flow Responses',
 						value: 'flow_response',
 						description: 'A customer completed a WhatsApp Flow',
+					},
+					{
+						name: 'Group Events',
+						value: 'group',
+						description: 'Group lifecycle, participant, settings and status updates',
 					},
 					{
 						name: 'Messages',

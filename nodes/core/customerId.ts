@@ -23,3 +23,15 @@ export function normaliseCustomerId(value: unknown): string | null {
 	if (!text) return null;
 	return phoneDigits(text) ?? text;
 }
+
+/**
+ * A business-scoped user id: a two-letter country code, a dot and up to 128 characters, e.g.
+ * "US.13491208655302741918"; a parent id (one per business portfolio group) is "CC.ENT." and the rest.
+ */
+const BSUID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9_-]{1,128}$/;
+
+/** The trimmed business-scoped user id, or null when the text is not one. */
+export function businessScopedUserId(text: string): string | null {
+	const trimmed = text.trim();
+	return BSUID.test(trimmed) ? trimmed : null;
+}

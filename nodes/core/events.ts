@@ -29,6 +29,8 @@ export type EventKind =
 	| 'status'
 	| 'error'
 	| 'account_update'
+	| 'call'
+	| 'group'
 	| 'unknown';
 
 export interface EventError {
@@ -49,7 +51,88 @@ export interface Customer {
 	userId: string | null;
 	profileName: string | null;
 	username: string | null;
+	/** The parent business-scoped user id (`CC.ENT.…`), only when Meta sends one. */
+	parentUserId?: string;
 }
+
+/** `pricing` of a status: per-message pricing since July 2025. */
+export interface StatusPricing {
+	/** `PMP` for per-message pricing. */
+	model: string | null;
+	/** e.g. marketing, marketing_lite, utility, authentication, authentication_international, service. */
+	category: string | null;
+	/** `regular`, `free_customer_service` or `free_entry_point`. */
+	type: string | null;
+	/** Deprecated by Meta; kept while it is sent. */
+	billable: boolean | null;
+}
+
+/**
+ * What a field update, call, group event or identity change said, typed per kind of update. Set only
+ * on the events it applies to.
+ */
+export type EventDetails =
+	| {
+			type: 'identity_change';
+			/** `user_changed_user_id`, `user_changed_number` or another system message type. */
+			change: string;
+			previousUserId: string | null;
+			userId: string | null;
+			parentUserId: string | null;
+			waId: string | null;
+	  }
+	| {
+			type: 'call';
+			callId: string | null;
+			/** e.g. `connect`, `terminate`. */
+			event: string | null;
+			direction: string | null;
+			status: string | null;
+			from: string | null;
+			to: string | null;
+			startTime: number | null;
+			endTime: number | null;
+			durationSeconds: number | null;
+	  }
+	| {
+			type: 'group';
+			groupId: string | null;
+			/** The change within the field, e.g. `group_create` or `group_participants_add`. */
+			event: string | null;
+			subject: string | null;
+			requestId: string | null;
+	  }
+	| {
+			type: 'flow_health';
+			flowId: string | null;
+			flowName: string | null;
+			/** e.g. ENDPOINT_ERROR_RATE, ENDPOINT_LATENCY, ENDPOINT_AVAILABILITY, CLIENT_ERROR_RATE, FLOW_STATUS_CHANGE. */
+			event: string | null;
+			alertState: string | null;
+			oldStatus: string | null;
+			newStatus: string | null;
+			/** True for an activated alert or a Flow moved to THROTTLED or BLOCKED: it reaches Failures. */
+			failing: boolean;
+	  }
+	| {
+			type: 'template_category';
+			/** `impending` (the category will change) or `completed` (it changed). */
+			stage: 'impending' | 'completed';
+			templateId: string | null;
+			templateName: string | null;
+			language: string | null;
+			previousCategory: string | null;
+			newCategory: string | null;
+			correctCategory: string | null;
+			categoryUpdateTimestamp: number | null;
+	  }
+	| {
+			type: 'phone_number_quality';
+			event: string | null;
+			/** Older field, replaced from February 2026 by `maxDailyConversationsPerBusiness`. */
+			currentLimit: string | null;
+			maxDailyConversationsPerBusiness: string | number | null;
+	  };
 
 export interface ReplyInfo {
 	type: 'button_reply' | 'list_reply' | 'template_button';
@@ -120,6 +203,12 @@ export interface WhatsAppEvent {
 	status: string | null;
 	/** `biz_opaque_callback_data` from the send, e.g. an order id: ties statuses to the business object. */
 	correlationId: string | null;
+	/** `group_id` of a message sent in a group, only on such messages. */
+	groupId?: string;
+	/** Pricing category and type of a status, only when Meta sends `pricing`. */
+	pricing?: StatusPricing;
+	/** Typed content of calls, group events, Flow health, template category and quality updates. */
+	details?: EventDetails;
 	errors: EventError[];
 	/** The item as Meta sent it, within the input budget (see jsonBudget). */
 	raw: unknown;
@@ -149,10 +238,25 @@ const KNOWN_ACCOUNT_FIELDS = new Set([
 	'business_status_update',
 	'security',
 	'flows',
+	'automatic_events',
 	'payment_configuration_update',
 	'user_preferences',
 	'partner_solutions',
 ]);
+
+const GROUP_FIELDS = new Set([
+	'group_lifecycle_update',
+	'group_participants_update',
+	'group_settings_update',
+	'group_status_update',
+]);
+
+/** The kind of a field update that carries no messages. */
+function fieldKind(field: string): EventKind {
+	if (field === 'calls') return 'call';
+	if (GROUP_FIELDS.has(field)) return 'group';
+	return KNOWN_ACCOUNT_FIELDS.has(field) ? 'account_update' : 'unknown';
+}
 
 interface Scope {
 	field: string | null;
@@ -262,20 +366,28 @@ function unknownEvent(scope: Scope, subtype: string, raw: unknown, path: string)
 	return event;
 }
 
-function findCustomer(scope: Scope, waId: string | null, userId: string | null): Customer | null {
+function findCustomer(
+	scope: Scope,
+	waId: string | null,
+	userId: string | null,
+	parentUserIdOf: string | null = null,
+): Customer | null {
 	if (!waId && !userId) return null;
 	const contact =
 		scope.contacts.find((c) => (waId && c.wa_id === waId) || (userId && c.user_id === userId)) ??
 		(scope.contacts.length === 1 ? scope.contacts[0] : undefined);
 	const resolvedWaId = waId ?? contact?.wa_id ?? null;
 	const resolvedUserId = userId ?? contact?.user_id ?? null;
-	return {
+	const customer: Customer = {
 		id: resolvedWaId ?? resolvedUserId,
 		waId: resolvedWaId,
 		userId: resolvedUserId,
 		profileName: contact?.profile?.name ?? null,
 		username: contact?.profile?.username ?? null,
 	};
+	const parentUserId = parentUserIdOf ?? asString(contact?.parent_user_id);
+	if (parentUserId) customer.parentUserId = parentUserId;
+	return customer;
 }
 
 function parseFlowResponse(nfm: Record<string, unknown>): FlowResponse & { truncated: boolean } {
@@ -345,6 +457,8 @@ function messageEvent(scope: Scope, message: InboundMessage): WhatsAppEvent {
 	Object.assign(event, toTimestamp(message.timestamp));
 	event.customer = findCustomer(scope, message.from ?? null, message.from_user_id ?? null);
 	event.errors = toEventErrors(message.errors);
+	const groupId = asString(message.group_id);
+	if (groupId) event.groupId = groupId;
 	if (message.context) {
 		event.context = {
 			messageId: message.context.id ?? null,
@@ -395,9 +509,21 @@ function messageEvent(scope: Scope, message: InboundMessage): WhatsAppEvent {
 			event.order = parseOrder(body);
 			event.text = event.order.text;
 			break;
-		case 'system':
+		case 'system': {
 			event.text = asString(body.body);
+			const change = asString(body.type);
+			if (change) {
+				event.details = {
+					type: 'identity_change',
+					change,
+					previousUserId: asString(body.previous_user_id),
+					userId: asString(body.user_id),
+					parentUserId: asString(body.parent_user_id),
+					waId: asString(body.wa_id) ?? asString(body.new_wa_id),
+				};
+			}
 			break;
+		}
 		case 'interactive': {
 			if (interactiveType === 'button_reply' || interactiveType === 'list_reply') {
 				const reply = asRecord(interactive[interactiveType]);
@@ -437,6 +563,15 @@ function statusEvent(scope: Scope, status: StatusItem): WhatsAppEvent {
 	);
 	event.correlationId = status.biz_opaque_callback_data ?? null;
 	event.errors = toEventErrors(status.errors);
+	if (status.pricing) {
+		const billable = status.pricing.billable;
+		event.pricing = {
+			model: asString(status.pricing.pricing_model),
+			category: asString(status.pricing.category),
+			type: asString(status.pricing.type),
+			billable: typeof billable === 'boolean' ? billable : null,
+		};
+	}
 	return event;
 }
 
@@ -499,7 +634,7 @@ function messagesChangeEvents(scope: Scope, value: Record<string, unknown>): Wha
 /** Template, quality and account notifications: one event per change, keyed by id + event + entry time. */
 function fieldUpdateEvent(scope: Scope, value: Record<string, unknown>): WhatsAppEvent {
 	const field = scope.field ?? 'unknown';
-	const kind: EventKind = KNOWN_ACCOUNT_FIELDS.has(field) ? 'account_update' : 'unknown';
+	const kind = fieldKind(field);
 	const id =
 		asString(value.message_template_id) ??
 		asString(value.flow_id) ??
@@ -512,9 +647,213 @@ function fieldUpdateEvent(scope: Scope, value: Record<string, unknown>): WhatsAp
 	const event = baseEvent(scope, kind, field, key, value);
 	event.status = what;
 	event.text =
-		asString(value.reason) ?? asString(value.message_template_name) ?? asString(value.description);
+		asString(value.reason) ??
+		asString(value.message_template_name) ??
+		asString(value.description) ??
+		asString(value.message);
 	Object.assign(event, toTimestamp(scope.entryTime));
+	addFieldDetails(event, field, value);
 	return event;
+}
+
+const FLOW_FAILING_STATUSES = new Set(['THROTTLED', 'BLOCKED']);
+
+const FLOW_GUIDANCE: Record<string, string> = {
+	ENDPOINT_ERROR_RATE:
+		'Your Flow endpoint answers too many requests with errors: check its logs and the Flow Trigger executions; if it stays high, Meta throttles the Flow to 10 sends per hour, then blocks it.',
+	ENDPOINT_LATENCY:
+		'Your Flow endpoint answers too slowly: make the Flow Trigger workflow answer before slow work (or speed up what it waits for); if it stays slow, Meta throttles, then blocks the Flow.',
+	ENDPOINT_AVAILABILITY:
+		'Your Flow endpoint is not reachable: check that n8n is up and its URL public over HTTPS; if it stays down, Meta throttles, then blocks the Flow.',
+	CLIENT_ERROR_RATE:
+		'Customers hit errors in the Flow on their phones: check the Flow JSON and the data your endpoint returns for each screen.',
+};
+
+function flowGuidance(event: string | null, newStatus: string | null): string {
+	if (newStatus === 'BLOCKED')
+		return 'Meta blocked this Flow: it cannot be sent or opened. Fix the endpoint alerts received before; the Flow returns to Throttled, then Published, once its endpoint recovers.';
+	if (newStatus === 'THROTTLED')
+		return 'Meta throttled this Flow to 10 sends per hour because its endpoint is unhealthy: fix the endpoint alerts received before; it returns to Published once the endpoint recovers.';
+	return (
+		(event && FLOW_GUIDANCE[event]) ??
+		'Meta reports a problem with this Flow: see the message and the Flow in WhatsApp Manager.'
+	);
+}
+
+/** Typed content of the field updates this package knows; other fields keep only `raw`. */
+function addFieldDetails(
+	event: WhatsAppEvent,
+	field: string,
+	value: Record<string, unknown>,
+): void {
+	const str = (key: string) => asString(value[key]);
+	if (field === 'flows') {
+		const what = str('event');
+		const alertState = str('alert_state');
+		const newStatus = str('new_status');
+		const failing =
+			alertState === 'ACTIVATED' || (newStatus !== null && FLOW_FAILING_STATUSES.has(newStatus));
+		event.details = {
+			type: 'flow_health',
+			flowId: str('flow_id'),
+			flowName: str('flow_name'),
+			event: what,
+			alertState,
+			oldStatus: str('old_status'),
+			newStatus,
+			failing,
+		};
+		if (failing) {
+			event.errors = [
+				{
+					code: null,
+					title: what,
+					message: str('message'),
+					details: null,
+					href: null,
+					errorClass: 'unknown',
+					retry: 'no',
+					guidance: flowGuidance(what, newStatus),
+				},
+			];
+		}
+	} else if (field === 'template_category_update') {
+		const correctCategory = str('correct_category');
+		event.details = {
+			type: 'template_category',
+			stage:
+				correctCategory !== null || 'category_update_timestamp' in value
+					? 'impending'
+					: 'completed',
+			templateId: str('message_template_id'),
+			templateName: str('message_template_name'),
+			language: str('message_template_language'),
+			previousCategory: str('previous_category'),
+			newCategory: str('new_category'),
+			correctCategory,
+			categoryUpdateTimestamp: asNumber(value.category_update_timestamp),
+		};
+	} else if (field === 'phone_number_quality_update') {
+		const max = value.max_daily_conversations_per_business;
+		event.details = {
+			type: 'phone_number_quality',
+			event: str('event'),
+			currentLimit: str('current_limit'),
+			maxDailyConversationsPerBusiness:
+				typeof max === 'number' || typeof max === 'string' ? max : null,
+		};
+	} else if (GROUP_FIELDS.has(field)) {
+		event.details = groupDetails(value);
+	}
+}
+
+function groupDetails(item: Record<string, unknown>): EventDetails {
+	return {
+		type: 'group',
+		groupId: asString(item.group_id),
+		event: asString(item.type) ?? asString(item.event),
+		subject: asString(item.subject),
+		requestId: asString(item.request_id),
+	};
+}
+
+/** One event per call of a `calls` change, keyed by call id, event and status. */
+function callEvent(scope: Scope, raw: unknown, path: string): WhatsAppEvent {
+	const call = asRecord(raw);
+	const callId = asString(call.id);
+	if (callId === null) return unknownEvent(scope, 'calls', raw, path);
+	const what = asString(call.event);
+	const status = asString(call.status);
+	const event = baseEvent(
+		scope,
+		'call',
+		what ? `calls.${what}` : 'calls',
+		`call:${callId}:${what}:${status}`,
+		raw,
+	);
+	event.status = status ?? what;
+	// The customer is the caller, or the one called when the business calls.
+	const outbound = asString(call.direction) === 'BUSINESS_INITIATED';
+	event.customer = findCustomer(
+		scope,
+		asString(outbound ? call.to : call.from),
+		asString(outbound ? call.to_user_id : call.from_user_id),
+	);
+	Object.assign(event, toTimestamp(call.timestamp ?? scope.entryTime));
+	event.details = {
+		type: 'call',
+		callId,
+		event: what,
+		direction: asString(call.direction),
+		status,
+		from: asString(call.from),
+		to: asString(call.to),
+		startTime: asNumber(call.start_time),
+		endTime: asNumber(call.end_time),
+		durationSeconds: asNumber(call.duration),
+	};
+	event.errors = toEventErrors(
+		Array.isArray(call.errors)
+			? call.errors.flatMap((e) => {
+					const parsed = graphErrorItemSchema.safeParse(e);
+					return parsed.success ? [parsed.data] : [];
+				})
+			: [],
+	);
+	return event;
+}
+
+/** One event per item of a group field's `groups` array, keyed by field, group and content. */
+function groupEvent(scope: Scope, raw: unknown, path: string): WhatsAppEvent {
+	const item = asRecord(raw);
+	const details = groupDetails(item);
+	if (details.type !== 'group' || details.groupId === null)
+		return unknownEvent(scope, 'groups', raw, path);
+	const field = scope.field ?? 'group';
+	const event = baseEvent(
+		scope,
+		'group',
+		details.event ? `${field}.${details.event}` : field,
+		`group:${field}:${details.groupId}:${hash(raw)}`,
+		raw,
+	);
+	event.details = details;
+	event.text = details.subject;
+	Object.assign(event, toTimestamp(item.timestamp ?? scope.entryTime));
+	return event;
+}
+
+/** Items of a `calls` or group change: one event per call or group item; other arrays are kept as unknown. */
+function itemChangeEvents(
+	scope: Scope,
+	value: Record<string, unknown>,
+	name: 'calls' | 'groups',
+	toEvent: (scope: Scope, item: unknown, path: string) => WhatsAppEvent,
+): WhatsAppEvent[] {
+	const events: WhatsAppEvent[] = [];
+	const items = value[name];
+	const path = `${scope.path}.${name}`;
+	if (!Array.isArray(items)) {
+		events.push(unknownEvent(scope, name, items, path));
+	} else {
+		items.forEach((item, i) => {
+			const event = toEvent(scope, item, `${path}[${i}]`);
+			if (scope.budget.isTruncated(item)) event.truncated = true;
+			events.push(event);
+		});
+	}
+	const errors = value.errors;
+	if (Array.isArray(errors))
+		errors.forEach((item, i) =>
+			events.push(valueErrorEvent(scope, item, `${scope.path}.errors[${i}]`)),
+		);
+	else if (errors !== undefined)
+		events.push(unknownEvent(scope, 'errors', errors, `${scope.path}.errors`));
+	const handled = new Set(['messaging_product', 'metadata', 'contacts', 'errors', name]);
+	for (const [key, extra] of Object.entries(value)) {
+		if (!handled.has(key)) events.push(unknownEvent(scope, key, extra, `${scope.path}.${key}`));
+	}
+	return events;
 }
 
 function changeEvents(scope: Scope, rawChange: unknown, path: string): WhatsAppEvent[] {
@@ -541,6 +880,10 @@ function changeEvents(scope: Scope, rawChange: unknown, path: string): WhatsAppE
 			scope.budget.isTruncated(value.metadata) ||
 			scope.budget.isTruncated(value.contacts),
 	};
+	if (field === 'calls' && 'calls' in value)
+		return itemChangeEvents(changeScope, value, 'calls', callEvent);
+	if (GROUP_FIELDS.has(field) && 'groups' in value)
+		return itemChangeEvents(changeScope, value, 'groups', groupEvent);
 	const carriesItems = ['messages', 'statuses', 'errors'].some((name) => name in value);
 	if (carriesItems) return messagesChangeEvents(changeScope, value);
 	const update = fieldUpdateEvent(changeScope, value);

@@ -67,6 +67,9 @@ export function outputFor(event: WhatsAppEvent): TriggerOutput {
 			return event.status === 'failed' ? 3 : 2;
 		case 'error':
 			return 3;
+		case 'account_update':
+			// A Flow throttled or blocked, or an activated endpoint alert: something to fix.
+			return event.errors.length > 0 ? 3 : 4;
 		default:
 			return 4;
 	}

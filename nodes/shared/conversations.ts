@@ -77,9 +77,9 @@ export function recordInbound(
 
 export interface AcceptedSend {
 	phoneNumberId: string;
-	/** The normalised number we sent to. */
+	/** The normalised number or business-scoped user id we sent to. */
 	to: string;
-	/** The wa_id Meta resolved, when it said. */
+	/** The wa_id (or user_id) Meta resolved, when it said: the trigger keys the customer the same way. */
 	waId?: string | null;
 	messageId: string;
 	/** The JSON body that was accepted (the fallback template when that was sent instead). */

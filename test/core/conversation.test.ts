@@ -17,6 +17,8 @@ import {
 	PHONE_B,
 	status,
 	textMessage,
+	usernameContact,
+	usernameMessage,
 } from '../support/payloads';
 
 const CUSTOMER = '4915112345678';
@@ -556,5 +558,88 @@ describe('transcript order', () => {
 			'wamid.a',
 			'wamid.q2',
 		]);
+	});
+});
+
+describe('customers known by a business-scoped user id', () => {
+	const BSUID = 'US.13491208655302741918';
+
+	it('keeps one conversation when a username customer later shows their number; either id finds it', () => {
+		const book = new ConversationBook();
+		book.recordEvent(
+			one({ messages: [usernameMessage('wamid.b1', 'hi')], contacts: [usernameContact(BSUID)] }),
+			T0,
+		);
+		// Meta now shows both: customer.id becomes the wa_id.
+		const both = one({
+			messages: [{ ...usernameMessage('wamid.b2', 'again'), from: CUSTOMER }],
+			contacts: [{ ...usernameContact(BSUID), wa_id: CUSTOMER }],
+		});
+		expect(both.customer?.id).toBe(CUSTOMER);
+		expect(book.recordEvent(both, T0 + 1000)).toBe('recorded');
+		expect(book.size).toBe(1);
+		const conversation = book.get(PNID, CUSTOMER);
+		expect(conversation).toBe(book.get(PNID, BSUID));
+		expect(conversation?.data.transcript.map((e) => e.id)).toEqual(['wamid.b1', 'wamid.b2']);
+		expect(book.findByCustomer(CUSTOMER)).toEqual([conversation]);
+		// A send answered with the user id lands there too.
+		book.recordOutbound(
+			sent('wamid.o1', { type: 'text', text: { body: 'yes' } }, { customerId: BSUID }),
+			T0 + 2000,
+		);
+		expect(book.size).toBe(1);
+		expect(conversation?.data.transcript).toHaveLength(3);
+		// A redelivered message under the other id is still a duplicate.
+		expect(
+			book.recordEvent(
+				one({ messages: [usernameMessage('wamid.b1', 'hi')], contacts: [usernameContact(BSUID)] }),
+				T0 + 3000,
+			),
+		).toBe('duplicate');
+	});
+
+	it('follows user_changed_user_id: the conversation is keyed by the new user id', () => {
+		const book = new ConversationBook();
+		book.recordEvent(
+			one({ messages: [usernameMessage('wamid.c1', 'hi')], contacts: [usernameContact(BSUID)] }),
+			T0,
+		);
+		const change = usernameMessage('wamid.c2', '', BSUID, {
+			type: 'system',
+			text: undefined,
+			system: {
+				body: 'changed',
+				type: 'user_changed_user_id',
+				user_id: 'US.777',
+				previous_user_id: BSUID,
+			},
+		});
+		expect(book.recordEvent(one({ messages: [change] }), T0 + 1000)).toBe('recorded');
+		expect(book.size).toBe(1);
+		const conversation = book.get(PNID, 'US.777');
+		expect(conversation?.data.customerId).toBe('US.777');
+		expect(conversation?.data.transcript.map((e) => e.id)).toEqual(['wamid.c1', 'wamid.c2']);
+		book.recordEvent(
+			one({
+				messages: [usernameMessage('wamid.c3', 'new id', 'US.777')],
+				contacts: [usernameContact('US.777')],
+			}),
+			T0 + 2000,
+		);
+		expect(book.size).toBe(1);
+		expect(conversation?.data.transcript).toHaveLength(3);
+	});
+
+	it('erases a conversation found by the other id', () => {
+		const book = new ConversationBook();
+		book.recordEvent(
+			one({
+				messages: [{ ...usernameMessage('wamid.e1', 'hi'), from: CUSTOMER }],
+				contacts: [{ ...usernameContact(BSUID), wa_id: CUSTOMER }],
+			}),
+			T0,
+		);
+		expect(book.erase(BSUID)).toBe(1);
+		expect(book.size).toBe(0);
 	});
 });

@@ -1,4 +1,8 @@
-import { normaliseCustomerId, phoneDigits } from '../../nodes/core/customerId';
+import {
+	businessScopedUserId,
+	normaliseCustomerId,
+	phoneDigits,
+} from '../../nodes/core/customerId';
 
 describe('phoneDigits', () => {
 	it('reduces a phone number in any common notation to its digits', () => {
@@ -31,5 +35,21 @@ describe('normaliseCustomerId', () => {
 		expect(normaliseCustomerId('  ')).toBeNull();
 		expect(normaliseCustomerId(undefined)).toBeNull();
 		expect(normaliseCustomerId({ id: 1 })).toBeNull();
+	});
+});
+
+describe('businessScopedUserId', () => {
+	it('accepts a country code, a dot and up to 128 characters, and parent ids', () => {
+		expect(businessScopedUserId(' US.13491208655302741918 ')).toBe('US.13491208655302741918');
+		expect(businessScopedUserId('US.ENT.11815799212886844830')).toBe('US.ENT.11815799212886844830');
+		expect(businessScopedUserId(`DE.${'a'.repeat(128)}`)).toBe(`DE.${'a'.repeat(128)}`);
+	});
+
+	it('is null for phone numbers and other text', () => {
+		expect(businessScopedUserId('4915112345678')).toBeNull();
+		expect(businessScopedUserId(`DE.${'a'.repeat(129)}`)).toBeNull();
+		expect(businessScopedUserId('jane')).toBeNull();
+		expect(businessScopedUserId('US.')).toBeNull();
+		expect(businessScopedUserId('US.12 34')).toBeNull();
 	});
 });

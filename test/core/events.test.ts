@@ -4,6 +4,7 @@ import {
 	bodyWithEntries,
 	buttonReply,
 	change,
+	fieldChange,
 	flowReply,
 	orderMessage,
 	PHONE_A,
@@ -11,9 +12,12 @@ import {
 	status,
 	templateStatusUpdate,
 	textMessage,
+	usernameContact,
+	usernameMessage,
 	valueError,
 	WABA_ID,
 } from '../support/payloads';
+import { outputFor } from '../../nodes/core/triggerPipeline';
 import { deepJson, followA, spliceJson } from '../support/hostile';
 
 function events(input: unknown): WhatsAppEvent[] {
@@ -554,5 +558,314 @@ describe('splitEvents: the input budget', () => {
 		expect(result.ok).toBe(false);
 		if (!result.ok)
 			expect(result.reason).toMatch(/^"object" is .*, not "whatsapp_business_account"$/);
+	});
+});
+
+describe('business-scoped user ids', () => {
+	const BSUID = 'US.13491208655302741918';
+	const PARENT = 'US.ENT.11815799212886844830';
+
+	it('fills userId, username and the parent user id from the contact', () => {
+		const [event] = events(
+			body(
+				change(PHONE_A, {
+					messages: [usernameMessage('wamid.u2', 'hi')],
+					contacts: [usernameContact(BSUID, 'anon_1', PARENT)],
+				}),
+			),
+		);
+		expect(event.customer).toEqual({
+			id: BSUID,
+			waId: null,
+			userId: BSUID,
+			profileName: 'Anon',
+			username: 'anon_1',
+			parentUserId: PARENT,
+		});
+		expect(event.dedupeKey).toBe('message:wamid.u2');
+	});
+
+	it('keys a customer with both a wa_id and a user id by the wa_id, and keeps the user id', () => {
+		const [event] = events(
+			body(
+				change(PHONE_A, {
+					messages: [{ ...usernameMessage('wamid.u3', 'hi'), from: '4915112345678' }],
+					contacts: [{ ...usernameContact(), wa_id: '4915112345678' }],
+				}),
+			),
+		);
+		expect(event.customer).toMatchObject({ id: '4915112345678', userId: BSUID });
+	});
+
+	it('knows the customer of a status sent to a user id by recipient_user_id', () => {
+		const item = { ...status('wamid.out-u', 'delivered'), recipient_user_id: BSUID };
+		delete (item as { recipient_id?: string }).recipient_id;
+		const [event] = events(body(change(PHONE_A, { statuses: [item] })));
+		expect(event.customer).toMatchObject({ id: BSUID, userId: BSUID, waId: null });
+		expect(event.dedupeKey).toBe('status:wamid.out-u:delivered');
+	});
+
+	it('types the system message user_changed_user_id as an identity change', () => {
+		const message = usernameMessage('wamid.sys', '', BSUID, {
+			type: 'system',
+			text: undefined,
+			system: {
+				body: 'User A changed from US.134… to US.999…',
+				type: 'user_changed_user_id',
+				user_id: 'US.999',
+				previous_user_id: BSUID,
+			},
+		});
+		const [event] = events(body(change(PHONE_A, { messages: [message] })));
+		expect(event).toMatchObject({
+			kind: 'message',
+			subtype: 'system',
+			details: {
+				type: 'identity_change',
+				change: 'user_changed_user_id',
+				userId: 'US.999',
+				previousUserId: BSUID,
+			},
+		});
+	});
+});
+
+describe('2026 events', () => {
+	it('keeps group_id on a message sent in a group', () => {
+		const [event] = events(
+			body(
+				change(PHONE_A, {
+					messages: [{ ...textMessage('wamid.g1', 'hi all'), group_id: 'grp-1' }],
+				}),
+			),
+		);
+		expect(event).toMatchObject({ kind: 'message', groupId: 'grp-1', text: 'hi all' });
+		const [plain] = events(body(change(PHONE_A, { messages: [textMessage('wamid.g2', 'x')] })));
+		expect(plain).not.toHaveProperty('groupId');
+	});
+
+	it('reads pricing category and type of a status', () => {
+		const [event] = events(body(change(PHONE_A, { statuses: [status('wamid.p', 'sent')] })));
+		expect(event.pricing).toEqual({
+			model: 'PMP',
+			category: 'utility',
+			type: 'regular',
+			billable: true,
+		});
+		const free = {
+			...status('wamid.p2', 'sent'),
+			pricing: { pricing_model: 'PMP', category: 'service', type: 'free_customer_service' },
+		};
+		const [second] = events(body(change(PHONE_A, { statuses: [free] })));
+		expect(second.pricing).toMatchObject({ type: 'free_customer_service', billable: null });
+	});
+
+	it('makes one call event per call, keyed by call id, event and status, with the caller', () => {
+		const input = fieldChange('calls', {
+			messaging_product: 'whatsapp',
+			metadata: PHONE_A,
+			contacts: [{ profile: { name: 'Zoë' }, wa_id: '4915112345678' }],
+			calls: [
+				{
+					id: 'wacid.1',
+					event: 'connect',
+					direction: 'USER_INITIATED',
+					from: '4915112345678',
+					to: PHONE_A.display_phone_number,
+					timestamp: '1730000800',
+				},
+				{
+					id: 'wacid.1',
+					event: 'terminate',
+					status: 'COMPLETED',
+					direction: 'USER_INITIATED',
+					from: '4915112345678',
+					to: PHONE_A.display_phone_number,
+					start_time: '1730000800',
+					end_time: '1730000833',
+					duration: 33,
+				},
+			],
+		});
+		const [connect, terminate] = events(input);
+		expect(connect).toMatchObject({
+			kind: 'call',
+			subtype: 'calls.connect',
+			dedupeKey: 'call:wacid.1:connect:null',
+			phoneNumberId: PHONE_A.phone_number_id,
+			customer: { id: '4915112345678', profileName: 'Zoë' },
+			timestamp: 1730000800,
+		});
+		expect(terminate).toMatchObject({
+			subtype: 'calls.terminate',
+			status: 'COMPLETED',
+			details: { type: 'call', callId: 'wacid.1', durationSeconds: 33, endTime: 1730000833 },
+		});
+		expect(outputFor(terminate)).toBe(4);
+		// A call the business placed: the customer is the one called.
+		const [outbound] = events(
+			fieldChange('calls', {
+				metadata: PHONE_A,
+				calls: [
+					{ id: 'wacid.2', event: 'connect', direction: 'BUSINESS_INITIATED', to: '4915100000000' },
+				],
+			}),
+		);
+		expect(outbound.customer?.id).toBe('4915100000000');
+		// A call without an id is kept as unknown, never dropped.
+		expect(
+			events(fieldChange('calls', { calls: [{ event: 'x' }] })).map((e) => [e.kind, e.subtype]),
+		).toEqual([['unknown', 'calls']]);
+	});
+
+	it.each([
+		'group_lifecycle_update',
+		'group_participants_update',
+		'group_settings_update',
+		'group_status_update',
+	])('types %s items as group events', (field) => {
+		const item = {
+			timestamp: '1730000900',
+			group_id: 'grp-9',
+			type: 'group_create',
+			subject: 'VIP',
+		};
+		const [event] = events(
+			fieldChange(field, { messaging_product: 'whatsapp', metadata: PHONE_A, groups: [item] }),
+		);
+		expect(event).toMatchObject({
+			kind: 'group',
+			subtype: `${field}.group_create`,
+			text: 'VIP',
+			details: { type: 'group', groupId: 'grp-9', event: 'group_create', subject: 'VIP' },
+		});
+		expect(event.dedupeKey).toMatch(new RegExp(`^group:${field}:grp-9:[0-9a-f]{32}$`));
+		expect(events(fieldChange(field, { metadata: PHONE_A, groups: [item] }))[0].dedupeKey).toBe(
+			event.dedupeKey,
+		);
+		// Without a groups array: one group event for the change.
+		const [whole] = events(fieldChange(field, { group_id: 'grp-9', type: 'group_delete' }));
+		expect(whole).toMatchObject({ kind: 'group', details: { groupId: 'grp-9' } });
+		expect(outputFor(whole)).toBe(4);
+	});
+
+	it('sends Flow alerts and a throttled or blocked Flow to Failures with guidance; recoveries to Other', () => {
+		const alert = events(
+			fieldChange('flows', {
+				event: 'ENDPOINT_ERROR_RATE',
+				message: 'Endpoint error rate has reached 10%',
+				flow_id: 'flow-1',
+				alert_state: 'ACTIVATED',
+				error_rate: 10,
+				threshold: 5,
+			}),
+		)[0];
+		expect(alert).toMatchObject({
+			kind: 'account_update',
+			subtype: 'flows',
+			dedupeKey: `field:flows:${WABA_ID}:flow-1:ENDPOINT_ERROR_RATE:1730000700`,
+			details: { type: 'flow_health', flowId: 'flow-1', failing: true, alertState: 'ACTIVATED' },
+			errors: [{ title: 'ENDPOINT_ERROR_RATE', guidance: expect.stringMatching(/endpoint/) }],
+		});
+		expect(outputFor(alert)).toBe(3);
+		for (const [newStatus, words] of [
+			['THROTTLED', /10 sends per hour/],
+			['BLOCKED', /blocked/],
+		] as const) {
+			const [moved] = events(
+				fieldChange('flows', {
+					event: 'FLOW_STATUS_CHANGE',
+					flow_id: 'flow-1',
+					old_status: 'PUBLISHED',
+					new_status: newStatus,
+				}),
+			);
+			expect(outputFor(moved)).toBe(3);
+			expect(moved.errors[0].guidance).toMatch(words);
+		}
+		for (const value of [
+			{ event: 'ENDPOINT_LATENCY', flow_id: 'flow-1', alert_state: 'DEACTIVATED' },
+			{
+				event: 'FLOW_STATUS_CHANGE',
+				flow_id: 'flow-1',
+				old_status: 'THROTTLED',
+				new_status: 'PUBLISHED',
+			},
+		]) {
+			const [fine] = events(fieldChange('flows', value));
+			expect(fine.errors).toEqual([]);
+			expect(outputFor(fine)).toBe(4);
+		}
+	});
+
+	it('reads both shapes of template_category_update, keyed as before', () => {
+		const [impending] = events(
+			fieldChange('template_category_update', {
+				message_template_id: 'tpl-1',
+				message_template_name: 'order_update',
+				message_template_language: 'en_US',
+				correct_category: 'MARKETING',
+				new_category: 'MARKETING',
+				category_update_timestamp: 1730100000,
+			}),
+		);
+		expect(impending).toMatchObject({
+			kind: 'account_update',
+			dedupeKey: `field:template_category_update:${WABA_ID}:tpl-1:MARKETING:1730000700`,
+			details: {
+				type: 'template_category',
+				stage: 'impending',
+				correctCategory: 'MARKETING',
+				categoryUpdateTimestamp: 1730100000,
+			},
+		});
+		const [completed] = events(
+			fieldChange('template_category_update', {
+				message_template_id: 'tpl-1',
+				message_template_name: 'order_update',
+				message_template_language: 'en_US',
+				previous_category: 'UTILITY',
+				new_category: 'MARKETING',
+			}),
+		);
+		expect(completed.details).toMatchObject({
+			stage: 'completed',
+			previousCategory: 'UTILITY',
+			newCategory: 'MARKETING',
+		});
+	});
+
+	it('reads the 2026 limit field of phone_number_quality_update beside the old one', () => {
+		const [event] = events(
+			fieldChange('phone_number_quality_update', {
+				display_phone_number: PHONE_A.display_phone_number,
+				event: 'UPGRADE',
+				max_daily_conversations_per_business: 10000,
+			}),
+		);
+		expect(event).toMatchObject({
+			kind: 'account_update',
+			dedupeKey: `field:phone_number_quality_update:${WABA_ID}:${PHONE_A.display_phone_number}:UPGRADE:1730000700`,
+			details: {
+				type: 'phone_number_quality',
+				event: 'UPGRADE',
+				currentLimit: null,
+				maxDailyConversationsPerBusiness: 10000,
+			},
+		});
+		const [old] = events(
+			fieldChange('phone_number_quality_update', {
+				display_phone_number: PHONE_A.display_phone_number,
+				event: 'FLAGGED',
+				current_limit: 'TIER_1K',
+			}),
+		);
+		expect(old.details).toMatchObject({ currentLimit: 'TIER_1K' });
+	});
+
+	it('still sends unknown fields to Other', () => {
+		const [event] = events(fieldChange('brand_new_2027_field', { anything: 1 }));
+		expect(event.kind).toBe('unknown');
+		expect(outputFor(event)).toBe(4);
 	});
 });

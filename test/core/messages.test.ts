@@ -15,6 +15,8 @@ import {
 	mediaUploadBody,
 	MessageValidationError,
 	normalizePhone,
+	normalizeRecipient,
+	recipientId,
 	parseGraphError,
 	parseRetryAfter,
 	parseSendResult,
@@ -62,6 +64,54 @@ describe('envelope', () => {
 		expect(violation(() => normalizePhone('To', 'abc')).field).toBe('To');
 		expect(violation(() => normalizePhone('To', '1234567890123456')).limit).toMatch(/15 digits/);
 		expect(violation(() => normalizePhone('To', '')).limit).toBe('required');
+	});
+
+	it('takes a phone number as to and a business-scoped user id as recipient', () => {
+		expect(normalizeRecipient('To', '+49 151 2345-6789')).toEqual({ to: '4915123456789' });
+		expect(normalizeRecipient('To', 4915123456789)).toEqual({ to: '4915123456789' });
+		expect(normalizeRecipient('To', ' US.13491208655302741918 ')).toEqual({
+			recipient: 'US.13491208655302741918',
+		});
+		expect(normalizeRecipient('To', 'US.ENT.11815799212886844830')).toEqual({
+			recipient: 'US.ENT.11815799212886844830',
+		});
+		expect(recipientId({ recipient: 'US.1' })).toBe('US.1');
+		expect(recipientId({ to: '4915123456789' })).toBe('4915123456789');
+		// Phone notation keeps the phone number's errors.
+		expect(violation(() => normalizeRecipient('To', '1234567890123456')).limit).toMatch(
+			/15 digits/,
+		);
+		const neither = violation(() => normalizeRecipient('To', 'jane'));
+		expect(neither.field).toBe('To');
+		expect(neither.limit).toMatch(/phone number .* or a business-scoped user id/);
+		expect(violation(() => normalizeRecipient('To', `US.${'1'.repeat(129)}`)).field).toBe('To');
+		expect(violation(() => normalizeRecipient('To', 'us.123')).field).toBe('To');
+		expect(violation(() => normalizeRecipient('To', '  ')).limit).toBe('required');
+	});
+
+	it('puts a business-scoped user id in recipient and never in to', () => {
+		expect(buildText({ to: 'US.13491208655302741918' }, { body: 'Hi' })).toEqual({
+			messaging_product: 'whatsapp',
+			recipient_type: 'individual',
+			recipient: 'US.13491208655302741918',
+			type: 'text',
+			text: { body: 'Hi' },
+		});
+	});
+
+	it('reads message_status held_for_quality_assessment and a user_id contact from a send answer', () => {
+		expect(
+			parseSendResult({
+				messaging_product: 'whatsapp',
+				contacts: [{ input: 'US.13491208655302741918', user_id: 'US.13491208655302741918' }],
+				messages: [{ id: 'wamid.H', message_status: 'held_for_quality_assessment' }],
+			}),
+		).toEqual({
+			messageId: 'wamid.H',
+			waId: 'US.13491208655302741918',
+			messageStatus: 'held_for_quality_assessment',
+			input: 'US.13491208655302741918',
+		});
 	});
 });
 

@@ -9,6 +9,9 @@ import { WhatsAppReliable } from '../../nodes/WhatsAppReliable/WhatsAppReliable.
 import { searchTemplates } from '../../nodes/WhatsAppReliable/methods/listSearch';
 import { runtime } from '../../nodes/WhatsAppReliable/transport';
 import { resetWorkflowStatesForTests } from '../../nodes/shared/workflowState';
+import { openConversations } from '../../nodes/shared/conversations';
+import { splitEvents } from '../../nodes/core/events';
+import { body, change, PHONE_A } from '../support/payloads';
 import { MISSING_KEY_HINT, rateHint } from '../../nodes/WhatsAppReliable/helpers/hints';
 import { FakeWorkflowDatabase } from '../support/n8nStaticData';
 import { FakeGraphApi, GRAPH_ERRORS, type GraphErrorName } from '../support/fakeGraphApi';
@@ -305,6 +308,98 @@ describe('Message → Send', () => {
 			.filter((r) => (r.body as IDataObject).to === '111111')
 			.map((r) => (r.body as { text: { body: string } }).text.body);
 		expect(order).toEqual(['m0', 'm2', 'm5']);
+	});
+});
+
+describe('customers known by a business-scoped user id (username users)', () => {
+	const BSUID = 'US.13491208655302741918';
+
+	it('sends a user id as recipient, without to, and outputs it as To', async () => {
+		const { json } = await run(send({ to: ` ${BSUID} ` }));
+		expect(graph.sends()[0].body).toEqual({
+			messaging_product: 'whatsapp',
+			recipient_type: 'individual',
+			recipient: BSUID,
+			type: 'text',
+			text: { body: 'Hello' },
+		});
+		expect(graph.accepted()[0].recipient).toBe(BSUID);
+		expect(json[0]).toMatchObject({ to: BSUID, waId: BSUID, skipped: false });
+	});
+
+	it('sends a template to a parent user id as recipient', async () => {
+		await run({
+			resource: 'message',
+			operation: 'sendTemplate',
+			to: 'US.ENT.11815799212886844830',
+			template: { mode: 'name', value: 'order_confirmation' },
+			templateLanguage: 'en_US',
+		});
+		expect(graph.sends()[0].body).toMatchObject({
+			recipient: 'US.ENT.11815799212886844830',
+			type: 'template',
+		});
+		expect(graph.sends()[0].body).not.toHaveProperty('to');
+	});
+
+	it('still sends anything in phone notation as to, and names both forms when To is neither', async () => {
+		await run(send({ to: '+1 555 010 1234' }));
+		expect(graph.sends()[0].body).toMatchObject({ to: '15550101234' });
+		expect(graph.sends()[0].body).not.toHaveProperty('recipient');
+		const { error } = await runError(send({ to: 'jane.doe' }));
+		expect(error.message).toMatch(/To/);
+		expect(error.message).toMatch(/neither a phone number nor a business-scoped user id/);
+	});
+
+	it('outputs held_for_quality_assessment as the message status when Meta holds the send', async () => {
+		graph.messageStatus = 'held_for_quality_assessment';
+		const { json } = await run(send({ to: BSUID }));
+		expect(json[0]).toMatchObject({
+			messageStatus: 'held_for_quality_assessment',
+			skipped: false,
+		});
+	});
+
+	it('sends once per idempotency key for a user id too', async () => {
+		const database = new FakeWorkflowDatabase();
+		const first = await run(send({ to: BSUID, idempotencyKey: 'u-1' }), { database });
+		const second = await run(send({ to: BSUID, idempotencyKey: 'u-1' }), { database });
+		expect(graph.sends()).toHaveLength(1);
+		expect(second.json[0]).toMatchObject({
+			messageId: first.json[0].messageId,
+			to: BSUID,
+			waId: BSUID,
+			skipped: true,
+		});
+	});
+
+	it("records the send in the conversation the trigger keys by the customer's user id", async () => {
+		const inbound = splitEvents(
+			body(
+				change(PHONE_A, {
+					messages: [
+						{
+							id: 'wamid.IN-U',
+							timestamp: '1730000000',
+							type: 'text',
+							text: { body: 'hi' },
+							from_user_id: BSUID,
+						},
+					],
+					contacts: [{ profile: { name: 'Anon', username: 'anon_1' }, user_id: BSUID }],
+				}),
+			),
+		);
+		if (!inbound.ok) throw new Error(inbound.reason);
+		const database = new FakeWorkflowDatabase();
+		const { ctx } = await run(send({ to: BSUID }), { database });
+		const book = openConversations(ctx);
+		const [event] = inbound.events;
+		expect(event.customer?.id).toBe(BSUID);
+		book.recordEvent({ ...event, phoneNumberId: graph.phoneNumberId }, Date.now());
+		const conversation = book.get(graph.phoneNumberId, BSUID);
+		expect(conversation?.data.transcript.map((e) => e.dir).sort()).toEqual(['in', 'out']);
+		expect(book.findByCustomer(BSUID)).toHaveLength(1);
 	});
 });
 

@@ -174,6 +174,8 @@ export class FakeGraphApi {
 	readonly phoneNumberId: string;
 	readonly businessAccountId: string;
 	latencyMs: number;
+	/** `message_status` of every accepted send when set, e.g. `held_for_quality_assessment`. */
+	messageStatus: string | undefined;
 	readonly requests: RecordedRequest[] = [];
 	templates: FakeTemplate[] = [
 		{ name: 'order_confirmation', language: 'en_US', status: 'APPROVED', category: 'UTILITY' },
@@ -247,11 +249,14 @@ export class FakeGraphApi {
 		this.requests.length = 0;
 		this.rules = [];
 		this.maxInFlight = 0;
+		this.messageStatus = undefined;
 	}
 
 	/** Message sends (not mark-as-read) that were answered 200. */
 	accepted(): Array<{
+		/** `to`, or `recipient` (a business-scoped user id) when the body had no `to`. */
 		to: string;
+		recipient: string | undefined;
 		type: string;
 		body: Record<string, unknown>;
 		messageId: string;
@@ -261,7 +266,13 @@ export class FakeGraphApi {
 			.map((r) => {
 				const body = r.body as Record<string, unknown>;
 				const messages = (r.response as { messages: Array<{ id: string }> }).messages;
-				return { to: String(body.to), type: String(body.type), body, messageId: messages[0].id };
+				return {
+					to: String(body.to ?? body.recipient),
+					recipient: typeof body.recipient === 'string' ? body.recipient : undefined,
+					type: String(body.type),
+					body,
+					messageId: messages[0].id,
+				};
 			});
 	}
 
@@ -409,7 +420,15 @@ export class FakeGraphApi {
 				});
 			return { status: 200, body: { success: true } };
 		}
-		if (typeof msg.to !== 'string' || typeof msg.type !== 'string' || msg[msg.type] === undefined) {
+		// A phone number in `to` or a business-scoped user id in `recipient`; both given, `to` wins.
+		const to = typeof msg.to === 'string' ? msg.to : undefined;
+		const recipient = typeof msg.recipient === 'string' ? msg.recipient : undefined;
+		if (to === undefined && recipient === undefined)
+			return this.error({
+				...GRAPH_ERRORS['100'],
+				details: 'The parameter to or recipient is required.',
+			});
+		if (typeof msg.type !== 'string' || msg[msg.type] === undefined) {
 			return this.error({
 				...GRAPH_ERRORS['100'],
 				details: `Param ${String(msg.type)} is required.`,
@@ -420,11 +439,16 @@ export class FakeGraphApi {
 		const message: Record<string, string> = { id };
 		// Meta states message_status on template sends.
 		if (msg.type === 'template') message.message_status = 'accepted';
+		if (this.messageStatus !== undefined) message.message_status = this.messageStatus;
 		return {
 			status: 200,
 			body: {
 				messaging_product: 'whatsapp',
-				contacts: [{ input: msg.to, wa_id: msg.to.replace(/\D/g, '') }],
+				contacts: [
+					to !== undefined
+						? { input: to, wa_id: to.replace(/\D/g, '') }
+						: { input: recipient, user_id: recipient },
+				],
 				messages: [message],
 			},
 		};

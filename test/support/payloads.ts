@@ -190,3 +190,41 @@ export function sign(raw: string | Buffer, appSecret: string): string {
 	const bytes = CryptoJS.enc.Hex.parse(Buffer.from(raw).toString('hex'));
 	return 'sha256=' + CryptoJS.HmacSHA256(bytes, appSecret).toString(CryptoJS.enc.Hex);
 }
+
+/** A change of any field that carries no messages, as Meta posts account, template, Flow, call and group updates. */
+export function fieldChange(field: string, value: Value, time = 1730000700): Value {
+	return {
+		object: 'whatsapp_business_account',
+		entry: [{ id: WABA_ID, time, changes: [{ field, value }] }],
+	};
+}
+
+/** A message from a customer who uses a username: no `from`, a business-scoped `from_user_id`. */
+export function usernameMessage(
+	id: string,
+	text: string,
+	userId = 'US.13491208655302741918',
+	extra: Value = {},
+): Value {
+	return {
+		id,
+		timestamp: '1730000000',
+		type: 'text',
+		text: { body: text },
+		from_user_id: userId,
+		...extra,
+	};
+}
+
+/** The contact Meta sends with a username customer's message. */
+export function usernameContact(
+	userId = 'US.13491208655302741918',
+	username = 'anon_1',
+	parentUserId?: string,
+): Value {
+	return {
+		profile: { name: 'Anon', username },
+		user_id: userId,
+		...(parentUserId ? { parent_user_id: parentUserId } : {}),
+	};
+}

@@ -38,7 +38,7 @@ export type WindowClosedAction = 'fail' | 'fallbackTemplate' | 'route';
 
 export interface PreparedMessage {
 	itemIndex: number;
-	/** Normalised recipient: the lane that keeps order. */
+	/** Normalised recipient (phone digits or business-scoped user id): the lane that keeps order. */
 	to: string;
 	correlationId?: string;
 	idempotencyKey?: string;

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { normalizePhone, type SendCommon } from '../../core/messages';
+import { normalizeRecipient, recipientId, type SendCommon } from '../../core/messages';
 import { itemParameters, type ItemParameters } from './itemParameters';
 import type { PreparedMessage } from './messageSender';
 
@@ -41,7 +41,7 @@ export async function prepareSend(
 ): Promise<PreparedMessage> {
 	const item = itemParameters(ctx, itemIndex);
 	const common = readCommon(item);
-	const to = normalizePhone('To', common.to);
+	const to = recipientId(normalizeRecipient('To', common.to));
 	const draft = await readMessage(item, common);
 	return {
 		itemIndex,

@@ -43,6 +43,15 @@ export type RecordResult = 'recorded' | 'duplicate' | 'ignored';
  * All conversations of one workflow, bounded in count and age. Every method runs to completion
  * synchronously, so concurrent executions in one n8n process see each other's changes exactly.
  */
+/** True when Meta has shown the conversation's customer under this id (wa_id or business-scoped user id). */
+function knownAs(conversation: Conversation, customerId: string): boolean {
+	const { waId, userId } = conversation.data.profile;
+	return (
+		(waId !== null && normaliseCustomerId(waId) === customerId) ||
+		(userId !== null && normaliseCustomerId(userId) === customerId)
+	);
+}
+
 export class ConversationBook {
 	/**
 	 * Insertion order is activity order: the least recently active conversation comes first and is
@@ -89,13 +98,32 @@ export class ConversationBook {
 		return this.config.transcriptLength + this.config.maxCorrelations;
 	}
 
+	/**
+	 * The customer's conversation on a number: the one keyed by this id, else the one whose customer
+	 * Meta has shown under this id too (a wa_id and a business-scoped user id in one webhook), so a
+	 * customer first known by one and later by the other stays one conversation.
+	 */
 	get(phoneNumberId: string, customerId: string): Conversation | undefined {
-		return this.conversations.get(conversationKey(phoneNumberId, customerId));
+		const direct = this.conversations.get(conversationKey(phoneNumberId, customerId));
+		if (direct) return direct;
+		for (const conversation of this.conversations.values()) {
+			if (conversation.data.phoneNumberId === phoneNumberId && knownAs(conversation, customerId))
+				return conversation;
+		}
+		return undefined;
 	}
 
 	/** Conversations of a customer on any number (to find one when an item has no phone number id). */
 	findByCustomer(customerId: string): Conversation[] {
-		return [...this.conversations.values()].filter((c) => c.data.customerId === customerId);
+		const keyed = [...this.conversations.values()].filter((c) => c.data.customerId === customerId);
+		const numbers = new Set(keyed.map((c) => c.data.phoneNumberId));
+		const linked = [...this.conversations.values()].filter(
+			(c) =>
+				c.data.customerId !== customerId &&
+				!numbers.has(c.data.phoneNumberId) &&
+				knownAs(c, customerId),
+		);
+		return [...keyed, ...linked];
 	}
 
 	/**
@@ -106,20 +134,49 @@ export class ConversationBook {
 		const doomed = this.findByCustomer(customerId).filter(
 			(c) => phoneNumberId === null || c.data.phoneNumberId === phoneNumberId,
 		);
-		for (const conversation of doomed)
-			this.conversations.delete(conversationKey(conversation.data.phoneNumberId, customerId));
+		for (const conversation of doomed) this.conversations.delete(conversation.key);
 		return doomed.length;
 	}
 
 	/** The conversation, created if missing, marked as the most recently active. */
 	open(phoneNumberId: string, customerId: string, now: number): Conversation {
-		const key = conversationKey(phoneNumberId, customerId);
 		const conversation =
-			this.conversations.get(key) ??
+			this.get(phoneNumberId, customerId) ??
 			Conversation.create(phoneNumberId, customerId, now, this.ledgerCapacity());
 		conversation.data.updatedAt = Math.max(conversation.data.updatedAt, now);
-		this.conversations.set(key, conversation);
+		this.conversations.set(conversation.key, conversation);
 		return conversation;
+	}
+
+	/** The conversation of an event's customer: by `customer.id`, else by the other id Meta gave. */
+	private find(phoneNumberId: string, event: WhatsAppEvent): Conversation | undefined {
+		for (const id of [event.customer?.id, event.customer?.userId, event.customer?.waId]) {
+			const customerId = normaliseCustomerId(id);
+			const conversation = customerId ? this.get(phoneNumberId, customerId) : undefined;
+			if (conversation) return conversation;
+		}
+		return undefined;
+	}
+
+	/**
+	 * `user_changed_user_id`: the customer's business-scoped user id changed. The conversation keeps
+	 * its history under the new id (re-keyed when it was keyed by the old one).
+	 */
+	private followIdentityChange(conversation: Conversation, event: WhatsAppEvent): void {
+		const details = event.details;
+		if (details?.type !== 'identity_change' || details.change !== 'user_changed_user_id') return;
+		const next = normaliseCustomerId(details.userId);
+		if (!next) return;
+		const previous = conversation.data.profile.userId;
+		conversation.data.profile.userId = next;
+		const keyedByUserId =
+			conversation.data.customerId === previous ||
+			conversation.data.customerId === normaliseCustomerId(details.previousUserId);
+		if (!keyedByUserId || conversation.data.customerId === next) return;
+		if (this.conversations.has(conversationKey(conversation.data.phoneNumberId, next))) return;
+		this.conversations.delete(conversation.key);
+		conversation.data.customerId = next;
+		this.conversations.set(conversation.key, conversation);
 	}
 
 	/** Records a trigger event: messages and Flow answers as inbound entries, statuses onto outbound ones. */
@@ -127,10 +184,13 @@ export class ConversationBook {
 		const customerId = normaliseCustomerId(event.customer?.id);
 		if (!event.phoneNumberId || !customerId) return 'ignored';
 		if (event.kind === 'message' || event.kind === 'flow_response') {
-			const existing = this.get(event.phoneNumberId, customerId);
+			const existing = this.find(event.phoneNumberId, event);
 			if (existing?.has(event.messageId)) return 'duplicate';
-			const conversation = this.open(event.phoneNumberId, customerId, now);
+			const conversation = existing
+				? this.open(existing.data.phoneNumberId, existing.data.customerId, now)
+				: this.open(event.phoneNumberId, customerId, now);
 			conversation.updateProfile(event.customer);
+			this.followIdentityChange(conversation, event);
 			const entry = inboundEntry(event, this.config.maxTextLength, now);
 			conversation.append(entry, this.config.transcriptLength);
 			conversation.data.lastInboundAt = Math.max(conversation.data.lastInboundAt ?? 0, entry.at);
@@ -145,7 +205,7 @@ export class ConversationBook {
 			return 'recorded';
 		}
 		if (event.kind === 'status') {
-			const existing = this.get(event.phoneNumberId, customerId);
+			const existing = this.find(event.phoneNumberId, event);
 			// A status of a message we never saw is kept only when it tells an order's state.
 			if (!existing && !event.correlationId) return 'ignored';
 			const conversation = existing ?? this.open(event.phoneNumberId, customerId, now);

@@ -1,9 +1,12 @@
 import { LIMITS } from './limits';
-import { maxBytes, normalizePhone, optionalText } from './validation';
+import { maxBytes, normalizeRecipient, optionalText } from './validation';
 
 /** What every send carries besides the message itself. */
 export interface SendCommon {
-	/** Recipient phone number; `+`, spaces and dashes are dropped. */
+	/**
+	 * Recipient: a phone number (`+`, spaces and dashes are dropped), sent as `to`, or a business-scoped
+	 * user id (e.g. "US.13491208655302741918"), sent as `recipient`.
+	 */
 	to: string;
 	/** wamid of the message this one replies to (shown quoted). */
 	replyToMessageId?: string;
@@ -28,7 +31,10 @@ export type MessageType =
 export interface OutgoingMessage {
 	messaging_product: 'whatsapp';
 	recipient_type: 'individual';
-	to: string;
+	/** The phone number; Meta reads it before `recipient` when both are given. */
+	to?: string;
+	/** The business-scoped user id of a customer known only by one. */
+	recipient?: string;
 	type: MessageType;
 	context?: { message_id: string };
 	biz_opaque_callback_data?: string;
@@ -41,7 +47,7 @@ export function envelope<T extends MessageType>(
 	type: T,
 	body: unknown,
 ): OutgoingMessage {
-	const to = normalizePhone('To', common.to);
+	const recipient = normalizeRecipient('To', common.to);
 	const replyTo = optionalText('Reply To Message ID', common.replyToMessageId?.trim());
 	const correlationId = optionalText('Correlation ID', common.correlationId);
 	if (correlationId !== undefined)
@@ -49,7 +55,7 @@ export function envelope<T extends MessageType>(
 	const message: OutgoingMessage = {
 		messaging_product: 'whatsapp',
 		recipient_type: 'individual',
-		to,
+		...(recipient.to !== undefined ? { to: recipient.to } : { recipient: recipient.recipient }),
 		type,
 	};
 	if (replyTo) message.context = { message_id: replyTo };

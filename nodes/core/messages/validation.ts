@@ -2,7 +2,7 @@ import type { ZodType, ZodTypeDef } from 'zod';
 
 import { parseJsonWithinBudget } from '../jsonBudget';
 import { LIMITS } from './limits';
-import { phoneDigits } from '../customerId';
+import { businessScopedUserId, phoneDigits } from '../customerId';
 
 /**
  * A message that breaks one of Meta's limits, found before sending. `field` names the node field (or
@@ -105,6 +105,35 @@ export function normalizePhone(field: string, value: unknown): string {
 		);
 	}
 	return digits;
+}
+
+/** Whom a send addresses: a phone number goes in `to`, a business-scoped user id in `recipient`. */
+export type Recipient =
+	| { to: string; recipient?: undefined }
+	| { to?: undefined; recipient: string };
+
+/**
+ * A phone number (as `to`, its digits) or a business-scoped user id such as "US.13491208655302741918"
+ * (as `recipient`), for customers who use a username and hide their number. Text in phone notation is
+ * always read as a phone number, so its errors name the digits.
+ */
+export function normalizeRecipient(field: string, value: unknown): Recipient {
+	const text = requireText(field, typeof value === 'number' ? String(value) : value);
+	if (phoneDigits(text) === null) {
+		const userId = businessScopedUserId(text);
+		if (userId !== null) return { recipient: userId };
+		fail(
+			field,
+			'a phone number in international format (e.g. 15551234567) or a business-scoped user id (e.g. US.13491208655302741918)',
+			`"${text}" is neither a phone number nor a business-scoped user id`,
+		);
+	}
+	return { to: normalizePhone(field, text) };
+}
+
+/** The recipient as one string: the phone digits or the user id. Conversations are keyed by it. */
+export function recipientId(recipient: Recipient): string {
+	return recipient.to ?? recipient.recipient;
 }
 
 /**

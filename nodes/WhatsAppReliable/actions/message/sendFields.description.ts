@@ -44,7 +44,7 @@ export const recipientProperty: INodeProperties = {
 	default: '',
 	placeholder: '15551234567',
 	description:
-		"The recipient's phone number in international format, with country code; +, spaces and dashes are ignored",
+		"The recipient's phone number in international format, with country code (+, spaces and dashes are ignored), or their user ID (business-scoped user ID, e.g. US.13491208655302741918) for customers who use a username; the trigger outputs either as the customer's ID",
 };
 
 export const sendFieldsProperty: INodeProperties = {
