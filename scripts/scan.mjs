@@ -28,11 +28,6 @@ const PACKAGE_FILE_PATTERNS = ['**/*.js', 'package.json'];
  */
 const EXCEPTIONS = [
 	{
-		rule: '@n8n/community-nodes/webhook-lifecycle-complete',
-		file: 'nodes/WhatsAppReliableTrigger/WhatsAppReliableTrigger.node.ts',
-		why: "Meta's callback URL is one per app, set by hand with a verify-token handshake; registering it per workflow would take it from the other workflows that share it",
-	},
-	{
 		rule: '@n8n/community-nodes/node-usable-as-tool',
 		file: 'nodes/WhatsAppFlowRespond/WhatsAppFlowRespond.node.ts',
 		why: 'it answers the Flow request of the execution a Flow trigger started; as an AI tool it has nothing to answer (and usableAsTool cannot be set to false)',

@@ -9,6 +9,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import * as media from './actions/media/Media.resource';
 import * as message from './actions/message/Message.resource';
 import { router } from './actions/router';
+import * as setup from './actions/setup/Setup.resource';
 import { configuredOutputs } from './helpers/configuredOutputs';
 import { descriptionHints } from './helpers/hints';
 import { searchTemplates } from './methods/listSearch';
@@ -23,7 +24,7 @@ export class WhatsAppReliable implements INodeType {
 		version: [1, 1.1],
 		defaultVersion: 1.1,
 		subtitle:
-			'={{ {"send": "Send a message", "sendTemplate": "Send a template", "markAsRead": "Mark as read", "upload": "Upload media", "download": "Download media"}[$parameter["operation"]] }}',
+			'={{ {"send": "Send a message", "sendTemplate": "Send a template", "markAsRead": "Mark as read", "upload": "Upload media", "download": "Download media", "checkSetup": "Check setup"}[$parameter["operation"]] }}',
 		description:
 			"Send WhatsApp messages, templates and flows through the Cloud API, with retries that respect Meta's error classes and optional send-once",
 		defaults: { name: 'WhatsApp Reliable' },
@@ -42,10 +43,12 @@ export class WhatsAppReliable implements INodeType {
 				options: [
 					{ name: 'Message', value: 'message' },
 					{ name: 'Media', value: 'media' },
+					{ name: 'Setup', value: 'setup' },
 				],
 			},
 			...message.description,
 			...media.description,
+			...setup.description,
 		],
 	};
 

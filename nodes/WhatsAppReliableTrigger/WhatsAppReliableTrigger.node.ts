@@ -4,6 +4,7 @@ import {
 	type ICredentialTestFunctions,
 	type IDataObject,
 	type IExecuteFunctions,
+	type IHookFunctions,
 	type INodeCredentialTestResult,
 	type INodeExecutionData,
 	type INodeProperties,
@@ -24,6 +25,11 @@ import {
 	type TriggerItem,
 } from '../core/triggerPipeline';
 import { recordInbound } from '../shared/conversations';
+import {
+	createRegistration,
+	deleteRegistration,
+	registrationExists,
+} from '../shared/webhookRegistration';
 import { triggerInput } from '../shared/triggerInput';
 import { saveWithExecution } from '../shared/workflowState';
 import { testWebhookCredential, type WebhookCredentials } from './credentialTest';
@@ -41,17 +47,32 @@ const APP_SECRETS = new RecentSecrets(60_000);
 const RETRY_AFTER_SECONDS = 10;
 
 /**
- * The setup steps, one notice each: n8n shows a notice as plain text (no line breaks, bold or italics),
- * so steps joined in one notice would run together.
+ * The manual setup steps, one notice each: n8n shows a notice as plain text (no line breaks, bold or
+ * italics), so steps joined in one notice would run together.
  */
 const SETUP_STEPS = [
-	"Set up in Meta's App Dashboard, under WhatsApp → Configuration → Webhook:",
+	"Manual setup in Meta's App Dashboard, under WhatsApp → Configuration → Webhook:",
 	'Step 1: publish this workflow, open "Webhook URLs" above, choose "Production URL" and paste it as the Callback URL.',
 	'Step 2: paste the Verify Token of this node\'s credential as "Verify token" and click "Verify and save". This node answers the handshake without running the workflow.',
 	"Step 3: the credential's App Secret is Meta's App settings → Basic → App secret. Every POST is checked against it.",
 	'Step 4: subscribe the "messages" field (and any account or template fields you want on the Other output).',
 	'Testing: the Test URL accepts one call after "Listen for test event", and only while the editor waits. Meta\'s later deliveries get 404 and are retried, so use it only to capture one sample.',
 ];
+
+/** What Registration "Automatic" does, one notice each. */
+const AUTOMATIC_NOTES = [
+	"Automatic: publishing subscribes the WhatsApp Business Account to the app if needed and registers this workflow's production URL and verify token with Meta, for the phone numbers below or, with none, for the whole account. Unpublishing removes what it registered.",
+	"Template and account events (template status, quality and category updates, account alerts) still go to the app's callback URL in the App Dashboard: set that by hand (manual steps) if you want them on the Other output.",
+	'Meta calls back over public HTTPS only: if n8n runs behind a proxy or tunnel, set N8N_WEBHOOK_URL to its public address.',
+];
+
+const notice = (text: string, name: string, show?: Record<string, string[]>): INodeProperties => ({
+	displayName: text,
+	name,
+	type: 'notice',
+	default: '',
+	...(show ? { displayOptions: { show } } : {}),
+});
 
 /** What a rejected caller reads; anything else gets the reason (400 goes to Meta, already verified). */
 const PLAIN_ANSWERS: Record<number, string> = {
@@ -66,9 +87,6 @@ function isJsonContentType(value: string | string[]): boolean {
 	return type === 'application/json' || /^application\/[\w.-]+\+json$/.test(type);
 }
 
-// Meta's callback URL is set by hand in the App Dashboard (it needs the verify-token handshake and an
-// app-level token n8n does not hold), so there is no webhook to create or delete through an API.
-// eslint-disable-next-line @n8n/community-nodes/webhook-lifecycle-complete
 export class WhatsAppReliableTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'WhatsApp Reliable Trigger',
@@ -92,6 +110,8 @@ export class WhatsAppReliableTrigger implements INodeType {
 		outputNames: [...TRIGGER_OUTPUTS],
 		credentials: [
 			{ name: 'whatsAppWebhookApi', required: true, testedBy: 'whatsAppWebhookSecretsTest' },
+			// Optional: with it, Registration "Automatic" registers the webhook with Meta on publish.
+			{ name: 'whatsAppCloudApi', required: false },
 		],
 		webhooks: [
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: 'whatsapp' },
@@ -104,13 +124,31 @@ export class WhatsAppReliableTrigger implements INodeType {
 			},
 		],
 		properties: [
-			...SETUP_STEPS.map(
-				(text, step): INodeProperties => ({
-					displayName: text,
-					name: step === 0 ? 'setupNotice' : `setupStep${step}`,
-					type: 'notice',
-					default: '',
-				}),
+			{
+				displayName: 'Registration',
+				name: 'registration',
+				type: 'options',
+				noDataExpression: true,
+				default: 'automatic',
+				options: [
+					{
+						name: 'Automatic',
+						value: 'automatic',
+						description:
+							'Register this workflow with Meta on publish and remove it on unpublish. Needs a WhatsApp Cloud API credential on this node; without one, set up by hand.',
+					},
+					{
+						name: 'Manual',
+						value: 'manual',
+						description: "Set the callback URL by hand in Meta's App Dashboard",
+					},
+				],
+			},
+			...AUTOMATIC_NOTES.map((text, index) =>
+				notice(text, `registrationNote${index}`, { registration: ['automatic'] }),
+			),
+			...SETUP_STEPS.map((text, step) =>
+				notice(text, step === 0 ? 'setupNotice' : `setupStep${step}`),
 			),
 			{
 				displayName: 'Events',
@@ -223,6 +261,20 @@ export class WhatsAppReliableTrigger implements INodeType {
 				],
 			},
 		],
+	};
+
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				return await registrationExists(this);
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return await createRegistration(this);
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return await deleteRegistration(this);
+			},
+		},
 	};
 
 	methods = {

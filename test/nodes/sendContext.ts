@@ -43,7 +43,7 @@ export interface MockContext extends IExecuteFunctions {
 	readonly hints: NodeExecutionHint[];
 }
 
-async function n8nLikeRequest(
+export async function n8nLikeRequest(
 	credentials: IDataObject,
 	options: IHttpRequestOptions,
 ): Promise<unknown> {

@@ -317,7 +317,8 @@ export class FakeGraphApi {
 			};
 			this.requests.push(record);
 			if (this.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-			const answer = this.answer(record, contentType);
+			// Setup and registration calls first (see the block at the end of the class).
+			const answer = (await this.answerSetup(record)) ?? this.answer(record, contentType);
 			record.status = answer.status;
 			record.response = Buffer.isBuffer(answer.body)
 				? `<${answer.body.length} bytes>`
@@ -492,6 +493,194 @@ export class FakeGraphApi {
 			paging.next = `${this.baseUrl}/v23.0/${wabaId}/message_templates?limit=${limit}&after=${after}`;
 		return { status: 200, body: { data, paging } };
 	}
+
+	// ---- Setup and registration: subscribed_apps, webhook overrides with Meta's GET handshake, ----
+	// ---- phone number fields, /me/permissions and whatsapp_business_encryption.               ----
+
+	/** The app-level callback URL (App Dashboard), reported in webhook_configuration.application. */
+	appCallbackUrl = 'http://127.0.0.1:9/app-level-webhook';
+	/** Permissions /me/permissions reports as granted; `null` answers it with Meta's error 100. */
+	permissions: string[] | null = ['whatsapp_business_messaging', 'whatsapp_business_management'];
+	/** WABAs subscribed to the app, with the WABA override if one is set. */
+	readonly subscriptions = new Map<string, { overrideUrl?: string }>();
+	/** Phone numbers of the WABA (the credential's is added at construction). */
+	readonly phoneNumbers = new Map<string, FakePhoneNumber>();
+	/** Every GET handshake the fake made to a callback URL, and whether it was answered right. */
+	readonly handshakes: Array<{ url: string; status: number; ok: boolean; verifyToken: string }> =
+		[];
+
+	/** Adds (or returns) a phone number of the WABA. */
+	addPhoneNumber(id: string, fields: Partial<FakePhoneNumber> = {}): FakePhoneNumber {
+		const phone = this.phoneNumbers.get(id) ?? {
+			status: 'CONNECTED',
+			qualityRating: 'GREEN',
+			throughput: 'STANDARD',
+			displayPhoneNumber: `+1 555-010-${id.slice(-4)}`,
+		};
+		Object.assign(phone, fields);
+		this.phoneNumbers.set(id, phone);
+		return phone;
+	}
+
+	/** Setup calls the fake knows, or undefined to let answer() handle the request. */
+	private async answerSetup(
+		req: RecordedRequest,
+	): Promise<{ status: number; body: unknown; headers?: Record<string, string> } | undefined> {
+		if (this.phoneNumbers.size === 0) this.addPhoneNumber(this.phoneNumberId);
+		// Wrong tokens and failure rules are answer()'s.
+		if (req.headers.authorization !== `Bearer ${this.token}`) return undefined;
+		if (this.rules.some((r) => r.remaining > 0 && r.match(req))) return undefined;
+		const [, node, edge] = req.path.split('/').filter(Boolean);
+		const notFound = (id: string) =>
+			this.error({
+				status: 400,
+				code: 100,
+				message: `(#100) Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation`,
+				type: 'GraphMethodException',
+			});
+		if (node === 'me' && edge === 'permissions' && req.method === 'GET') {
+			if (this.permissions === null)
+				return this.error({ ...GRAPH_ERRORS['100'], details: undefined });
+			return {
+				status: 200,
+				body: { data: this.permissions.map((permission) => ({ permission, status: 'granted' })) },
+			};
+		}
+		if (edge === 'subscribed_apps') {
+			if (node !== this.businessAccountId) return notFound(node);
+			const body = (req.body ?? {}) as { override_callback_uri?: string; verify_token?: string };
+			if (req.method === 'GET') {
+				const sub = this.subscriptions.get(node);
+				return {
+					status: 200,
+					body: {
+						data: sub
+							? [
+									{
+										whatsapp_business_api_data: { id: '1000001', name: 'Test App' },
+										...(sub.overrideUrl ? { override_callback_uri: sub.overrideUrl } : {}),
+									},
+								]
+							: [],
+					},
+				};
+			}
+			if (req.method === 'POST') {
+				if (body.override_callback_uri) {
+					const failed = await this.handshake(body.override_callback_uri, body.verify_token);
+					if (failed) return failed;
+				}
+				this.subscriptions.set(node, { overrideUrl: body.override_callback_uri || undefined });
+				return { status: 200, body: { success: true } };
+			}
+			if (req.method === 'DELETE') {
+				this.subscriptions.delete(node);
+				return { status: 200, body: { success: true } };
+			}
+		}
+		const phone = node ? this.phoneNumbers.get(node) : undefined;
+		if (!phone) return undefined;
+		if (edge === 'whatsapp_business_encryption' && req.method === 'GET') {
+			return {
+				status: 200,
+				body: {
+					data: phone.publicKey
+						? [
+								{
+									business_public_key: phone.publicKey,
+									business_public_key_signature_status: 'VALID',
+								},
+							]
+						: [],
+				},
+			};
+		}
+		if (edge) return undefined;
+		if (req.method === 'POST') {
+			const config = (req.body as { webhook_configuration?: Record<string, string> } | undefined)
+				?.webhook_configuration;
+			if (!config || typeof config.override_callback_uri !== 'string')
+				return this.error({
+					...GRAPH_ERRORS['100'],
+					details: 'webhook_configuration.override_callback_uri is required',
+				});
+			if (config.override_callback_uri !== '') {
+				const failed = await this.handshake(config.override_callback_uri, config.verify_token);
+				if (failed) return failed;
+			}
+			phone.overrideUrl = config.override_callback_uri || undefined;
+			return { status: 200, body: { success: true } };
+		}
+		if (req.method === 'GET' && req.query.fields) {
+			const all: Record<string, unknown> = {
+				id: node,
+				display_phone_number: phone.displayPhoneNumber,
+				verified_name: 'Test Shop',
+				status: phone.status,
+				name_status: 'APPROVED',
+				quality_rating: phone.qualityRating,
+				throughput: { level: phone.throughput },
+				code_verification_status: 'VERIFIED',
+				webhook_configuration: {
+					...(phone.overrideUrl ? { phone_number: phone.overrideUrl } : {}),
+					...(this.subscriptions.get(this.businessAccountId)?.overrideUrl
+						? {
+								whatsapp_business_account: this.subscriptions.get(this.businessAccountId)
+									?.overrideUrl,
+							}
+						: {}),
+					application: this.appCallbackUrl,
+				},
+			};
+			const fields = new Set(['id', ...req.query.fields.split(',')]);
+			return {
+				status: 200,
+				body: Object.fromEntries(Object.entries(all).filter(([key]) => fields.has(key))),
+			};
+		}
+		return undefined;
+	}
+
+	/** Meta's verification of a new callback URL: a GET with the verify token and a random challenge. */
+	private async handshake(
+		url: string,
+		verifyToken: string | undefined,
+	): Promise<{ status: number; body: unknown } | undefined> {
+		const challenge = randomBytes(8).toString('hex');
+		const target = new URL(url);
+		target.searchParams.set('hub.mode', 'subscribe');
+		target.searchParams.set('hub.verify_token', verifyToken ?? '');
+		target.searchParams.set('hub.challenge', challenge);
+		let status = 0;
+		let text = '';
+		try {
+			const response = await fetch(target, { signal: AbortSignal.timeout(10_000) });
+			status = response.status;
+			text = await response.text();
+		} catch {
+			status = 0;
+		}
+		const ok = status === 200 && text === challenge;
+		this.handshakes.push({ url, status, ok, verifyToken: verifyToken ?? '' });
+		if (ok) return undefined;
+		return this.error({
+			status: 400,
+			code: 2200,
+			message: `(#2200) Callback verification failed with the following errors: HTTP Status Code = ${status}; HTTP Message = ${status === 0 ? 'unreachable' : text.slice(0, 100)}`,
+			type: 'OAuthException',
+		});
+	}
+}
+
+export interface FakePhoneNumber {
+	status: string;
+	qualityRating: string;
+	throughput: string;
+	displayPhoneNumber: string;
+	/** The phone number's webhook override. */
+	overrideUrl?: string;
+	/** The uploaded Flow endpoint public key. */
+	publicKey?: string;
 }
 
 export function parseMultipart(

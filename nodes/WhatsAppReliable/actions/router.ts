@@ -3,6 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import * as media from './media/Media.resource';
 import * as message from './message/Message.resource';
+import * as setup from './setup/Setup.resource';
 
 type Operation = (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>;
 
@@ -13,6 +14,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
 		markAsRead: message.markAsRead.execute,
 	},
 	media: { upload: media.upload.execute, download: media.download.execute },
+	setup: { checkSetup: setup.checkSetup.execute },
 };
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,6 +1,7 @@
 import type {
 	IDataObject,
 	IExecuteFunctions,
+	IHookFunctions,
 	IHttpRequestMethods,
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
@@ -33,7 +34,7 @@ export const runtime = {
 	random: (): number => Math.random(),
 };
 
-type Context = IExecuteFunctions | ILoadOptionsFunctions;
+type Context = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions;
 
 export interface GraphTarget {
 	/** `<base URL>/<version>`, no trailing slash. */
