@@ -5,6 +5,7 @@
  * n8n's public API reads its data back.
  */
 import { N8nInstance, type Execution } from '../support/n8n';
+import { nodeOutputs } from '../support/workflows';
 import { deepJson, followA, spliceJson } from '../support/hostile';
 import { body, change, metaSerialise, PHONE_A, sign, textMessage } from '../support/payloads';
 
@@ -35,14 +36,6 @@ function triggerWorkflow(credentialId: string) {
 		connections: {},
 		settings: { executionOrder: 'v1' },
 	};
-}
-
-/** Items per output of the trigger in one execution. */
-function outputs(execution: Execution): Array<Array<Record<string, unknown>>> {
-	const main = execution.data.resultData.runData[NODE][0].data.main as Array<Array<{
-		json: Record<string, unknown>;
-	}> | null>;
-	return main.map((items) => (items ?? []).map((item) => item.json));
 }
 
 describe('WhatsApp Reliable Trigger with hostile bodies in a real n8n', () => {
@@ -101,7 +94,7 @@ describe('WhatsApp Reliable Trigger with hostile bodies in a real n8n', () => {
 		const first = await postSigned(text);
 		expect(first.status).toBe(200);
 		const execution = await onlyNewExecution(0);
-		const items = outputs(execution);
+		const items = nodeOutputs(execution, NODE);
 		expect(items.map((o) => o.length)).toEqual([2, 0, 0, 1, 0]);
 		expect(items[0][0]).toMatchObject({
 			messageId: 'wamid.hostile-valid',
@@ -178,7 +171,7 @@ describe('WhatsApp Reliable Trigger with hostile bodies in a real n8n', () => {
 		};
 		const response = await postSigned(metaSerialise(payload));
 		expect(response.status).toBe(200);
-		const items = outputs(await onlyNewExecution(before));
+		const items = nodeOutputs(await onlyNewExecution(before), NODE);
 		expect(items[0].map((i) => i.messageId)).toEqual(['wamid.malformed-valid']);
 		expect(items[4].map((i) => [i.kind, i.subtype, i.raw])).toEqual([
 			['unknown', 'messages', null],

@@ -5,7 +5,8 @@
  * full e2e suite.
  */
 import { FakeGraphApi } from '../support/fakeGraphApi';
-import { N8nInstance, PACKAGE_NAME, type Execution } from '../support/n8n';
+import { N8nInstance, PACKAGE_NAME } from '../support/n8n';
+import { nodeOutputs, workflowNode } from '../support/workflows';
 import { body, change, metaSerialise, PHONE_A, sign, textMessage } from '../support/payloads';
 
 const APP_SECRET = 'e2e-n8n1-app-secret';
@@ -16,22 +17,12 @@ const CUSTOMER = '4915112340099';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-const node = (name: string, type: string, parameters: Json, extra: Json = {}): Json => ({
-	id: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
-	name,
-	type,
-	typeVersion: 1,
-	position: [0, 0],
-	parameters,
-	...extra,
-});
-
 function smokeWorkflow(credentials: { webhook: string; api: string }): Json {
 	return {
 		id: 'n8n1SmokeWorkflow',
 		name: 'e2e n8n 1.x: smoke',
 		nodes: [
-			node(
+			workflowNode(
 				'WhatsApp Trigger',
 				`${PACKAGE_NAME}.whatsAppReliableTrigger`,
 				{ options: {} },
@@ -40,15 +31,15 @@ function smokeWorkflow(credentials: { webhook: string; api: string }): Json {
 					credentials: { whatsAppWebhookApi: { id: credentials.webhook, name: 'webhook' } },
 				},
 			),
-			node('Route', `${PACKAGE_NAME}.whatsAppEscalation`, {
+			workflowNode('Route', `${PACKAGE_NAME}.whatsAppEscalation`, {
 				operation: 'route',
 				rules: { rule: [{ type: 'keywords', keywords: 'refund*', reason: 'Refund' }] },
 			}),
-			node('Escalate', `${PACKAGE_NAME}.whatsAppEscalation`, {
+			workflowNode('Escalate', `${PACKAGE_NAME}.whatsAppEscalation`, {
 				operation: 'escalate',
 				leaseMinutes: 1440,
 			}),
-			node(
+			workflowNode(
 				'Bot Reply',
 				`${PACKAGE_NAME}.whatsAppReliable`,
 				{
@@ -76,12 +67,6 @@ function smokeWorkflow(credentials: { webhook: string; api: string }): Json {
 		},
 		settings: { executionOrder: 'v1' },
 	};
-}
-
-/** The items (json) on each output of a node in one execution. */
-function outputs(execution: Execution, nodeName: string): Json[][] {
-	const main = execution.data.resultData.runData[nodeName][0].data.main as Array<Json[] | null>;
-	return main.map((items) => (items ?? []).map((item) => item.json));
 }
 
 describe('the package on n8n 1.x', () => {
@@ -157,19 +142,19 @@ describe('the package on n8n 1.x', () => {
 		const [execution] = await n8n.waitForExecutions(workflowId, 1, { includeData: true });
 		expect(await n8n.executions(workflowId)).toHaveLength(1);
 		expect(execution.status).toBe('success');
-		const trigger = outputs(execution, 'WhatsApp Trigger');
+		const trigger = nodeOutputs(execution, 'WhatsApp Trigger');
 		expect(trigger.map((items) => items.length)).toEqual([1, 0, 0, 0, 0]);
 		expect(trigger[0][0]).toMatchObject({
 			messageId: 'wamid.n8n1-hello',
 			text: 'hello',
 			phoneNumberId: PHONE_A.phone_number_id,
 		});
-		expect(outputs(execution, 'Route').map((items) => items.length)).toEqual([0, 1, 0]);
+		expect(nodeOutputs(execution, 'Route').map((items) => items.length)).toEqual([0, 1, 0]);
 
 		const sent = graph.accepted();
 		expect(sent).toHaveLength(1);
 		expect(sent[0].body).toMatchObject({ to: CUSTOMER, type: 'text', text: { body: 'bot reply' } });
-		expect(outputs(execution, 'Bot Reply')[0][0]).toMatchObject({
+		expect(nodeOutputs(execution, 'Bot Reply')[0][0]).toMatchObject({
 			messageId: sent[0].messageId,
 			to: CUSTOMER,
 		});
@@ -181,10 +166,10 @@ describe('the package on n8n 1.x', () => {
 		expect(executions).toHaveLength(2);
 		const execution = executions[1];
 		expect(execution.status).toBe('success');
-		const route = outputs(execution, 'Route');
+		const route = nodeOutputs(execution, 'Route');
 		expect(route.map((items) => items.length)).toEqual([1, 0, 0]);
 		expect(route[0][0]).toMatchObject({ messageId: 'wamid.n8n1-refund' });
-		expect(outputs(execution, 'Escalate').map((items) => items.length)).toEqual([1, 0]);
+		expect(nodeOutputs(execution, 'Escalate').map((items) => items.length)).toEqual([1, 0]);
 		expect(graph.accepted()).toHaveLength(1); // no bot reply to a claim
 	});
 });

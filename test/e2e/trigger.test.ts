@@ -2,7 +2,8 @@
  * The WhatsApp Reliable Trigger in a real n8n: handshake, rejections, outputs, and exactly-once under
  * redelivery, concurrency and a restart. Bodies are serialised and signed as Meta does.
  */
-import { N8nInstance, type Execution } from '../support/n8n';
+import { N8nInstance } from '../support/n8n';
+import { nodeOutputs } from '../support/workflows';
 import {
 	body,
 	bodyWithEntries,
@@ -42,14 +43,6 @@ function triggerWorkflow(credentialId: string) {
 		connections: {},
 		settings: { executionOrder: 'v1' },
 	};
-}
-
-/** Items per output of the trigger in one execution. */
-function outputs(execution: Execution): Array<Array<Record<string, unknown>>> {
-	const main = execution.data.resultData.runData[NODE][0].data.main as Array<Array<{
-		json: Record<string, unknown>;
-	}> | null>;
-	return main.map((items) => (items ?? []).map((item) => item.json));
 }
 
 describe('WhatsApp Reliable Trigger in a real n8n', () => {
@@ -181,7 +174,7 @@ describe('WhatsApp Reliable Trigger in a real n8n', () => {
 		expect(response.text).toBe('');
 		const executions = await n8n.waitForExecutions(WORKFLOW_ID, before + 1, { includeData: true });
 		expect(executions).toHaveLength(before + 1);
-		const items = outputs(executions[executions.length - 1]);
+		const items = nodeOutputs(executions[executions.length - 1], NODE);
 		expect(items.map((o) => o.length)).toEqual([1, 1, 1, 2, 0]);
 		expect(items[0][0]).toMatchObject({
 			text: 'Ich möchte stornieren 😞',
@@ -213,7 +206,7 @@ describe('WhatsApp Reliable Trigger in a real n8n', () => {
 			(await post(undefined, { raw: Buffer.from(JSON.stringify(utf8, null, 1)) })).status,
 		).toBe(200);
 		const executions = await n8n.waitForExecutions(WORKFLOW_ID, before + 2, { includeData: true });
-		expect(executions.slice(-2).map((e) => outputs(e)[0][0].text)).toEqual([
+		expect(executions.slice(-2).map((e) => nodeOutputs(e, NODE)[0][0].text)).toEqual([
 			'Grüße aus 東京 @ 😀',
 			'Grüße aus 東京 @ 😀',
 		]);
@@ -304,7 +297,7 @@ describe('WhatsApp Reliable Trigger in a real n8n', () => {
 			before,
 		);
 		const statuses = executions.flatMap((e) =>
-			outputs(e)[2].map((s) => `${s.messageId}:${s.status}`),
+			nodeOutputs(e, NODE)[2].map((s) => `${s.messageId}:${s.status}`),
 		);
 		expect(statuses).toEqual([
 			'wamid.order-1:read',

@@ -7,6 +7,7 @@
 import { CaptureServer } from '../support/captureServer';
 import { FakeGraphApi } from '../support/fakeGraphApi';
 import { N8nInstance, PACKAGE_NAME, type Execution } from '../support/n8n';
+import { connect, workflowNode } from '../support/workflows';
 import {
 	body,
 	change,
@@ -24,18 +25,8 @@ const SHOP_WAIT_SECONDS = 70; // n8n parks executions waiting 65 s or more in th
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-const node = (name: string, type: string, parameters: Json, extra: Json = {}): Json => ({
-	id: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
-	name,
-	type,
-	typeVersion: 1,
-	position: [0, 0],
-	parameters,
-	...extra,
-});
-
 function httpPost(name: string, url: string): Json {
-	return node(
+	return workflowNode(
 		name,
 		'n8n-nodes-base.httpRequest',
 		{
@@ -50,21 +41,11 @@ function httpPost(name: string, url: string): Json {
 	);
 }
 
-function link(...pairs: Array<[string, number, string]>): Json {
-	const connections: Json = {};
-	for (const [from, output, to] of pairs) {
-		connections[from] ??= { main: [] };
-		while (connections[from].main.length <= output) connections[from].main.push([]);
-		connections[from].main[output].push({ node: to, type: 'main', index: 0 });
-	}
-	return connections;
-}
-
 /** Order confirmation, bot and handoff in one workflow, as the examples compose them. */
 function shopWorkflow(credentials: { webhook: string; api: string }, capture: CaptureServer): Json {
 	const api = { whatsAppCloudApi: { id: credentials.api, name: 'api' } };
 	const sendText = (name: string, to: string, text: string, key: string) =>
-		node(
+		workflowNode(
 			name,
 			`${PACKAGE_NAME}.whatsAppReliable`,
 			{
@@ -79,7 +60,7 @@ function shopWorkflow(credentials: { webhook: string; api: string }, capture: Ca
 			{ credentials: api, typeVersion: 1.1 },
 		);
 	const nodes = [
-		node(
+		workflowNode(
 			'Shop: New Order',
 			'n8n-nodes-base.webhook',
 			{ httpMethod: 'POST', path: 'state-order', responseMode: 'onReceived', options: {} },
@@ -92,7 +73,7 @@ function shopWorkflow(credentials: { webhook: string; api: string }, capture: Ca
 			'={{ $json.body.orderId }}',
 		),
 		httpPost('Shop: Confirmation Sent', capture.url('/shop/sent')),
-		node(
+		workflowNode(
 			'Shop: Wait Order',
 			'n8n-nodes-base.webhook',
 			{ httpMethod: 'POST', path: 'state-wait', responseMode: 'onReceived', options: {} },
@@ -104,14 +85,14 @@ function shopWorkflow(credentials: { webhook: string; api: string }, capture: Ca
 			'We will call you back',
 			'={{ $json.body.orderId }}',
 		),
-		node(
+		workflowNode(
 			'Wait',
 			'n8n-nodes-base.wait',
 			{ resume: 'timeInterval', amount: SHOP_WAIT_SECONDS, unit: 'seconds' },
 			{ typeVersion: 1.1, webhookId: 'state-wait-resume' },
 		),
 		httpPost('Shop: Waited', capture.url('/shop/waited')),
-		node(
+		workflowNode(
 			'WhatsApp Trigger',
 			`${PACKAGE_NAME}.whatsAppReliableTrigger`,
 			{ options: {} },
@@ -120,11 +101,11 @@ function shopWorkflow(credentials: { webhook: string; api: string }, capture: Ca
 				credentials: { whatsAppWebhookApi: { id: credentials.webhook, name: 'webhook' } },
 			},
 		),
-		node('Route', `${PACKAGE_NAME}.whatsAppEscalation`, {
+		workflowNode('Route', `${PACKAGE_NAME}.whatsAppEscalation`, {
 			operation: 'route',
 			rules: { rule: [{ type: 'keywords', keywords: 'refund*', reason: 'Refund' }] },
 		}),
-		node('Escalate', `${PACKAGE_NAME}.whatsAppEscalation`, {
+		workflowNode('Escalate', `${PACKAGE_NAME}.whatsAppEscalation`, {
 			operation: 'escalate',
 			leaseMinutes: 1440,
 		}),
@@ -141,7 +122,7 @@ function shopWorkflow(credentials: { webhook: string; api: string }, capture: Ca
 		id: 'stateShopWorkflow1',
 		name: 'e2e state: shop',
 		nodes,
-		connections: link(
+		connections: connect(
 			['Shop: New Order', 0, 'Send Order Confirmation'],
 			['Send Order Confirmation', 0, 'Shop: Confirmation Sent'],
 			['Shop: Wait Order', 0, 'Send Before Waiting'],
@@ -164,7 +145,7 @@ function replayWorkflow(credentials: { webhook: string }): Json {
 		id: 'stateReplayWorkflow1',
 		name: 'e2e state: replay',
 		nodes: [
-			node(
+			workflowNode(
 				'WhatsApp Trigger',
 				`${PACKAGE_NAME}.whatsAppReliableTrigger`,
 				{ options: { recordConversations: false } },

@@ -1,0 +1,40 @@
+/**
+ * Building workflows for the e2e tests and reading what their nodes emitted, in one place.
+ */
+import type { Execution } from './n8n';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/** A node of a workflow to import: its id is derived from its name. */
+export const workflowNode = (
+	name: string,
+	type: string,
+	parameters: Json,
+	extra: Json = {},
+): Json => ({
+	id: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+	name,
+	type,
+	typeVersion: 1,
+	position: [0, 0],
+	parameters,
+	...extra,
+});
+
+/** Connections from `[source, output index, target]` triples. */
+export function connect(...pairs: Array<[string, number, string]>): Json {
+	const connections: Json = {};
+	for (const [from, output, to] of pairs) {
+		connections[from] ??= { main: [] };
+		while (connections[from].main.length <= output) connections[from].main.push([]);
+		connections[from].main[output].push({ node: to, type: 'main', index: 0 });
+	}
+	return connections;
+}
+
+/** The items (json) on each output of a node in one execution (its first run). */
+export function nodeOutputs(execution: Execution, nodeName: string): Json[][] {
+	const main = execution.data.resultData.runData[nodeName][0].data.main as Array<Json[] | null>;
+	return main.map((items) => (items ?? []).map((item) => item.json));
+}
