@@ -20,6 +20,7 @@ import {
 	sign,
 	textMessage,
 } from '../support/payloads';
+import { until } from '../support/workflows';
 
 const APP_SECRET = 'e2e-ai-agent-app-secret';
 const TRIGGER = `${PACKAGE_NAME}.whatsAppReliableTrigger`;
@@ -27,16 +28,6 @@ const ANSWER = 'We are open Monday to Friday, 9:00 to 18:00.';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000) {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = check();
-		if (value !== undefined && value !== false) return value;
-		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
-}
 
 describe('AI agent example in a real n8n', () => {
 	const graph = new FakeGraphApi({ phoneNumberId: PHONE_A.phone_number_id });

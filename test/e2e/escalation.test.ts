@@ -16,6 +16,7 @@ import { CaptureServer } from '../support/captureServer';
 import { FakeGraphApi } from '../support/fakeGraphApi';
 import { cachePaths, N8nInstance, PACKAGE_NAME, REPO_DIR } from '../support/n8n';
 import { body, change, metaSerialise, PHONE_A, sign, textMessage } from '../support/payloads';
+import { until } from '../support/workflows';
 
 const APP_SECRET = 'e2e-escalation-app-secret';
 const TRIGGER = `${PACKAGE_NAME}.whatsAppReliableTrigger`;
@@ -24,20 +25,6 @@ const PNID = PHONE_A.phone_number_id;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-
-async function until<T>(
-	what: string,
-	check: () => T | undefined | false,
-	timeoutMs = 30_000,
-): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = check();
-		if (value !== undefined && value !== false) return value;
-		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
-}
 
 /** The support-bot example, with real credentials, the capture server as helpdesk, and optional changes. */
 function supportBot(

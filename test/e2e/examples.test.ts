@@ -19,6 +19,7 @@ import {
 	status,
 	textMessage,
 } from '../support/payloads';
+import { until } from '../support/workflows';
 
 const APP_SECRET = 'e2e-examples-app-secret';
 const VERIFY_TOKEN = 'e2e-examples-verify';
@@ -47,20 +48,6 @@ function prepared(
 
 const triggerHook = (workflow: Json): string =>
 	workflow.nodes.find((n: Json) => n.type === TRIGGER).webhookId;
-
-async function until<T>(
-	what: string,
-	check: () => T | undefined | false,
-	timeoutMs = 30_000,
-): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = check();
-		if (value !== undefined && value !== false) return value;
-		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
-}
 
 describe('example workflows in a real n8n', () => {
 	const graph = new FakeGraphApi({ phoneNumberId: PHONE_A.phone_number_id });

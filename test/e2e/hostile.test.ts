@@ -5,7 +5,7 @@
  * n8n's public API reads its data back.
  */
 import { N8nInstance, type Execution } from '../support/n8n';
-import { nodeOutputs } from '../support/workflows';
+import { nodeOutputs, triggerOnlyWorkflow } from '../support/workflows';
 import { deepJson, followA, spliceJson } from '../support/hostile';
 import { body, change, metaSerialise, PHONE_A, sign, textMessage } from '../support/payloads';
 
@@ -15,28 +15,13 @@ const WEBHOOK_ID = 'wa-hostile-e2e';
 const NODE = 'WhatsApp Reliable Trigger';
 const DEEP = 5_000;
 
-function triggerWorkflow(credentialId: string) {
-	return {
+const triggerWorkflow = (credentialId: string) =>
+	triggerOnlyWorkflow({
 		id: WORKFLOW_ID,
 		name: 'e2e: hostile bodies',
-		nodes: [
-			{
-				id: 'b6d4b1d2-2222-4c1e-9a57-6f0e3e1a0002',
-				name: NODE,
-				type: 'n8n-nodes-whatsapp-reliable.whatsAppReliableTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				webhookId: WEBHOOK_ID,
-				parameters: {},
-				credentials: {
-					whatsAppWebhookApi: { id: credentialId, name: 'WhatsApp webhook (hostile)' },
-				},
-			},
-		],
-		connections: {},
-		settings: { executionOrder: 'v1' },
-	};
-}
+		webhookId: WEBHOOK_ID,
+		credentialId,
+	});
 
 describe('WhatsApp Reliable Trigger with hostile bodies in a real n8n', () => {
 	let n8n: N8nInstance;

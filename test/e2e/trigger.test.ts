@@ -3,7 +3,7 @@
  * redelivery, concurrency and a restart. Bodies are serialised and signed as Meta does.
  */
 import { N8nInstance } from '../support/n8n';
-import { nodeOutputs } from '../support/workflows';
+import { nodeOutputs, triggerOnlyWorkflow } from '../support/workflows';
 import {
 	body,
 	bodyWithEntries,
@@ -24,26 +24,13 @@ const WORKFLOW_ID = 'waTriggerE2e0001';
 const WEBHOOK_ID = 'wa-trigger-e2e';
 const NODE = 'WhatsApp Reliable Trigger';
 
-function triggerWorkflow(credentialId: string) {
-	return {
+const triggerWorkflow = (credentialId: string) =>
+	triggerOnlyWorkflow({
 		id: WORKFLOW_ID,
 		name: 'e2e: WhatsApp Reliable Trigger',
-		nodes: [
-			{
-				id: 'b6d4b1d2-1111-4c1e-9a57-6f0e3e1a0001',
-				name: NODE,
-				type: 'n8n-nodes-whatsapp-reliable.whatsAppReliableTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				webhookId: WEBHOOK_ID,
-				parameters: {},
-				credentials: { whatsAppWebhookApi: { id: credentialId, name: 'WhatsApp webhook (e2e)' } },
-			},
-		],
-		connections: {},
-		settings: { executionOrder: 'v1' },
-	};
-}
+		webhookId: WEBHOOK_ID,
+		credentialId,
+	});
 
 describe('WhatsApp Reliable Trigger in a real n8n', () => {
 	let n8n: N8nInstance;

@@ -7,7 +7,7 @@
 import { CaptureServer } from '../support/captureServer';
 import { FakeGraphApi } from '../support/fakeGraphApi';
 import { N8nInstance, PACKAGE_NAME, type Execution } from '../support/n8n';
-import { connect, workflowNode } from '../support/workflows';
+import { connect, triggerOnlyWorkflow, until, workflowNode } from '../support/workflows';
 import {
 	body,
 	change,
@@ -140,25 +140,15 @@ function shopWorkflow(credentials: { webhook: string; api: string }, capture: Ca
 }
 
 /** Only the trigger: for the replay, where the question is what reached an execution. */
-function replayWorkflow(credentials: { webhook: string }): Json {
-	return {
+const replayWorkflow = (credentials: { webhook: string }): Json =>
+	triggerOnlyWorkflow({
 		id: 'stateReplayWorkflow1',
 		name: 'e2e state: replay',
-		nodes: [
-			workflowNode(
-				'WhatsApp Trigger',
-				`${PACKAGE_NAME}.whatsAppReliableTrigger`,
-				{ options: { recordConversations: false } },
-				{
-					webhookId: 'state-replay',
-					credentials: { whatsAppWebhookApi: { id: credentials.webhook, name: 'webhook' } },
-				},
-			),
-		],
-		connections: {},
-		settings: { executionOrder: 'v1' },
-	};
-}
+		webhookId: 'state-replay',
+		credentialId: credentials.webhook,
+		parameters: { options: { recordConversations: false } },
+		nodeName: 'WhatsApp Trigger',
+	});
 
 /**
  * Items the trigger emitted in an execution that ran to its end (`ran`). For one n8n cut short (a
@@ -179,14 +169,6 @@ function triggerItems(execution: Execution): { ran: boolean; items: Json[] } {
 }
 
 const RANK: Record<string, number> = { sent: 1, delivered: 2, read: 3, played: 4 };
-
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!check()) {
-		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
-}
 
 /** Deterministic pseudo-random numbers, so a failing run can be repeated. */
 function random(seed: number): () => number {

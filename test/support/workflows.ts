@@ -38,3 +38,46 @@ export function nodeOutputs(execution: Execution, nodeName: string): Json[][] {
 	const main = execution.data.resultData.runData[nodeName][0].data.main as Array<Json[] | null>;
 	return main.map((items) => (items ?? []).map((item) => item.json));
 }
+
+/** A workflow holding only the WhatsApp Reliable Trigger, named `WhatsApp Reliable Trigger` unless given. */
+export function triggerOnlyWorkflow(options: {
+	id: string;
+	name: string;
+	webhookId: string;
+	credentialId: string;
+	parameters?: Json;
+	nodeName?: string;
+}): Json {
+	return {
+		id: options.id,
+		name: options.name,
+		nodes: [
+			workflowNode(
+				options.nodeName ?? 'WhatsApp Reliable Trigger',
+				'n8n-nodes-whatsapp-reliable.whatsAppReliableTrigger',
+				options.parameters ?? {},
+				{
+					webhookId: options.webhookId,
+					credentials: { whatsAppWebhookApi: { id: options.credentialId, name: 'webhook' } },
+				},
+			),
+		],
+		connections: {},
+		settings: { executionOrder: 'v1' },
+	};
+}
+
+/** Polls `check` until it returns something other than undefined or false; returns that. */
+export async function until<T>(
+	what: string,
+	check: () => T | undefined | false,
+	timeoutMs = 30_000,
+): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = check();
+		if (value !== undefined && value !== false) return value;
+		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+}
