@@ -8,7 +8,7 @@
 import { MemoryDedupeStore } from '../nodes/core/dedupeStore';
 import { splitEvents } from '../nodes/core/events';
 import { verifySignature } from '../nodes/core/signature';
-import { StatusLedger } from '../nodes/core/statusLedger';
+import { MemoryTriggerStore } from '../nodes/core/stateStore/memory';
 import { admitEvents, settleEvents } from '../nodes/core/triggerPipeline';
 import {
 	body,
@@ -60,23 +60,21 @@ function batchBodies(n: number, offset: number): Signed[] {
 	});
 }
 
-function ours(bodies: Signed[]): number {
-	const store = new MemoryDedupeStore({ ttlMs: 7 * 86400_000, capacity: 1_000_000 });
-	const ledger = new StatusLedger(1_000_000);
+async function ours(bodies: Signed[]): Promise<number> {
+	const store = new MemoryTriggerStore({ ttlMs: 7 * 86400_000, capacity: 1_000_000 });
 	let emitted = 0;
 	for (const b of bodies) {
 		if (!verifySignature(b.raw, b.signature, SECRET).valid) throw new Error('signature');
 		const split = splitEvents(JSON.parse(b.raw.toString('utf8')));
 		if (!split.ok) throw new Error(split.reason);
-		const admitted = admitEvents(split.events, {
+		const admitted = await admitEvents(split.events, {
 			filters: { kinds: [], phoneNumberIds: [] },
 			store,
-			ledger,
 			claimTtlMs: 10_000,
 			emitDuplicates: false,
 			emitStale: false,
 		});
-		for (const out of settleEvents(admitted.outputs, { store })) emitted += out.length;
+		for (const out of await settleEvents(admitted.outputs, { store })) emitted += out.length;
 	}
 	return emitted;
 }

@@ -1,4 +1,7 @@
 import type {
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	INodeCredentialTestResult,
 	IExecuteFunctions,
 	INodeExecutionData,
 	INodeType,
@@ -9,6 +12,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { storeProperty } from './actions/conversation.description';
 import { descriptions, router } from './actions/router';
 import { configuredOutputs, OUTPUT_NAMES } from './helpers/configuredOutputs';
+import { stateStoreProperty, testRedisConnection } from '../shared/stateStores';
 
 const GATE_NOTICE =
 	'Bot gate: put Route right after the WhatsApp Reliable Trigger and connect your bot only to the Bot output. Items of conversations a human owns leave on "Already With Human", so the bot never answers them. Connect the Human output to Escalate.';
@@ -28,6 +32,15 @@ export class WhatsAppEscalation implements INodeType {
 		defaults: { name: 'WhatsApp Escalation' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
+		credentials: [
+			// When State Store is Redis (queue mode).
+			{
+				name: 'whatsAppRedisApi',
+				required: true,
+				testedBy: 'whatsAppRedisConnectionTest',
+				displayOptions: { show: { stateStore: ['redis'] } },
+			},
+		],
 		outputs: `={{(${configuredOutputs})($parameter, ${JSON.stringify(OUTPUT_NAMES)})}}`,
 		properties: [
 			{
@@ -79,8 +92,20 @@ export class WhatsAppEscalation implements INodeType {
 				displayOptions: { show: { operation: ['route'] } },
 			},
 			...descriptions,
+			stateStoreProperty,
 			storeProperty,
 		],
+	};
+
+	methods = {
+		credentialTest: {
+			async whatsAppRedisConnectionTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return await testRedisConnection(credential);
+			},
+		},
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,4 +1,7 @@
 import type {
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	INodeCredentialTestResult,
 	IExecuteFunctions,
 	INodeExecutionData,
 	INodeType,
@@ -10,6 +13,7 @@ import * as media from './actions/media/Media.resource';
 import * as message from './actions/message/Message.resource';
 import { router } from './actions/router';
 import * as setup from './actions/setup/Setup.resource';
+import { stateStoreProperty, testRedisConnection } from '../shared/stateStores';
 import { configuredOutputs } from './helpers/configuredOutputs';
 import { descriptionHints } from './helpers/hints';
 import { searchTemplates } from './methods/listSearch';
@@ -31,7 +35,16 @@ export class WhatsAppReliable implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: `={{(${configuredOutputs})($parameter)}}`,
-		credentials: [{ name: 'whatsAppCloudApi', required: true }],
+		credentials: [
+			{ name: 'whatsAppCloudApi', required: true },
+			// When State Store is Redis (queue mode).
+			{
+				name: 'whatsAppRedisApi',
+				required: true,
+				testedBy: 'whatsAppRedisConnectionTest',
+				displayOptions: { show: { resource: ['message'], stateStore: ['redis'] } },
+			},
+		],
 		hints: descriptionHints,
 		properties: [
 			{
@@ -49,10 +62,21 @@ export class WhatsAppReliable implements INodeType {
 			...message.description,
 			...media.description,
 			...setup.description,
+			{ ...stateStoreProperty, displayOptions: { show: { resource: ['message'] } } },
 		],
 	};
 
-	methods = { listSearch: { searchTemplates } };
+	methods = {
+		listSearch: { searchTemplates },
+		credentialTest: {
+			async whatsAppRedisConnectionTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return await testRedisConnection(credential);
+			},
+		},
+	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

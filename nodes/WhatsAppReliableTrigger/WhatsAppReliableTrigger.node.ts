@@ -31,14 +31,15 @@ import {
 	registrationExists,
 } from '../shared/webhookRegistration';
 import { triggerInput } from '../shared/triggerInput';
-import { saveWithExecution } from '../shared/workflowState';
-import { testWebhookCredential, type WebhookCredentials } from './credentialTest';
 import {
-	MAX_DEDUPE_CAPACITY,
-	MAX_DEDUPE_WINDOW_DAYS,
-	openTriggerMemory,
-	readTriggerOptions,
-} from './triggerState';
+	asNodeError,
+	openTriggerStore,
+	testRedisConnection,
+	StateStoreUnavailableError,
+	stateStoreProperty,
+} from '../shared/stateStores';
+import { testWebhookCredential, type WebhookCredentials } from './credentialTest';
+import { MAX_DEDUPE_CAPACITY, MAX_DEDUPE_WINDOW_DAYS, readTriggerOptions } from './triggerState';
 
 /** App secrets read in the last minute (see RecentSecrets): n8n decrypts a credential on every read. */
 const APP_SECRETS = new RecentSecrets(60_000);
@@ -112,6 +113,13 @@ export class WhatsAppReliableTrigger implements INodeType {
 			{ name: 'whatsAppWebhookApi', required: true, testedBy: 'whatsAppWebhookSecretsTest' },
 			// Optional: with it, Registration "Automatic" registers the webhook with Meta on publish.
 			{ name: 'whatsAppCloudApi', required: false },
+			// When State Store is Redis (queue mode).
+			{
+				name: 'whatsAppRedisApi',
+				required: true,
+				testedBy: 'whatsAppRedisConnectionTest',
+				displayOptions: { show: { stateStore: ['redis'] } },
+			},
 		],
 		webhooks: [
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: 'whatsapp' },
@@ -209,6 +217,7 @@ export class WhatsAppReliableTrigger implements INodeType {
 				description:
 					'Comma-separated phone number IDs this workflow handles. Leave empty for all. Lets several numbers of one Meta app share one callback URL, one workflow per number.',
 			},
+			stateStoreProperty,
 			{
 				displayName: 'Options',
 				name: 'options',
@@ -284,6 +293,12 @@ export class WhatsAppReliableTrigger implements INodeType {
 				credential: ICredentialsDecrypted,
 			): Promise<INodeCredentialTestResult> {
 				return testWebhookCredential(credential.data as WebhookCredentials);
+			},
+			async whatsAppRedisConnectionTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return await testRedisConnection(credential);
 			},
 		},
 	};
@@ -366,15 +381,20 @@ export class WhatsAppReliableTrigger implements INodeType {
 			return reject(400, `not a WhatsApp Business Account notification: ${split.reason}`);
 
 		const options = readTriggerOptions(this);
-		const { store, ledger } = openTriggerMemory(this, options);
-		const admitted = admitEvents(split.events, {
-			filters: options.filters,
-			store,
-			ledger,
-			claimTtlMs: options.claimTtlMs,
-			emitDuplicates: options.emitDuplicates,
-			emitStale: options.emitStaleStatuses,
-		});
+		let admitted;
+		try {
+			admitted = await admitEvents(split.events, {
+				filters: options.filters,
+				store: await openTriggerStore(this, options),
+				claimTtlMs: options.claimTtlMs,
+				emitDuplicates: options.emitDuplicates,
+				emitStale: options.emitStaleStatuses,
+			});
+		} catch (error) {
+			// Nothing was recorded: Meta retries, and by then Redis may answer.
+			if (error instanceof StateStoreUnavailableError) return reject(503, error.message);
+			return reject(500, `the events could not be admitted: ${(error as Error).message}`);
+		}
 		this.logger.debug(
 			`WhatsApp Reliable Trigger: ${admitted.received} events, ${admitted.filtered} filtered out, ${admitted.duplicates} duplicates, ${admitted.stale} stale, ${admitted.inFlight} in flight (credential and signature ${credentialMs} ms, the rest ${Date.now() - started - credentialMs} ms)`,
 		);
@@ -408,15 +428,19 @@ export class WhatsAppReliableTrigger implements INodeType {
 	 */
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const options = readTriggerOptions(this);
-		const { store } = openTriggerMemory(this, options);
-		saveWithExecution(this);
 		const inputs = TRIGGER_OUTPUTS.map((_, index) =>
 			triggerInput(this, index).map((item) => item.json as unknown as TriggerItem),
 		);
-		const settled = settleEvents(inputs, { store });
+		let settled;
+		try {
+			settled = await settleEvents(inputs, { store: await openTriggerStore(this, options) });
+		} catch (error) {
+			// Not acknowledged: the execution fails and Meta delivers the body again.
+			throw asNodeError(this, error);
+		}
 		// The events are confirmed: Meta may have its answer before anything else runs.
 		this.sendResponse({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: '' });
-		recordInbound(
+		await recordInbound(
 			this,
 			settled.flat().map(({ item }) => item),
 		);

@@ -1,11 +1,7 @@
 import type { IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
 
-import { MemoryDedupeStore, type DedupeStoreOptions } from '../core/dedupeStore';
 import type { EventKind } from '../core/events';
-import { StatusLedger } from '../core/statusLedger';
 import type { TriggerFilters } from '../core/triggerPipeline';
-import type { StatePart } from '../core/workflowState';
-import { nodeStatePart } from '../shared/workflowState';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -63,38 +59,4 @@ export function readTriggerOptions(ctx: Context): TriggerOptions {
 
 function clamp(value: number, min: number, max: number): number {
 	return Math.min(max, Math.max(min, Number(value) || min));
-}
-
-/** A trigger node's memory: which events it has seen, and how far each outbound message's status got. */
-export class TriggerMemory implements StatePart {
-	readonly store: MemoryDedupeStore;
-	readonly ledger: StatusLedger;
-
-	constructor(options: DedupeStoreOptions) {
-		this.store = new MemoryDedupeStore(options);
-		this.ledger = new StatusLedger(options.capacity);
-	}
-
-	configure(options: DedupeStoreOptions): void {
-		this.store.configure(options);
-		this.ledger.configure(options.capacity);
-	}
-
-	snapshot(now: number) {
-		return { dedupe: this.store.snapshot(now), ledger: this.ledger.snapshot() };
-	}
-
-	restore(data: unknown, now: number): void {
-		if (!data || typeof data !== 'object') return;
-		const { dedupe, ledger } = data as { dedupe?: unknown; ledger?: unknown };
-		this.store.restore(dedupe, now);
-		this.ledger.restore(ledger);
-	}
-}
-
-/** This trigger node's memory in the workflow's state (see nodes/shared/workflowState.ts). */
-export function openTriggerMemory(ctx: Context, options: TriggerOptions): TriggerMemory {
-	const memory = nodeStatePart(ctx, 'trigger', () => new TriggerMemory(options));
-	memory.configure(options);
-	return memory;
 }

@@ -1,5 +1,4 @@
-import { MemoryDedupeStore, type DedupeStore, type DedupeStoreOptions } from './dedupeStore';
-import type { StatePart } from './workflowState';
+import type { SendOnceStore } from './stateStore/types';
 
 /**
  * Send-once: at most one accepted send per idempotency key. No n8n imports; the clock and sleep come
@@ -38,8 +37,8 @@ export type SendOnceOutcome<T, F> =
 /**
  * Sends unless a send with `key` was already accepted.
  *
- * - The key is claimed with a short TTL; one call of `checkAndRecord` is atomic, so of concurrent
- *   executions in this process exactly one gets the claim.
+ * - The key is claimed with a short TTL; a claim is atomic in either backend (stateStore/types.ts),
+ *   so of concurrent executions, in this process or across processes sharing Redis, exactly one gets it.
  * - The holder records what was accepted (`record`, e.g. the message id) and confirms the key for the
  *   store's full TTL. On a failure that certainly sent nothing it forgets the key so a later run may
  *   send; on one that may have sent, it keeps the key with the uncertain record.
@@ -47,7 +46,7 @@ export type SendOnceOutcome<T, F> =
  *   (claim and send itself) or the claim expires (a crashed holder; claim and send itself).
  */
 export async function sendOnce<T, F>(
-	store: DedupeStore,
+	store: SendOnceStore,
 	key: string,
 	send: () => Promise<ClaimedSend<T, F>>,
 	options: SendOnceOptions,
@@ -56,10 +55,9 @@ export async function sendOnce<T, F>(
 	const started = clock.now();
 	for (;;) {
 		const now = clock.now();
-		const [claimed] = store.checkAndRecord([key], now, options.claimTtlMs);
-		if (!claimed) {
-			const record = store.getValue(key, now);
-			if (record !== undefined) return { kind: 'skipped', record };
+		const claim = await store.claim(key, options.claimTtlMs, now);
+		if (!claim.claimed) {
+			if (claim.record !== undefined) return { kind: 'skipped', record: claim.record };
 			const waitedMs = now - started;
 			if (waitedMs >= options.maxWaitMs) return { kind: 'busy', waitedMs };
 			await clock.sleep(Math.min(options.pollMs, options.maxWaitMs - waitedMs));
@@ -70,37 +68,15 @@ export async function sendOnce<T, F>(
 			const result = await send();
 			settled = true;
 			if (!result.ok) {
-				if (result.uncertainRecord === undefined) store.forget(key);
-				else {
-					store.setValue(key, result.uncertainRecord);
-					store.confirm([key], clock.now());
-				}
+				if (result.uncertainRecord === undefined) await store.forget(key);
+				else await store.settle(key, result.uncertainRecord, clock.now());
 				return { kind: 'failed', failure: result.failure };
 			}
-			store.setValue(key, result.record);
-			store.confirm([key], clock.now());
+			await store.settle(key, result.record, clock.now());
 			return { kind: 'sent', value: result.value };
 		} finally {
 			// An exception in `send` must not leave the key claimed until the claim expires.
-			if (!settled) store.forget(key);
+			if (!settled) await store.forget(key);
 		}
-	}
-}
-
-/** A send node's memory in the workflow's state: the idempotency keys it has sent (or may have). */
-export class SendOnceMemory implements StatePart {
-	readonly sendOnce: MemoryDedupeStore;
-
-	constructor(options: DedupeStoreOptions) {
-		this.sendOnce = new MemoryDedupeStore(options);
-	}
-
-	snapshot(now: number) {
-		return { sendOnce: this.sendOnce.snapshot(now) };
-	}
-
-	restore(data: unknown, now: number): void {
-		if (data && typeof data === 'object')
-			this.sendOnce.restore((data as { sendOnce?: unknown }).sendOnce, now);
 	}
 }

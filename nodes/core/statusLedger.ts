@@ -60,6 +60,35 @@ function judge(state: MessageState, status: string): LedgerVerdict {
 	return RANK[status] > state.rank ? 'advanced' : 'stale';
 }
 
+/** Judges `status` against a message's state and moves the state on. */
+function advance(state: MessageState, status: string): LedgerJudgement {
+	const previous = statusName(state);
+	const verdict = judge(state, status);
+	if (verdict === 'advanced') {
+		if (status === 'failed') state.failed = true;
+		else if (status in RANK) {
+			state.rank = RANK[status];
+			// Only delivered, read or played clear a failure; `judge` keeps `sent` from getting here.
+			state.failed = false;
+		}
+	}
+	if (!state.seen.includes(status)) state.seen.push(status);
+	return { verdict, previous, current: statusName(state) ?? status };
+}
+
+/**
+ * The ledger's rule on one message's stored code (the two characters a snapshot keeps per message),
+ * for a backend that stores messages one by one (Redis): the judgement, and the code to store.
+ */
+export function applyToCode(
+	code: string | null,
+	status: string,
+): { judgement: LedgerJudgement; code: string } {
+	const state = (code !== null ? unpack(code) : null) ?? newState();
+	const judgement = advance(state, status);
+	return { judgement, code: pack(state) };
+}
+
 function pack(state: MessageState): string {
 	let seen = 0;
 	PERSISTED_SEEN.forEach((status, bit) => {
@@ -103,19 +132,9 @@ export class StatusLedger {
 	apply(messageId: string, status: string): LedgerJudgement {
 		const digest = digestKey(messageId);
 		const state = this.messages.get(digest) ?? newState();
-		const previous = statusName(state);
-		const verdict = judge(state, status);
-		if (verdict === 'advanced') {
-			if (status === 'failed') state.failed = true;
-			else if (status in RANK) {
-				state.rank = RANK[status];
-				// Only delivered, read or played clear a failure; `judge` keeps `sent` from getting here.
-				state.failed = false;
-			}
-		}
-		if (!state.seen.includes(status)) state.seen.push(status);
+		const judgement = advance(state, status);
 		this.messages.set(digest, state);
-		return { verdict, previous, current: statusName(state) ?? status };
+		return judgement;
 	}
 
 	/** The current status of a message, or null if none was recorded. */

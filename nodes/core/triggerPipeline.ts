@@ -1,6 +1,6 @@
-import type { DedupeStore } from './dedupeStore';
 import type { EventKind, WhatsAppEvent } from './events';
-import type { LedgerJudgement, StatusLedger } from './statusLedger';
+import type { TriggerStore } from './stateStore/types';
+import type { LedgerJudgement } from './statusLedger';
 
 /**
  * What the trigger does with events, in two steps that run in different places:
@@ -85,8 +85,7 @@ export function passesFilters(event: WhatsAppEvent, filters: TriggerFilters): bo
 
 export interface AdmitOptions {
 	filters: TriggerFilters;
-	store: DedupeStore;
-	ledger: StatusLedger;
+	store: TriggerStore;
 	claimTtlMs: number;
 	emitDuplicates: boolean;
 	emitStale: boolean;
@@ -100,8 +99,12 @@ function isStatusEvent(event: WhatsAppEvent): event is WhatsAppEvent & {
 	return event.kind === 'status' && !!event.messageId && !!event.status;
 }
 
-export function admitEvents(events: WhatsAppEvent[], options: AdmitOptions): AdmitResult {
-	const { store, ledger, now } = options;
+export async function admitEvents(
+	events: WhatsAppEvent[],
+	options: AdmitOptions,
+): Promise<AdmitResult> {
+	const { store } = options;
+	const now = options.now ?? Date.now();
 	const outputs: TriggerItem[][] = TRIGGER_OUTPUTS.map(() => []);
 	const wanted = events.filter((event) => passesFilters(event, options.filters));
 	const counts = {
@@ -112,20 +115,19 @@ export function admitEvents(events: WhatsAppEvent[], options: AdmitOptions): Adm
 		inFlight: 0,
 	};
 
-	// First look, change nothing: is any event of this body in another request's hands?
-	const known = new Map<string, ReturnType<DedupeStore['stateOf']>>();
-	for (const event of wanted) {
-		if (!known.has(event.dedupeKey))
-			known.set(event.dedupeKey, store.stateOf(event.dedupeKey, now));
-		if (known.get(event.dedupeKey) === 'claimed') counts.inFlight++;
+	// One step: if any event of this body is in another request's hands, change nothing; else claim.
+	const keys = [...new Set(wanted.map((event) => event.dedupeKey))];
+	const claim = await store.claimBody(keys, options.claimTtlMs, now);
+	if (claim.busy) {
+		counts.inFlight = claim.inFlight;
+		return { ...counts, outputs, hasNewEvents: false, answer: 'retryLater' };
 	}
-	if (counts.inFlight > 0) return { ...counts, outputs, hasNewEvents: false, answer: 'retryLater' };
 
 	const claimedHere = new Set<string>();
 	let emittedDuplicates = 0;
 	for (const event of wanted) {
 		const key = event.dedupeKey;
-		if (known.get(key) !== undefined || claimedHere.has(key)) {
+		if (claim.known.has(key) || claimedHere.has(key)) {
 			counts.duplicates++;
 			if (options.emitDuplicates) {
 				emittedDuplicates++;
@@ -133,19 +135,23 @@ export function admitEvents(events: WhatsAppEvent[], options: AdmitOptions): Adm
 			}
 			continue;
 		}
+		claimedHere.add(key);
 		let judgement: LedgerJudgement | null = null;
 		if (isStatusEvent(event)) {
-			judgement = ledger.apply(event.messageId, event.status);
+			judgement = await store.applyStatus(event.messageId, event.status, now);
 			// Seen before but never confirmed, and still the latest: its execution never ran.
 			if (judgement.verdict === 'duplicate' && judgement.current === event.status)
 				judgement = { ...judgement, verdict: 'advanced' };
 			if (judgement.verdict !== 'advanced') {
 				counts.stale++;
-				if (!options.emitStale) continue;
+				if (!options.emitStale) {
+					// Nothing will run for it: a redelivery is judged again, as before this request.
+					await store.releaseClaim(key, now);
+					claimedHere.delete(key);
+					continue;
+				}
 			}
 		}
-		store.checkAndRecord([key], now, options.claimTtlMs);
-		claimedHere.add(key);
 		const stale = judgement !== null && judgement.verdict !== 'advanced';
 		outputs[outputFor(event)].push({ ...event, duplicate: false, stale, ledger: judgement });
 	}
@@ -162,20 +168,20 @@ export function admitEvents(events: WhatsAppEvent[], options: AdmitOptions): Adm
  * Runs inside the execution: confirms each new item's claim, and drops an item another execution
  * already confirmed (a re-admitted event whose original did start after all).
  */
-export function settleEvents(
+export async function settleEvents(
 	inputs: TriggerItem[][],
-	options: { store: DedupeStore; now?: number },
-): Array<Array<{ item: TriggerItem; index: number }>> {
-	return inputs.map((items) => {
+	options: { store: TriggerStore; now?: number },
+): Promise<Array<Array<{ item: TriggerItem; index: number }>>> {
+	const now = options.now ?? Date.now();
+	const settled: Array<Array<{ item: TriggerItem; index: number }>> = [];
+	for (const items of inputs) {
 		const kept: Array<{ item: TriggerItem; index: number }> = [];
-		items.forEach((item, index) => {
-			if (!item.duplicate) {
-				if (options.store.stateOf(item.dedupeKey, options.now) === 'confirmed') return;
-				// Claimed, or missing (the claim expired or the process restarted): confirm it now.
-				options.store.confirm([item.dedupeKey], options.now);
-			}
+		for (const [index, item] of items.entries()) {
+			// Claimed, or missing (the claim expired or the process restarted): confirm it now.
+			if (!item.duplicate && !(await options.store.confirmFirst(item.dedupeKey, now))) continue;
 			kept.push({ item, index });
-		});
-		return kept;
-	});
+		}
+		settled.push(kept);
+	}
+	return settled;
 }

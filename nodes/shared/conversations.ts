@@ -1,38 +1,16 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { ConversationBook, type BookConfig } from '../core/conversationRecord';
 import type { WhatsAppEvent } from '../core/events';
-import { saveWithExecution, workflowStatePart } from './workflowState';
+import { openConversationStore } from './stateStores';
 
 /**
  * The conversations of a workflow, shared by every node in it: the trigger records inbound events
  * and statuses, the send node records accepted sends, the escalation node routes, escalates, releases
- * and reads. The book is one part of the workflow's state (nodes/shared/workflowState.ts): live in this
- * n8n process, exact under concurrent executions, saved with every execution that runs a node of this
- * package. Only `execute()` may open it, never a `webhook()`.
+ * and reads. Where they live is the node's State Store (stateStores.ts). Only `execute()` may open
+ * them, never a `webhook()`.
  */
 
-export const CONVERSATIONS_STATE = 'conversations';
-
-type Context = Pick<
-	IExecuteFunctions,
-	'getWorkflow' | 'getNode' | 'getWorkflowStaticData' | 'getNodeParameter'
-> & {
-	logger?: IExecuteFunctions['logger'];
-};
-
-/** Opens the workflow's book, applies limits the caller sets, drops expired conversations, and persists it with this execution. */
-export function openConversations(
-	ctx: Context,
-	config: Partial<BookConfig> = {},
-	now = Date.now(),
-): ConversationBook {
-	const book = workflowStatePart(ctx, CONVERSATIONS_STATE, () => new ConversationBook(), now);
-	book.configure(config);
-	book.purge(now);
-	saveWithExecution(ctx, now);
-	return book;
-}
+type Context = IExecuteFunctions;
 
 /** The boolean option "Record Conversations" (default on) in the given collection parameter. */
 function recordingOn(ctx: Context, collection: string, itemIndex: number): boolean {
@@ -58,17 +36,26 @@ function warn(ctx: Context, what: string, error: unknown): void {
  * Called by the trigger's `execute()` with the settled events, when its option "Record Conversations"
  * (in Options) is on. Never throws: a recording problem is logged and the events go on unchanged.
  */
-export function recordInbound(
+export async function recordInbound(
 	ctx: Context,
 	events: Iterable<WhatsAppEvent & { duplicate?: boolean }>,
-): number {
+): Promise<number> {
 	if (!recordingOn(ctx, 'options', 0)) return 0;
 	try {
 		const fresh = [...events].filter((event) => !event.duplicate);
 		if (fresh.length === 0) return 0;
-		const book = openConversations(ctx);
 		const now = Date.now();
-		return fresh.filter((event) => book.recordEvent(event, now) === 'recorded').length;
+		const store = await openConversationStore(ctx, {}, now);
+		const customerIds = fresh.flatMap((event) =>
+			[event.customer?.id, event.customer?.userId, event.customer?.waId].filter(
+				(id): id is string => typeof id === 'string',
+			),
+		);
+		return await store.update(
+			{ phoneNumberId: null, customerIds },
+			(book) => fresh.filter((event) => book.recordEvent(event, now) === 'recorded').length,
+			now,
+		);
 	} catch (error) {
 		warn(ctx, 'inbound events', error);
 		return 0;
@@ -93,22 +80,35 @@ export interface AcceptedSend {
  * Called by the send node for each accepted send, when its additional field "Record Conversations"
  * is on (the default). Never throws.
  */
-export function recordOutbound(ctx: Context, itemIndex: number, send: AcceptedSend): boolean {
+export async function recordOutbound(
+	ctx: Context,
+	itemIndex: number,
+	send: AcceptedSend,
+): Promise<boolean> {
 	if (!recordingOn(ctx, 'additionalFields', itemIndex)) return false;
 	try {
 		const now = Date.now();
-		const book = openConversations(ctx, {}, now);
-		const result = book.recordOutbound(
-			{
-				phoneNumberId: send.phoneNumberId,
-				customerId: send.waId || send.to,
-				messageId: send.messageId,
-				message: send.message as Record<string, unknown>,
-				correlationId: send.correlationId,
-				messageStatus: send.messageStatus,
-				fallbackTemplate: send.fallbackTemplate,
-				at: now,
-			},
+		const store = await openConversationStore(ctx, {}, now);
+		const scope = {
+			phoneNumberId: send.phoneNumberId,
+			customerIds: [send.waId, send.to].filter((id): id is string => !!id),
+		};
+		const result = await store.update(
+			scope,
+			(book) =>
+				book.recordOutbound(
+					{
+						phoneNumberId: send.phoneNumberId,
+						customerId: send.waId || send.to,
+						messageId: send.messageId,
+						message: send.message as Record<string, unknown>,
+						correlationId: send.correlationId,
+						messageStatus: send.messageStatus,
+						fallbackTemplate: send.fallbackTemplate,
+						at: now,
+					},
+					now,
+				),
 			now,
 		);
 		return result === 'recorded';

@@ -1,4 +1,4 @@
-import { MemoryDedupeStore } from '../../nodes/core/dedupeStore';
+import { MemorySendOnceStore } from '../../nodes/core/stateStore/memory';
 import { sendOnce, type SendOnceClock } from '../../nodes/core/sendOnce';
 
 function clock(): SendOnceClock & { advance(ms: number): void } {
@@ -14,7 +14,7 @@ function clock(): SendOnceClock & { advance(ms: number): void } {
 }
 
 const options = { claimTtlMs: 10_000, pollMs: 100, maxWaitMs: 20_000 };
-const store = () => new MemoryDedupeStore({ ttlMs: 3_600_000, capacity: 100 });
+const store = () => new MemorySendOnceStore({ ttlMs: 3_600_000, capacity: 100 });
 
 describe('sendOnce', () => {
 	it('sends once, then skips with the recorded value', async () => {
@@ -30,7 +30,7 @@ describe('sendOnce', () => {
 		expect(sends).toBe(1);
 		// The claim became a fact for the store's full TTL.
 		c.advance(3_000_000);
-		expect(s.getValue('k', c.now())).toBe('wamid.1');
+		expect(s.keys.getValue('k', c.now())).toBe('wamid.1');
 	});
 
 	it('keeps the key with its record when the send may have gone out, so a later run skips', async () => {
@@ -45,7 +45,7 @@ describe('sendOnce', () => {
 			kind: 'failed',
 			failure: 'timeout after sending',
 		});
-		expect(s.stateOf('k', c.now())).toBe('confirmed');
+		expect(s.keys.stateOf('k', c.now())).toBe('confirmed');
 		let sends = 0;
 		const send = async () => ({ ok: true as const, value: ++sends, record: 'wamid.x' });
 		expect(await sendOnce(s, 'k', send, options, c)).toEqual({
@@ -61,7 +61,7 @@ describe('sendOnce', () => {
 		expect(
 			await sendOnce(s, 'k', async () => ({ ok: false as const, failure: 'boom' }), options, c),
 		).toEqual({ kind: 'failed', failure: 'boom' });
-		expect(s.has('k')).toBe(false);
+		expect(s.keys.has('k')).toBe(false);
 		expect(
 			(
 				await sendOnce(
@@ -80,7 +80,7 @@ describe('sendOnce', () => {
 		await expect(
 			sendOnce(s, 'k', async () => Promise.reject(new Error('bug')), options, clock()),
 		).rejects.toThrow('bug');
-		expect(s.has('k')).toBe(false);
+		expect(s.keys.has('k')).toBe(false);
 	});
 
 	it('lets concurrent callers with one key send once: the others wait and skip', async () => {
@@ -133,7 +133,7 @@ describe('sendOnce', () => {
 	it('takes over an expired claim of a crashed holder, and gives up waiting on a live one', async () => {
 		const s = store();
 		const c = clock();
-		s.checkAndRecord(['crashed'], c.now(), options.claimTtlMs);
+		s.keys.checkAndRecord(['crashed'], c.now(), options.claimTtlMs);
 		expect(
 			await sendOnce(
 				s,
@@ -143,7 +143,7 @@ describe('sendOnce', () => {
 				c,
 			),
 		).toEqual({ kind: 'sent', value: 1 });
-		s.checkAndRecord(['live'], c.now(), 1_000_000);
+		s.keys.checkAndRecord(['live'], c.now(), 1_000_000);
 		expect(
 			await sendOnce(
 				s,

@@ -11,7 +11,8 @@ import {
 	type IWebhookFunctions,
 } from 'n8n-workflow';
 
-import { openConversations } from '../../nodes/shared/conversations';
+import type { MemoryConversationStore } from '../../nodes/core/stateStore/memory';
+import { openConversationStore } from '../../nodes/shared/stateStores';
 import { resetWorkflowStatesForTests } from '../../nodes/shared/workflowState';
 import { FakeWorkflowDatabase } from '../support/n8nStaticData';
 import { WhatsAppEscalation } from '../../nodes/WhatsAppEscalation/WhatsAppEscalation.node';
@@ -160,6 +161,14 @@ const route = (extra: Params = {}): Params => ({ operation: 'route', ...SUPPORT_
 
 beforeEach(() => resetWorkflowStatesForTests());
 afterEach(() => jest.useRealTimers());
+
+/** How many conversations the workflow's book holds (in this instance's store). */
+async function conversationCount(
+	workflow: Parameters<typeof escalationContext>[0],
+): Promise<number> {
+	const store = await openConversationStore(escalationContext(workflow, {}, []));
+	return (store as MemoryConversationStore).book.size;
+}
 
 describe('Route: the bot gate', () => {
 	it('sends rule matches to Human with the reason, the rest to Bot, and human-owned conversations to Already With Human', async () => {
@@ -467,7 +476,7 @@ describe('Get', () => {
 			conversationKey: `${PNID}:15550100`,
 			owner: 'bot',
 		});
-		expect(openConversations(escalationContext(workflow, {}, [])).size).toBe(0);
+		expect(await conversationCount(workflow)).toBe(0);
 		await deliver(
 			workflow,
 			body(
@@ -578,7 +587,7 @@ describe('recording from the trigger and the send node', () => {
 			}),
 		);
 		expect(graph.accepted()).toHaveLength(1);
-		expect(openConversations(escalationContext(workflow, {}, [])).size).toBe(0);
+		expect(await conversationCount(workflow)).toBe(0);
 	});
 });
 

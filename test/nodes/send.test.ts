@@ -9,7 +9,8 @@ import { WhatsAppReliable } from '../../nodes/WhatsAppReliable/WhatsAppReliable.
 import { searchTemplates } from '../../nodes/WhatsAppReliable/methods/listSearch';
 import { runtime } from '../../nodes/WhatsAppReliable/transport';
 import { resetWorkflowStatesForTests } from '../../nodes/shared/workflowState';
-import { openConversations } from '../../nodes/shared/conversations';
+import type { MemoryConversationStore } from '../../nodes/core/stateStore/memory';
+import { openConversationStore } from '../../nodes/shared/stateStores';
 import { splitEvents } from '../../nodes/core/events';
 import { body, change, PHONE_A } from '../support/payloads';
 import { MISSING_KEY_HINT, rateHint } from '../../nodes/WhatsAppReliable/helpers/hints';
@@ -393,7 +394,7 @@ describe('customers known by a business-scoped user id (username users)', () => 
 		if (!inbound.ok) throw new Error(inbound.reason);
 		const database = new FakeWorkflowDatabase();
 		const { ctx } = await run(send({ to: BSUID }), { database });
-		const book = openConversations(ctx);
+		const { book } = (await openConversationStore(ctx)) as MemoryConversationStore;
 		const [event] = inbound.events;
 		expect(event.customer?.id).toBe(BSUID);
 		book.recordEvent({ ...event, phoneNumberId: graph.phoneNumberId }, Date.now());

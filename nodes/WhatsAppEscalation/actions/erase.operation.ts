@@ -18,7 +18,7 @@ const displayOptions = { show: { operation: ['erase'] } };
 export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	return forEachItem(this, 1, (book, itemIndex, json) => {
+	return await forEachItem(this, 1, (book, itemIndex, json) => {
 		const { customerId, phoneNumberId } = conversationIds(this, itemIndex, json);
 		const erased = book.erase(customerId, phoneNumberId);
 		return { output: 0, json: { customerId, phoneNumberId, erasedConversations: erased } };

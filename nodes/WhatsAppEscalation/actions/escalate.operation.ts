@@ -89,7 +89,7 @@ const text = (value: unknown): string | null =>
 	typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	return forEachItem(this, 2, (book, itemIndex, json, now) => {
+	return await forEachItem(this, 2, (book, itemIndex, json, now) => {
 		const conversation = resolveConversation(this, book, itemIndex, json, { create: true, now })!;
 		const routing = (json.routing ?? {}) as IDataObject;
 		const chosen = this.getNodeParameter('priority', itemIndex, 'fromRoute') as string;

@@ -31,7 +31,7 @@ const displayOptions = { show: { operation: ['get'] } };
 export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	return forEachItem(this, 1, (book, itemIndex, json, now) => {
+	return await forEachItem(this, 1, (book, itemIndex, json, now) => {
 		const conversation = resolveConversation(this, book, itemIndex, json, { create: false, now });
 		if (!conversation) {
 			const { customerId, phoneNumberId } = conversationIds(this, itemIndex, json);

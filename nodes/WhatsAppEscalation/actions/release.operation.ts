@@ -37,7 +37,7 @@ const displayOptions = { show: { operation: ['release'] } };
 export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	return forEachItem(this, 1, (book, itemIndex, json, now) => {
+	return await forEachItem(this, 1, (book, itemIndex, json, now) => {
 		const conversation = resolveConversation(this, book, itemIndex, json, { create: true, now })!;
 		const to = this.getNodeParameter('releaseTo', itemIndex, 'bot') === 'closed' ? 'closed' : 'bot';
 		const result = release(conversation, to, now);

@@ -253,7 +253,7 @@ function rulesFor(ctx: IExecuteFunctions, itemIndex: number): Rule[] {
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	return forEachItem(this, 3, (book, itemIndex, json, now) => {
+	return await forEachItem(this, 3, (book, itemIndex, json, now) => {
 		const rules = rulesFor(this, itemIndex);
 		const conversation = resolveConversation(this, book, itemIndex, json, { create: true, now })!;
 		// The gate comes first: nothing a human owns reaches the bot, whatever the rules say. An expired

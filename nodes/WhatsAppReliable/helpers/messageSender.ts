@@ -1,7 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { MemoryDedupeStore } from '../../core/dedupeStore';
 import { classifyGraphError } from '../../core/graphErrors';
 import {
 	parseBody,
@@ -11,10 +10,11 @@ import {
 } from '../../core/messages';
 import type { RatePacer } from '../../core/ratePacer';
 import { sendOnceClaimTtlMs, type StopReason } from '../../core/retryPolicy';
-import { sendOnce, SendOnceMemory, type ClaimedSend } from '../../core/sendOnce';
+import { sendOnce, type ClaimedSend } from '../../core/sendOnce';
+import type { SendOnceStore } from '../../core/stateStore/types';
 import { nodeRatePacer } from '../../shared/ratePacers';
 import { recordOutbound } from '../../shared/conversations';
-import { nodeStatePart, saveWithExecution } from '../../shared/workflowState';
+import { asNodeError, openSendOnceStore } from '../../shared/stateStores';
 import { failureFields, graphApiError } from './nodeErrors';
 import { sendHints } from './hints';
 import { executeJobs, type Job, type JobResult } from './itemJobs';
@@ -114,7 +114,7 @@ function unexpectedReply(body: unknown): GraphFailure {
 class MessageSender {
 	private readonly pacer: RatePacer;
 	private readonly policy: CallPolicy;
-	private store: MemoryDedupeStore | undefined;
+	private store: Promise<SendOnceStore> | undefined;
 
 	constructor(
 		private readonly ctx: IExecuteFunctions,
@@ -133,16 +133,13 @@ class MessageSender {
 		};
 	}
 
-	/** The process-wide send-once store for this workflow and node, saved with the execution's static data. */
-	private sendOnceStore(): MemoryDedupeStore {
-		if (!this.store) {
-			const options = { ttlMs: this.settings.sendOnceTtlMs, capacity: SEND_ONCE_CAPACITY };
-			const memory = nodeStatePart(this.ctx, 'send', () => new SendOnceMemory(options));
-			memory.sendOnce.configure(options);
-			saveWithExecution(this.ctx);
-			this.store = memory.sendOnce;
-		}
-		return this.store;
+	/** This node's send-once keys, in its State Store; opened once per execution. */
+	private async sendOnceStore(): Promise<SendOnceStore> {
+		this.store ??= openSendOnceStore(this.ctx, {
+			ttlMs: this.settings.sendOnceTtlMs,
+			capacity: SEND_ONCE_CAPACITY,
+		});
+		return await this.store;
 	}
 
 	job(prepared: PreparedMessage): Job {
@@ -270,19 +267,23 @@ class MessageSender {
 		} else {
 			// A claim outlives the slowest send of this item: upload, message, fallback, each with its retries.
 			const claimTtlMs = sendOnceClaimTtlMs(this.settings.retry, REQUEST_TIMEOUT_MS);
-			outcome = await sendOnce(
-				this.sendOnceStore(),
-				prepared.idempotencyKey,
-				async () => await this.attempt(prepared),
-				{ claimTtlMs, pollMs: 250, maxWaitMs: claimTtlMs + 1_000 },
-				runtime,
-			);
+			try {
+				outcome = await sendOnce(
+					await this.sendOnceStore(),
+					prepared.idempotencyKey,
+					async () => await this.attempt(prepared),
+					{ claimTtlMs, pollMs: 250, maxWaitMs: claimTtlMs + 1_000 },
+					runtime,
+				);
+			} catch (error) {
+				throw asNodeError(this.ctx, error);
+			}
 		}
 
 		switch (outcome.kind) {
 			case 'sent': {
 				const { result, attempts, fallbackTemplate, message } = outcome.value;
-				recordOutbound(this.ctx, prepared.itemIndex, {
+				await recordOutbound(this.ctx, prepared.itemIndex, {
 					phoneNumberId: this.target.phoneNumberId,
 					to: prepared.to,
 					waId: result.waId,

@@ -1,0 +1,182 @@
+import { digestKey } from '../keyDigest';
+import { applyToCode, type LedgerJudgement } from '../statusLedger';
+import {
+	StateStoreUnavailableError,
+	type ClaimBodyResult,
+	type SendOnceClaim,
+	type SendOnceStore,
+	type TriggerStore,
+} from './types';
+
+/**
+ * The Redis backend of the trigger's and the send node's state (types.ts), shared by every process of
+ * a queue-mode n8n: the webhook process claims, the worker confirms, and both see the same keys.
+ *
+ * Every check-and-record is one Lua script, which Redis runs atomically. Keys are namespaced by
+ * workflow and node, `wr:{<workflow id>}:<node id>:<kind>:<12-character digest>`: the braces keep one
+ * workflow's keys in one Redis Cluster slot, so a script may touch several; the digest keeps Meta's ids
+ * and phone numbers out of Redis. Every key expires (the node's window), so memory is bounded by the
+ * window times the event rate (about 100 bytes a key).
+ */
+
+/** The one Redis command this backend uses; ioredis's client has it (nodes/shared/redisClient.ts). */
+export interface RedisScripts {
+	eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+}
+
+/**
+ * The client's scripts, with every failure reported as the store being unavailable, naming the
+ * credential so the operator knows which one to check.
+ */
+export function reportingFailures(redis: RedisScripts, credentialName: string): RedisScripts {
+	return {
+		async eval(script, numKeys, ...args) {
+			return await redis.eval(script, numKeys, ...args).catch(async (error: Error) => {
+				return await Promise.reject(
+					new StateStoreUnavailableError(
+						`Redis (credential "${credentialName}") did not answer: ${error.message}`,
+					),
+				);
+			});
+		},
+	};
+}
+
+/** `wr:{<workflow id>}:<node id>`, the prefix of one node's keys. */
+export function redisNamespace(workflowId: string, nodeId: string): string {
+	return `wr:{${workflowId}}:${nodeId}`;
+}
+
+// Values: 'c' a claim (someone is working on it), 'k' confirmed, 'r:<record>' a send's record.
+
+const CLAIM_BODY = `
+local busy = 0
+for _, key in ipairs(KEYS) do
+	if redis.call('GET', key) == 'c' then busy = busy + 1 end
+end
+if busy > 0 then return {busy} end
+local result = {0}
+for i, key in ipairs(KEYS) do
+	if not redis.call('SET', key, 'c', 'PX', ARGV[1], 'NX') then result[#result + 1] = i end
+end
+return result`;
+
+const RELEASE_CLAIM = `
+if redis.call('GET', KEYS[1]) == 'c' then redis.call('DEL', KEYS[1]) end
+return 0`;
+
+const CONFIRM_FIRST = `
+if redis.call('GET', KEYS[1]) == 'k' then return 0 end
+redis.call('SET', KEYS[1], 'k', 'PX', ARGV[1])
+return 1`;
+
+/** Sets the key only if it still holds what was read ('' for nothing): a compare-and-set. */
+const COMPARE_AND_SET = `
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
+const SEND_CLAIM = `
+local value = redis.call('GET', KEYS[1])
+if not value then
+	redis.call('SET', KEYS[1], 'c', 'PX', ARGV[1])
+	return {1}
+end
+if value == 'c' then return {0} end
+return {0, string.sub(value, 3)}`;
+
+const SEND_SETTLE = `
+redis.call('SET', KEYS[1], 'r:' .. ARGV[1], 'PX', ARGV[2])
+return 0`;
+
+const FORGET = `
+redis.call('DEL', KEYS[1])
+return 0`;
+
+/** How often a status is judged again when another process changed the same message meanwhile. */
+const MAX_LEDGER_ATTEMPTS = 20;
+
+const ms = (value: number) => String(Math.max(1, Math.ceil(value)));
+
+export class RedisTriggerStore implements TriggerStore {
+	constructor(
+		private readonly redis: RedisScripts,
+		private readonly namespace: string,
+		/** How long confirmed keys and message statuses are remembered. */
+		private readonly ttlMs: number,
+	) {}
+
+	private key(kind: 'd' | 'l', id: string): string {
+		return `${this.namespace}:${kind}:${digestKey(id)}`;
+	}
+
+	async claimBody(keys: readonly string[], claimTtlMs: number): Promise<ClaimBodyResult> {
+		if (keys.length === 0) return { busy: false, known: new Set() };
+		const result = (await this.redis.eval(
+			CLAIM_BODY,
+			keys.length,
+			...keys.map((key) => this.key('d', key)),
+			ms(claimTtlMs),
+		)) as number[];
+		if (result[0] > 0) return { busy: true, inFlight: result[0] };
+		return { busy: false, known: new Set(result.slice(1).map((index) => keys[index - 1])) };
+	}
+
+	async releaseClaim(key: string): Promise<void> {
+		await this.redis.eval(RELEASE_CLAIM, 1, this.key('d', key));
+	}
+
+	async applyStatus(messageId: string, status: string): Promise<LedgerJudgement> {
+		const key = this.key('l', messageId);
+		for (let attempt = 1; ; attempt++) {
+			const stored = (await this.redis.eval(`return redis.call('GET', KEYS[1])`, 1, key)) as
+				| string
+				| null;
+			const { judgement, code } = applyToCode(stored || null, status);
+			const set = await this.redis.eval(
+				COMPARE_AND_SET,
+				1,
+				key,
+				stored ?? '',
+				code,
+				ms(this.ttlMs),
+			);
+			if (set === 1) return judgement;
+			if (attempt >= MAX_LEDGER_ATTEMPTS)
+				throw new Error(`the status of a message changed ${attempt} times while it was judged`);
+		}
+	}
+
+	async confirmFirst(key: string): Promise<boolean> {
+		return (await this.redis.eval(CONFIRM_FIRST, 1, this.key('d', key), ms(this.ttlMs))) === 1;
+	}
+}
+
+export class RedisSendOnceStore implements SendOnceStore {
+	constructor(
+		private readonly redis: RedisScripts,
+		private readonly namespace: string,
+		/** How long a settled key is kept. */
+		private readonly ttlMs: number,
+	) {}
+
+	private key(id: string): string {
+		return `${this.namespace}:s:${digestKey(id)}`;
+	}
+
+	async claim(key: string, ttlMs: number): Promise<SendOnceClaim> {
+		const [claimed, record] = (await this.redis.eval(SEND_CLAIM, 1, this.key(key), ms(ttlMs))) as [
+			number,
+			string?,
+		];
+		return claimed === 1 ? { claimed: true } : { claimed: false, record };
+	}
+
+	async settle(key: string, record: string): Promise<void> {
+		await this.redis.eval(SEND_SETTLE, 1, this.key(key), record, ms(this.ttlMs));
+	}
+
+	async forget(key: string): Promise<void> {
+		await this.redis.eval(FORGET, 1, this.key(key));
+	}
+}
