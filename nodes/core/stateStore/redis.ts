@@ -96,6 +96,7 @@ return 0`;
 /** How often a status is judged again when another process changed the same message meanwhile. */
 const MAX_LEDGER_ATTEMPTS = 20;
 
+/** Redis keeps real time: the `now` the interface passes (for the in-process backend's tests) is not used. */
 const ms = (value: number) => String(Math.max(1, Math.ceil(value)));
 
 export class RedisTriggerStore implements TriggerStore {
@@ -110,7 +111,11 @@ export class RedisTriggerStore implements TriggerStore {
 		return `${this.namespace}:${kind}:${digestKey(id)}`;
 	}
 
-	async claimBody(keys: readonly string[], claimTtlMs: number): Promise<ClaimBodyResult> {
+	async claimBody(
+		keys: readonly string[],
+		claimTtlMs: number,
+		_now?: number,
+	): Promise<ClaimBodyResult> {
 		if (keys.length === 0) return { busy: false, known: new Set() };
 		const result = (await this.redis.eval(
 			CLAIM_BODY,
@@ -122,11 +127,11 @@ export class RedisTriggerStore implements TriggerStore {
 		return { busy: false, known: new Set(result.slice(1).map((index) => keys[index - 1])) };
 	}
 
-	async releaseClaim(key: string): Promise<void> {
+	async releaseClaim(key: string, _now?: number): Promise<void> {
 		await this.redis.eval(RELEASE_CLAIM, 1, this.key('d', key));
 	}
 
-	async applyStatus(messageId: string, status: string): Promise<LedgerJudgement> {
+	async applyStatus(messageId: string, status: string, _now?: number): Promise<LedgerJudgement> {
 		const key = this.key('l', messageId);
 		for (let attempt = 1; ; attempt++) {
 			const stored = (await this.redis.eval(`return redis.call('GET', KEYS[1])`, 1, key)) as
@@ -147,7 +152,7 @@ export class RedisTriggerStore implements TriggerStore {
 		}
 	}
 
-	async confirmFirst(key: string): Promise<boolean> {
+	async confirmFirst(key: string, _now?: number): Promise<boolean> {
 		return (await this.redis.eval(CONFIRM_FIRST, 1, this.key('d', key), ms(this.ttlMs))) === 1;
 	}
 }
@@ -164,7 +169,7 @@ export class RedisSendOnceStore implements SendOnceStore {
 		return `${this.namespace}:s:${digestKey(id)}`;
 	}
 
-	async claim(key: string, ttlMs: number): Promise<SendOnceClaim> {
+	async claim(key: string, ttlMs: number, _now?: number): Promise<SendOnceClaim> {
 		const [claimed, record] = (await this.redis.eval(SEND_CLAIM, 1, this.key(key), ms(ttlMs))) as [
 			number,
 			string?,
@@ -172,7 +177,7 @@ export class RedisSendOnceStore implements SendOnceStore {
 		return claimed === 1 ? { claimed: true } : { claimed: false, record };
 	}
 
-	async settle(key: string, record: string): Promise<void> {
+	async settle(key: string, record: string, _now?: number): Promise<void> {
 		await this.redis.eval(SEND_SETTLE, 1, this.key(key), record, ms(this.ttlMs));
 	}
 

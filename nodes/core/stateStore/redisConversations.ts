@@ -64,7 +64,7 @@ for _, key in ipairs(KEYS) do
 	if ttl == 0 then redis.call('PERSIST', key)
 	else
 		local left = redis.call('PTTL', key)
-		if left >= 0 and left < ttl or left == -2 then redis.call('PEXPIRE', key, ttl) end
+		if left == -1 or left < ttl then redis.call('PEXPIRE', key, ttl) end
 	end
 end
 return 0`;
@@ -179,17 +179,15 @@ export class RedisConversationStore implements ConversationStore {
 		for (const write of writes) {
 			if (write.json === '') continue;
 			const conversation = after[write.id];
-			const names = [
-				conversation.customerId,
-				conversation.profile.waId,
-				conversation.profile.userId,
-			]
-				.map(normaliseCustomerId)
-				.filter((name): name is string => !!name);
+			const names = new Set(
+				[conversation.customerId, conversation.profile.waId, conversation.profile.userId]
+					.map(normaliseCustomerId)
+					.filter((name): name is string => !!name),
+			);
 			await this.redis.eval(
 				INDEX,
-				names.length,
-				...[...new Set(names)].map((name) => this.indexKey(name)),
+				names.size,
+				...[...names].map((name) => this.indexKey(name)),
 				write.id,
 				String(write.ttlMs),
 			);

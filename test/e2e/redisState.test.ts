@@ -1,0 +1,289 @@
+/**
+ * The Redis backend of the state interfaces against a real redis-server: the same contract as the
+ * in-process backend (test/support/contracts), then what only a shared store has to prove: two
+ * clients (two n8n processes) racing on the same keys, expiry, and Redis going away.
+ */
+import { randomUUID } from 'node:crypto';
+
+import Redis from 'ioredis';
+
+import type { KeyState } from '../../nodes/core/dedupeStore';
+import { digestKey } from '../../nodes/core/keyDigest';
+import { escalate } from '../../nodes/core/lease';
+import { sendOnce } from '../../nodes/core/sendOnce';
+import {
+	RedisSendOnceStore,
+	RedisTriggerStore,
+	redisNamespace,
+	reportingFailures,
+	type RedisScripts,
+} from '../../nodes/core/stateStore/redis';
+import { RedisConversationStore } from '../../nodes/core/stateStore/redisConversations';
+import { StateStoreUnavailableError } from '../../nodes/core/stateStore/types';
+import { applyToCode } from '../../nodes/core/statusLedger';
+import { admitEvents, settleEvents } from '../../nodes/core/triggerPipeline';
+import { splitEvents, type WhatsAppEvent } from '../../nodes/core/events';
+import { closeRedisClientsForTests, redisScripts } from '../../nodes/shared/redisClient';
+import { describeTriggerPipeline } from '../support/contracts/triggerPipeline';
+import { body, change, PHONE_A, textMessage } from '../support/payloads';
+import { startRedis, type RedisServer } from '../support/redisServer';
+
+const WEEK_MS = 7 * 86400_000;
+
+let server: RedisServer;
+/** The package's own client (nodes/shared/redisClient.ts), as a node would get it. */
+let first: RedisScripts;
+/** A second connection, as another n8n process would have. */
+let secondClient: Redis;
+let second: RedisScripts;
+
+beforeAll(async () => {
+	server = await startRedis();
+	first = redisScripts({ host: server.host, port: server.port }, 'first');
+	secondClient = new Redis({ host: server.host, port: server.port, maxRetriesPerRequest: 1 });
+	second = reportingFailures(secondClient, 'second');
+});
+
+afterAll(async () => {
+	await closeRedisClientsForTests();
+	secondClient?.disconnect();
+	await server?.stop();
+});
+
+const freshNamespace = () => redisNamespace(`wf-${randomUUID()}`, 'node-1');
+
+async function valueOf(key: string): Promise<string | null> {
+	return (await first.eval(`return redis.call('GET', KEYS[1])`, 1, key)) as string | null;
+}
+
+describeTriggerPipeline({
+	name: 'Redis',
+	virtualTime: false,
+	async create() {
+		const namespace = freshNamespace();
+		return {
+			store: new RedisTriggerStore(first, namespace, WEEK_MS),
+			async stateOf(key): Promise<KeyState | undefined> {
+				const value = await valueOf(`${namespace}:d:${digestKey(key)}`);
+				return value === 'c' ? 'claimed' : value === 'k' ? 'confirmed' : undefined;
+			},
+			async currentStatus(messageId) {
+				const code = await valueOf(`${namespace}:l:${digestKey(messageId)}`);
+				return code === null ? null : applyToCode(code, 'none').judgement.previous;
+			},
+		};
+	},
+});
+
+function events(input: unknown): WhatsAppEvent[] {
+	const split = splitEvents(input);
+	if (!split.ok) throw new Error(split.reason);
+	return split.events;
+}
+
+const admitOptions = {
+	filters: { kinds: [], phoneNumberIds: [] },
+	claimTtlMs: 120_000,
+	emitDuplicates: false,
+	emitStale: false,
+};
+
+describe('two processes sharing one Redis', () => {
+	it('admits 20 concurrent copies of one body once, on either process', async () => {
+		const namespace = freshNamespace();
+		const stores = [first, second].map((r) => new RedisTriggerStore(r, namespace, WEEK_MS));
+		const input = body(change(PHONE_A, { messages: [textMessage('wamid.same', 'hi')] }));
+		const results = await Promise.all(
+			Array.from({ length: 20 }, (_, i) =>
+				admitEvents(events(input), { ...admitOptions, store: stores[i % 2] }),
+			),
+		);
+		expect(results.filter((r) => r.answer === 'execute')).toHaveLength(1);
+		expect(results.filter((r) => r.answer === 'retryLater')).toHaveLength(19);
+		// Confirmed on the other process (a worker): every later copy is a duplicate.
+		const admitted = results.find((r) => r.answer === 'execute')!;
+		const settled = await settleEvents(admitted.outputs, { store: stores[1] });
+		expect(settled[0]).toHaveLength(1);
+		const later = await admitEvents(events(input), { ...admitOptions, store: stores[0] });
+		expect(later).toMatchObject({ answer: 'acknowledge', duplicates: 1 });
+	});
+
+	it('admits 50 distinct bodies sent to both processes at once exactly 50 times', async () => {
+		const namespace = freshNamespace();
+		const stores = [first, second].map((r) => new RedisTriggerStore(r, namespace, WEEK_MS));
+		const bodies = Array.from({ length: 50 }, (_, i) =>
+			body(change(PHONE_A, { messages: [textMessage(`wamid.d${i}`, `m${i}`)] })),
+		);
+		const results = await Promise.all(
+			bodies.flatMap((input) =>
+				stores.map(async (store) => await admitEvents(events(input), { ...admitOptions, store })),
+			),
+		);
+		expect(results.filter((r) => r.answer === 'execute')).toHaveLength(50);
+	});
+
+	it('keeps statuses judged on two processes forward-only', async () => {
+		const namespace = freshNamespace();
+		const [a, b] = [first, second].map((r) => new RedisTriggerStore(r, namespace, WEEK_MS));
+		const judged = await Promise.all([
+			a.applyStatus('wamid.o', 'delivered', Date.now()),
+			b.applyStatus('wamid.o', 'read', Date.now()),
+			a.applyStatus('wamid.o', 'sent', Date.now()),
+		]);
+		expect(judged.map((j) => j.current)).toContain('read');
+		expect((await b.applyStatus('wamid.o', 'failed', Date.now())).verdict).toBe('stale');
+		expect((await a.applyStatus('wamid.o', 'read', Date.now())).verdict).toBe('duplicate');
+	});
+
+	it('remembers confirmed keys for the window and no longer, and a claim for its claim time', async () => {
+		const namespace = freshNamespace();
+		const store = new RedisTriggerStore(first, namespace, 60_000);
+		await store.claimBody(['message:wamid.t'], 5_000, Date.now());
+		const claimTtl = (await first.eval(
+			`return redis.call('PTTL', KEYS[1])`,
+			1,
+			`${namespace}:d:${digestKey('message:wamid.t')}`,
+		)) as number;
+		expect(claimTtl).toBeGreaterThan(0);
+		expect(claimTtl).toBeLessThanOrEqual(5_000);
+		await store.confirmFirst('message:wamid.t', Date.now());
+		const confirmedTtl = (await first.eval(
+			`return redis.call('PTTL', KEYS[1])`,
+			1,
+			`${namespace}:d:${digestKey('message:wamid.t')}`,
+		)) as number;
+		expect(confirmedTtl).toBeGreaterThan(5_000);
+		expect(confirmedTtl).toBeLessThanOrEqual(60_000);
+	});
+});
+
+describe('send-once on Redis', () => {
+	const clock = {
+		now: () => Date.now(),
+		sleep: async (ms: number) => await new Promise<void>((resolve) => setTimeout(resolve, ms)),
+	};
+	const options = { claimTtlMs: 10_000, pollMs: 20, maxWaitMs: 10_000 };
+
+	it('sends once when 8 executions on two processes send with one key', async () => {
+		const namespace = freshNamespace();
+		const stores = [first, second].map((r) => new RedisSendOnceStore(r, namespace, WEEK_MS));
+		let sends = 0;
+		const send = async () => {
+			sends++;
+			await clock.sleep(50);
+			return { ok: true as const, value: sends, record: 'wamid.sent' };
+		};
+		const outcomes = await Promise.all(
+			Array.from(
+				{ length: 8 },
+				async (_, i) => await sendOnce(stores[i % 2], 'order-1001', send, options, clock),
+			),
+		);
+		expect(sends).toBe(1);
+		expect(outcomes.filter((o) => o.kind === 'sent')).toHaveLength(1);
+		expect(outcomes.filter((o) => o.kind === 'skipped')).toEqual(
+			new Array(7).fill({ kind: 'skipped', record: 'wamid.sent' }),
+		);
+	});
+
+	it('keeps an uncertain send and forgets a certain failure', async () => {
+		const store = new RedisSendOnceStore(first, freshNamespace(), WEEK_MS);
+		const uncertain = async () => ({
+			ok: false as const,
+			failure: 'timeout',
+			uncertainRecord: 'uncertain',
+		});
+		await sendOnce(store, 'k1', uncertain, options, clock);
+		expect(await store.claim('k1', 1_000, Date.now())).toEqual({
+			claimed: false,
+			record: 'uncertain',
+		});
+		const failed = async () => ({ ok: false as const, failure: 'rejected' });
+		await sendOnce(store, 'k2', failed, options, clock);
+		expect(await store.claim('k2', 1_000, Date.now())).toEqual({ claimed: true });
+	});
+});
+
+describe('conversations on Redis', () => {
+	const inbound = (id: string, text: string) =>
+		events(body(change(PHONE_A, { messages: [textMessage(id, text)] })))[0];
+
+	it('loses no change when two processes record into one conversation at once', async () => {
+		const namespace = `wr:{wf-${randomUUID()}}`;
+		const stores = [first, second].map((r) => new RedisConversationStore(r, namespace));
+		const messages = Array.from({ length: 16 }, (_, i) => inbound(`wamid.c${i}`, `m${i}`));
+		const customerId = messages[0].customer!.id!;
+		await Promise.all(
+			messages.map(
+				async (event, i) =>
+					await stores[i % 2].update(
+						{ phoneNumberId: PHONE_A.phone_number_id, customerIds: [customerId] },
+						(book) => book.recordEvent(event, Date.now()),
+						Date.now(),
+					),
+			),
+		);
+		const transcript = await stores[0].update(
+			{ phoneNumberId: null, customerIds: [customerId] },
+			(book) => book.findByCustomer(customerId)[0]?.data.transcript.length,
+			Date.now(),
+		);
+		// The book keeps 20 messages by default; all 16 arrived, none overwritten by a concurrent change.
+		expect(transcript).toBe(16);
+	});
+
+	it('holds a human lease taken on one process on the other', async () => {
+		const namespace = `wr:{wf-${randomUUID()}}`;
+		const [workerA, workerB] = [first, second].map((r) => new RedisConversationStore(r, namespace));
+		const event = inbound('wamid.h1', 'I want a refund');
+		const customerId = event.customer!.id!;
+		const scope = { phoneNumberId: PHONE_A.phone_number_id, customerIds: [customerId] };
+		await workerA.update(scope, (book) => book.recordEvent(event, Date.now()), Date.now());
+		const leases = await Promise.all(
+			[workerA, workerB].map(
+				async (store) =>
+					await store.update(
+						scope,
+						(book) =>
+							escalate(
+								book.open(PHONE_A.phone_number_id, customerId, Date.now()),
+								{
+									assignee: null,
+									reason: 'refund',
+									rule: null,
+									detail: null,
+									priority: 'normal',
+									leaseMs: 3_600_000,
+								},
+								Date.now(),
+							),
+						Date.now(),
+					),
+			),
+		);
+		// One case, opened once, whichever worker got there first.
+		expect(leases.filter((l) => l.created)).toHaveLength(1);
+		expect(leases[0].lease.caseId).toBe(leases[1].lease.caseId);
+		const owner = await workerB.update(
+			scope,
+			(book) => book.get(PHONE_A.phone_number_id, customerId)?.data.ownership.owner,
+			Date.now(),
+		);
+		expect(owner).toBe('human');
+	});
+});
+
+describe('Redis unavailable', () => {
+	it('fails with an error that names the credential, and records nothing', async () => {
+		const lonely = await startRedis();
+		const scripts = redisScripts({ host: lonely.host, port: lonely.port }, 'Queue Redis');
+		const store = new RedisTriggerStore(scripts, freshNamespace(), WEEK_MS);
+		await store.claimBody(['message:before'], 1_000, Date.now());
+		await lonely.stop();
+		const failure = await store
+			.claimBody(['message:after'], 1_000, Date.now())
+			.catch((error: unknown) => error);
+		expect(failure).toBeInstanceOf(StateStoreUnavailableError);
+		expect((failure as Error).message).toMatch(/credential "Queue Redis"/);
+	});
+});
