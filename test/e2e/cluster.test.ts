@@ -82,6 +82,14 @@ describe('n8n queue mode (1 main, 2 webhook processes, 2 workers)', () => {
 		await cluster?.stop();
 	});
 
+	it('loads this package in every process', () => {
+		for (const name of cluster.processNames()) {
+			expect(cluster.logText(name)).not.toMatch(
+				/Failed to load package "n8n-nodes-whatsapp-reliable"/,
+			);
+		}
+	});
+
 	it('answers on both webhook processes and runs every execution on a worker', async () => {
 		// Waits until both webhook processes answer a CORS preflight on the path n8n registered.
 		await cluster.importAndPublish(workflow);

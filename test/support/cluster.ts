@@ -320,6 +320,19 @@ export class N8nCluster {
 			...extra,
 		});
 
+		// n8n names a process `<type>-<hostname>` when it runs in a container (this machine counts as one)
+		// and ignores pubsub commands from its own name: each process gets its own host name, as separate
+		// containers would have.
+		const hostnamePreload = path.join(dir, 'hostname.cjs');
+		fs.writeFileSync(
+			hostnamePreload,
+			"const os = require('node:os');\nconst name = process.env.N8N_E2E_HOSTNAME;\nif (name) os.hostname = () => name;\n",
+		);
+		const hostEnv = (name: string) => ({
+			NODE_OPTIONS: `--require ${hostnamePreload}`,
+			N8N_E2E_HOSTNAME: `e2e-${name}`,
+		});
+
 		const webhooks = webhookPorts.map(([httpPort, brokerPort], index) => {
 			const processDir = path.join(dir, `webhook-${index}`);
 			return new N8nProcess(
@@ -329,7 +342,10 @@ export class N8nCluster {
 				httpPort,
 				brokerPort,
 				paths,
-				processEnv(processDir, httpPort, brokerPort, { ...opts.webhookEnv }),
+				processEnv(processDir, httpPort, brokerPort, {
+					...hostEnv(`webhook-${index}`),
+					...opts.webhookEnv,
+				}),
 				[],
 				dir,
 				startTimeoutMs,
@@ -346,6 +362,7 @@ export class N8nCluster {
 				brokerPort,
 				paths,
 				processEnv(processDir, healthPort, brokerPort, {
+					...hostEnv(`worker-${index}`),
 					QUEUE_HEALTH_CHECK_ACTIVE: 'true',
 					QUEUE_HEALTH_CHECK_PORT: String(healthPort),
 					N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
