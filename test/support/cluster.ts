@@ -15,8 +15,11 @@
  *   await cluster.startWorker(0);
  *   await cluster.restart();                                    // all n8n processes; data stays
  *
- * Only one cluster at a time on a 2-core machine: five n8n processes take 2-2.6 GiB and all the CPU
- * while they start. `N8N_E2E_KEEP=1` keeps the folders and logs after `stop()`.
+ * Measured on 2 cores (December 2026): `start()` 24-25 s (Redis and Postgres ~1.5 s of it, then all five
+ * n8n processes at once), `restart()` 19-22 s, and once 47 s: a webhook process kept one finished
+ * execution "active" and waited out n8n's 30 s graceful shutdown. RSS ~2.9 GiB: main ~700 MB, each
+ * webhook process ~500 MB, each worker ~650-700 MB with its task runner. Only one cluster at a time on
+ * such a machine. `N8N_E2E_KEEP=1` keeps the folders and logs after `stop()`.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
