@@ -87,6 +87,15 @@ async function main() {
 				`${label}: in-process ${memory.toFixed(0)} events/s (${(1e6 / memory).toFixed(1)} µs each), Redis ${shared.toFixed(0)} events/s (${(1e6 / shared).toFixed(1)} µs each); Redis costs ${(memory / shared).toFixed(1)}× the in-process time per event`,
 			);
 		}
+		// Memory per remembered event in Redis: 10,000 confirmed keys.
+		const usedMemory = async () =>
+			Number(/used_memory:(\d+)/.exec(String(await server.command('INFO', 'memory')))?.[1]);
+		const before = await usedMemory();
+		const store = new RedisTriggerStore(redis, redisNamespace(randomUUID(), 'bench'), WEEK_MS);
+		for (let i = 0; i < 10_000; i++) await store.confirmFirst(`message:wamid.memory${i}`);
+		console.log(
+			`Redis memory: ${(((await usedMemory()) - before) / 10_000).toFixed(0)} bytes per remembered event key`,
+		);
 	} finally {
 		await closeRedisClientsForTests();
 		await server.stop();
