@@ -4,6 +4,9 @@
  * and leaves nothing behind.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cachePaths } from '../support/n8n';
+import { startPostgres } from '../support/postgresServer';
 import { startRedis } from '../support/redisServer';
 import { canConnect } from '../support/processes';
 
@@ -25,5 +28,51 @@ describe('private Redis', () => {
 		}
 		expect(fs.existsSync(redis.dir)).toBe(false);
 		expect(await canConnect(redis.port)).toBe(false);
+	});
+});
+
+describe('private Postgres', () => {
+	it('starts as an unprivileged user, takes the application user over TCP with its password, keeps data across a restart, and cleans up', async () => {
+		const pg = await startPostgres();
+		try {
+			expect(pg.host).toBe('127.0.0.1');
+			expect(await pg.psql('show listen_addresses')).toBe('127.0.0.1');
+			expect(await pg.psql("select current_setting('server_version_num')::int / 10000")).toBe('15');
+			// n8n's own driver, as n8n connects: TCP, password.
+			const { Client } = require(path.join(cachePaths().N8N_MODULES, 'pg')) as {
+				Client: new (config: object) => {
+					connect(): Promise<void>;
+					query(sql: string): Promise<{ rows: Array<Record<string, unknown>> }>;
+					end(): Promise<void>;
+				};
+			};
+			const env = pg.n8nEnv();
+			const client = new Client({
+				host: env.DB_POSTGRESDB_HOST,
+				port: Number(env.DB_POSTGRESDB_PORT),
+				database: env.DB_POSTGRESDB_DATABASE,
+				user: env.DB_POSTGRESDB_USER,
+				password: env.DB_POSTGRESDB_PASSWORD,
+			});
+			await client.connect();
+			await client.query("create table t (v text); insert into t values ('kept')");
+			await client.end();
+			const wrong = new Client({
+				host: pg.host,
+				port: pg.port,
+				database: pg.database,
+				user: pg.user,
+				password: 'wrong',
+			});
+			await expect(wrong.connect()).rejects.toThrow(/password authentication failed/);
+			await pg.restart();
+			expect(await pg.psql('select v from t')).toBe('kept');
+			await pg.restart({ hardKill: true });
+			expect(await pg.psql('select v from t')).toBe('kept');
+		} finally {
+			await pg.stop();
+		}
+		expect(fs.existsSync(pg.dir)).toBe(false);
+		expect(await canConnect(pg.port)).toBe(false);
 	});
 });
