@@ -94,7 +94,7 @@ export interface WaitOptions {
 /** Execution statuses that will not change any more. */
 export const FINISHED_STATUSES = ['success', 'error', 'crashed', 'canceled'];
 
-interface CachePaths {
+export interface CachePaths {
 	N8N_VERSION: string;
 	N8N_HOME: string;
 	NODE_BIN: string;
@@ -136,7 +136,7 @@ export async function freePort(): Promise<number> {
 	});
 }
 
-async function waitFor<T>(
+export async function waitFor<T>(
 	what: string,
 	check: () => Promise<T | undefined | false>,
 	timeoutMs: number,
@@ -164,7 +164,49 @@ async function waitFor<T>(
 }
 
 /** An error that stops a wait at once (e.g. n8n exited). */
-class FatalError extends Error {}
+export class FatalError extends Error {}
+
+/**
+ * The environment every n8n process of these tests starts from: the outer environment without anything
+ * n8n-specific (jest's NODE_ENV=test makes n8n exit 1 without a word), the cache's Node 24 first on PATH,
+ * and a quiet, local n8n with its user folder `dir`, HTTP on 127.0.0.1:`port` and its task-runner broker
+ * on `brokerPort`. `N8nInstance` adds the owner and log settings; test/support/cluster.ts the queue mode.
+ */
+export function n8nProcessEnv(
+	paths: CachePaths,
+	opts: { dir: string; port: number; brokerPort: number },
+): Record<string, string> {
+	const inherited = Object.fromEntries(
+		Object.entries(process.env).filter(
+			([key, value]) =>
+				value !== undefined &&
+				!/^(N8N_|DB_|EXECUTIONS_|QUEUE_|JEST_|npm_|WEBHOOK_URL$|NODE_OPTIONS$|NODE_ENV$)/.test(key),
+		),
+	) as Record<string, string>;
+	const baseUrl = `http://127.0.0.1:${opts.port}`;
+	return {
+		...inherited,
+		PATH: `${paths.NODE_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
+		NODE_ENV: 'production',
+		NO_COLOR: '1',
+		N8N_USER_FOLDER: opts.dir,
+		N8N_PORT: String(opts.port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		N8N_PROTOCOL: 'http',
+		N8N_WEBHOOK_URL: `${baseUrl}/`,
+		N8N_EDITOR_BASE_URL: `${baseUrl}/`,
+		N8N_RUNNERS_BROKER_PORT: String(opts.brokerPort),
+		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_SECURE_COOKIE: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
+		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
+	};
+}
 
 /**
  * A small watcher started next to each n8n: when the test process is gone (finished without stop(),
@@ -625,41 +667,15 @@ export class N8nInstance {
 	}
 
 	private buildEnv(): Record<string, string> {
-		// Nothing n8n-specific from the outer environment leaks in (jest's NODE_ENV=test makes n8n exit 1
-		// without a word); the defaults below make a quiet, local n8n.
-		const inherited = Object.fromEntries(
-			Object.entries(process.env).filter(
-				([key, value]) =>
-					value !== undefined &&
-					!/^(N8N_|DB_|EXECUTIONS_|QUEUE_|JEST_|npm_|WEBHOOK_URL$|NODE_OPTIONS$|NODE_ENV$)/.test(
-						key,
-					),
-			),
-		) as Record<string, string>;
 		const bcrypt = require(path.join(this.paths.N8N_MODULES, 'bcryptjs')) as {
 			hashSync(s: string, r: number): string;
 		};
 		return {
-			...inherited,
-			PATH: `${this.paths.NODE_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
-			NODE_ENV: 'production',
-			NO_COLOR: '1',
-			N8N_USER_FOLDER: this.dir,
-			N8N_PORT: String(this.port),
-			N8N_LISTEN_ADDRESS: '127.0.0.1',
-			N8N_HOST: '127.0.0.1',
-			N8N_PROTOCOL: 'http',
-			N8N_WEBHOOK_URL: `${this.baseUrl}/`,
-			N8N_EDITOR_BASE_URL: `${this.baseUrl}/`,
-			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort),
-			N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
-			N8N_DIAGNOSTICS_ENABLED: 'false',
-			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-			N8N_TEMPLATES_ENABLED: 'false',
-			N8N_PERSONALIZATION_ENABLED: 'false',
-			N8N_SECURE_COOKIE: 'false',
-			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
-			N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
+			...n8nProcessEnv(this.paths, {
+				dir: this.dir,
+				port: this.port,
+				brokerPort: this.brokerPort,
+			}),
 			// n8n 1.x refuses modules it does not know, and sets its owner up through the REST API.
 			...(this.isV1
 				? {}

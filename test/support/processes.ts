@@ -136,3 +136,22 @@ export function tailFile(file: string, lines = 40): string {
 		return '';
 	}
 }
+
+/** Resident memory (kB) of every process in the process group `pgid`, read from /proc. */
+export function groupRssKb(pgid: number | undefined): number {
+	if (pgid === undefined) return 0;
+	let total = 0;
+	for (const entry of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			if (Number(fields[2]) !== pgid) continue;
+			const status = fs.readFileSync(`/proc/${entry}/status`, 'utf8');
+			total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+		} catch {
+			// process ended meanwhile
+		}
+	}
+	return total;
+}
