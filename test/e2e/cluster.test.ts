@@ -83,7 +83,9 @@ describe('n8n queue mode (1 main, 2 webhook processes, 2 workers)', () => {
 	});
 
 	it('answers on both webhook processes and runs every execution on a worker', async () => {
+		// Waits until both webhook processes answer a CORS preflight on the path n8n registered.
 		await cluster.importAndPublish(workflow);
+		expect(await cluster.registeredWebhookPaths(WORKFLOW_ID)).toEqual([`/webhook/${WEBHOOK_PATH}`]);
 		// The main serves no production webhooks.
 		const onMain = await cluster.http('POST', `/webhook/${WEBHOOK_PATH}`, {
 			via: 'main',
