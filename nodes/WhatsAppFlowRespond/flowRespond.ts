@@ -90,7 +90,10 @@ export function requireFlowRequest(request: FlowRequestToAnswer | undefined): Fl
 /**
  * Refuses a second answer: one the execution already gave (another respond node, a loop), or one
  * the trigger's timeout gave in the process that holds the request (its deadline has passed, so
- * that process has answered or is answering now).
+ * that process has answered or is answering now). In queue mode the deadline was set by the webhook
+ * process's clock and is read by the worker's: a skew between them only moves the moment a late
+ * respond node gives up; the held request is answered at most once either way (the first write wins,
+ * see writeFlowAnswer).
  */
 export function assertAnswerable(
 	request: FlowRequestToAnswer,
