@@ -1,21 +1,35 @@
 import {
 	NodeConnectionTypes,
 	NodeOperationError,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
 	type IExecuteFunctions,
+	type INodeCredentialTestResult,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
+import { FlowCryptoError, loadPrivateKey } from '../core/flowCrypto';
+import type { FlowHttpAnswer } from '../core/flowEndpoint';
 import { errorItem } from '../shared/errorItem';
-import { flowExchanges } from '../shared/flowExchangeRegistry';
+import { testFlowEndpointCredential } from '../WhatsAppFlowTrigger/credentialTest';
+import type { FlowEndpointCredentials } from '../WhatsAppFlowTrigger/flowWebhook';
 import {
+	ANSWERED_CONTEXT_KEY,
+	assertAnswerable,
+	buildReply,
+	encryptAnswer,
 	FlowRespondError,
-	resolveRequestId,
-	respondToFlow,
+	readFlowRequest,
+	requireFlowRequest,
+	type FlowAnswered,
+	type FlowRequestToAnswer,
 	type RespondParameters,
 	type RespondWith,
 } from './flowRespond';
+
+const TRIGGER_NAME = 'whatsAppFlowTrigger';
 
 // Answering a Flow request only makes sense inside the execution a WhatsApp Flow Trigger started;
 // as an AI tool it would have no request to answer.
@@ -34,10 +48,13 @@ export class WhatsAppFlowRespond implements INodeType {
 		defaults: { name: 'WhatsApp Flow Respond' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{ name: 'whatsAppFlowEndpointApi', required: true, testedBy: 'whatsAppFlowEndpointKeyTest' },
+		],
 		properties: [
 			{
 				displayName:
-					"Answers once, with the parameters of the first item, and passes all items through. It must run within the trigger's response timeout.",
+					"Answers once, with the parameters of the first item, and passes all items through. Use the trigger's credential: its private key unwraps the request's key. It must run within the trigger's response timeout.",
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -108,67 +125,57 @@ export class WhatsAppFlowRespond implements INodeType {
 				description: 'The text the user sees',
 				displayOptions: { show: { respondWith: ['errorMessage', 'invalidToken'] } },
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add option',
-				default: {},
-				options: [
-					{
-						displayName: 'Request ID',
-						name: 'requestId',
-						type: 'string',
-						default: '',
-						description:
-							'The requestId of the trigger item to answer. Leave empty to answer the request that started this execution.',
-					},
-				],
-			},
 		],
+	};
+
+	methods = {
+		credentialTest: {
+			async whatsAppFlowEndpointKeyTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return testFlowEndpointCredential(credential.data as FlowEndpointCredentials);
+			},
+		},
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const passThrough = items.map((item, index) => ({ ...item, pairedItem: { item: index } }));
 		if (items.length === 0) return [passThrough];
-		const options = this.getNodeParameter('options', 0, {}) as { requestId?: string };
-		const requestId = resolveRequestId(
-			flowExchanges,
-			options.requestId,
-			this.getExecutionId(),
-			items[0].json.requestId,
-		);
+		const node = this.getNode();
 		try {
-			const result = respondToFlow(flowExchanges, requestId, () => {
-				const respondWith = this.getNodeParameter('respondWith', 0) as RespondWith;
-				const parameters: RespondParameters = { respondWith };
-				if (respondWith === 'nextScreen') {
-					parameters.screen = this.getNodeParameter('screen', 0) as string;
-					parameters.data = this.getNodeParameter('data', 0, '{}');
-				} else if (respondWith === 'complete') {
-					parameters.params = this.getNodeParameter('params', 0, '{}');
-				} else {
-					parameters.errorMessage = this.getNodeParameter('errorMessage', 0, '') as string;
-				}
-				return parameters;
+			const request = requireFlowRequest(triggerRequest(this) ?? readFlowRequest(items[0].json));
+			const flow = this.getContext('flow');
+			assertAnswerable(request, flow[ANSWERED_CONTEXT_KEY] as FlowAnswered | undefined, Date.now());
+			const reply = buildReply(readParameters(this), request);
+			const answer = await encryptWithCredential(this, reply, request);
+			// n8n hands this to the process holding the HTTP request (in queue mode, from this worker to
+			// the webhook process); only the ciphertext travels.
+			await this.sendResponse({
+				statusCode: answer.status,
+				headers: { 'content-type': 'text/plain' },
+				body: answer.body,
 			});
-			if (result.answered && !result.written) {
-				this.logger.warn(
-					`WhatsApp Flow request ${requestId} was answered after its connection had closed`,
-				);
-			}
+			const answered: FlowAnswered = {
+				requestId: request.requestId ?? null,
+				status: answer.status,
+				node: node.name,
+			};
+			flow[ANSWERED_CONTEXT_KEY] = answered;
 		} catch (error) {
-			const description = error instanceof FlowRespondError ? error.description : undefined;
-			const nodeError = new NodeOperationError(this.getNode(), error as Error, {
-				itemIndex: 0,
-				description,
-			});
+			const description =
+				error instanceof FlowRespondError
+					? error.description
+					: error instanceof FlowCryptoError
+						? `${error.message}. Select the same WhatsApp Flow Endpoint credential as the WhatsApp Flow Trigger. The endpoint answers with the trigger's timeout message.`
+						: undefined;
+			const nodeError = new NodeOperationError(node, error as Error, { itemIndex: 0, description });
 			if (this.continueOnFail()) {
 				return [
 					passThrough.map((item, index) => ({
 						...item,
-						...errorItem(this.getNode(), nodeError.message, index, { input: item.json }),
+						...errorItem(node, nodeError.message, index, { input: item.json }),
 					})),
 				];
 			}
@@ -176,4 +183,54 @@ export class WhatsAppFlowRespond implements INodeType {
 		}
 		return [passThrough];
 	}
+}
+
+function readParameters(context: IExecuteFunctions): RespondParameters {
+	const respondWith = context.getNodeParameter('respondWith', 0) as RespondWith;
+	const parameters: RespondParameters = { respondWith };
+	if (respondWith === 'nextScreen') {
+		parameters.screen = context.getNodeParameter('screen', 0) as string;
+		parameters.data = context.getNodeParameter('data', 0, '{}');
+	} else if (respondWith === 'complete') {
+		parameters.params = context.getNodeParameter('params', 0, '{}');
+	} else {
+		parameters.errorMessage = context.getNodeParameter('errorMessage', 0, '') as string;
+	}
+	return parameters;
+}
+
+/**
+ * The request of this execution, read from the WhatsApp Flow Trigger's own output, so nodes in
+ * between may reshape the items. Undefined if no such trigger ran before this node.
+ */
+function triggerRequest(context: IExecuteFunctions): FlowRequestToAnswer | undefined {
+	const trigger = context
+		.getParentNodes(context.getNode().name)
+		.find((parent) => parent.type === TRIGGER_NAME || parent.type.endsWith(`.${TRIGGER_NAME}`));
+	if (!trigger) return undefined;
+	let json: unknown;
+	try {
+		const proxy = context.getWorkflowDataProxy(0) as unknown as {
+			$: (name: string) => { first: () => { json?: unknown } | undefined };
+		};
+		json = proxy.$(trigger.name).first()?.json;
+	} catch {
+		json = undefined; // the trigger did not run in this execution
+	}
+	return readFlowRequest(json);
+}
+
+async function encryptWithCredential(
+	context: IExecuteFunctions,
+	reply: ReturnType<typeof buildReply>,
+	request: FlowRequestToAnswer,
+): Promise<FlowHttpAnswer> {
+	const credentials = (await context.getCredentials(
+		'whatsAppFlowEndpointApi',
+	)) as FlowEndpointCredentials;
+	const privateKey = loadPrivateKey(
+		credentials.privateKey ?? '',
+		credentials.passphrase || undefined,
+	);
+	return encryptAnswer(reply, request, privateKey);
 }

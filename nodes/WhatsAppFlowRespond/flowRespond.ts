@@ -1,19 +1,20 @@
+import type { KeyObject } from 'node:crypto';
+
 import { asString } from '../core/coerce';
+import { unwrapReplyKey } from '../core/flowCrypto';
 import {
 	completeReply,
+	encryptReply,
 	errorMessageReply,
 	invalidTokenReply,
 	nextScreenReply,
 	parseJsonObject,
+	type FlowHttpAnswer,
 	type FlowReply,
+	type FlowReplyEnvelope,
 } from '../core/flowEndpoint';
-import type {
-	FlowAnswerResult,
-	FlowExchangeRegistry,
-	PendingFlowExchange,
-} from '../shared/flowExchangeRegistry';
 
-/** The respond node's decision, apart from n8n: which request, which answer. */
+/** The respond node's decision, apart from n8n: which request, which answer, encrypted how. */
 
 export type RespondWith = 'nextScreen' | 'complete' | 'errorMessage' | 'invalidToken';
 
@@ -35,7 +36,86 @@ export class FlowRespondError extends Error {
 	}
 }
 
-function buildReply(parameters: RespondParameters, exchange: PendingFlowExchange): FlowReply {
+/** The request the trigger handed to the workflow, as read back from its item. */
+export interface FlowRequestToAnswer {
+	requestId?: string;
+	action: string;
+	screen?: string;
+	flowToken?: string;
+	envelope: FlowReplyEnvelope;
+}
+
+/** What the respond node remembers in the execution's flow context once it has answered. */
+export interface FlowAnswered {
+	requestId: string | null;
+	status: number;
+	node: string;
+}
+
+export const ANSWERED_CONTEXT_KEY = 'whatsAppFlowAnswered';
+
+/** Reads a WhatsApp Flow Trigger item (its `endpoint` field); undefined if `json` is not one. */
+export function readFlowRequest(json: unknown): FlowRequestToAnswer | undefined {
+	if (!json || typeof json !== 'object') return undefined;
+	const record = json as Record<string, unknown>;
+	const endpoint = record.endpoint as Record<string, unknown> | undefined;
+	const action = asString(record.action);
+	if (!endpoint || typeof endpoint !== 'object' || action === null) return undefined;
+	const wrappedKey = asString(endpoint.encrypted_aes_key);
+	const iv = asString(endpoint.initial_vector);
+	if (wrappedKey === null || iv === null) return undefined;
+	const timeoutStatus = Number(endpoint.timeout_status);
+	return {
+		requestId: asString(record.requestId) ?? undefined,
+		action,
+		screen: asString(record.screen) ?? undefined,
+		flowToken: asString(record.flow_token) ?? undefined,
+		envelope: {
+			encrypted_aes_key: wrappedKey,
+			initial_vector: iv,
+			respond_by: asString(endpoint.respond_by) ?? '',
+			timeout_status: Number.isFinite(timeoutStatus) ? timeoutStatus : 200,
+		},
+	};
+}
+
+export function requireFlowRequest(request: FlowRequestToAnswer | undefined): FlowRequestToAnswer {
+	if (request) return request;
+	throw new FlowRespondError(
+		'No WhatsApp Flow request to answer',
+		'This execution was not started by a WhatsApp Flow Trigger request: connect this node after a WhatsApp Flow Trigger (its Request output).',
+	);
+}
+
+/**
+ * Refuses a second answer: one the execution already gave (another respond node, a loop), or one
+ * the trigger's timeout gave in the process that holds the request (its deadline has passed, so
+ * that process has answered or is answering now). In queue mode the deadline was set by the webhook
+ * process's clock and is read by the worker's: a skew between them only moves the moment a late
+ * respond node gives up; the held request is answered at most once either way (the first write wins,
+ * see writeFlowAnswer).
+ */
+export function assertAnswerable(
+	request: FlowRequestToAnswer,
+	answered: FlowAnswered | undefined,
+	now: number,
+): void {
+	if (answered) {
+		throw new FlowRespondError(
+			'The WhatsApp Flow request cannot be answered',
+			`The Flow request was already answered (by the node "${answered.node}", HTTP ${answered.status}).`,
+		);
+	}
+	const deadline = Date.parse(request.envelope.respond_by);
+	if (Number.isFinite(deadline) && now >= deadline) {
+		throw new FlowRespondError(
+			'The WhatsApp Flow request cannot be answered',
+			`The Flow request was already answered (by the timeout, HTTP ${request.envelope.timeout_status}). Raise the trigger's Response Timeout or make the workflow faster.`,
+		);
+	}
+}
+
+export function buildReply(parameters: RespondParameters, request: FlowRequestToAnswer): FlowReply {
 	switch (parameters.respondWith) {
 		case 'nextScreen': {
 			const screen = (parameters.screen ?? '').trim();
@@ -45,17 +125,17 @@ function buildReply(parameters: RespondParameters, exchange: PendingFlowExchange
 		}
 		case 'complete':
 			return completeReply(
-				exchange.flowToken,
+				request.flowToken,
 				parseJsonObject(parameters.params, 'Response Params'),
 			);
 		case 'errorMessage': {
-			if (!exchange.screen) {
+			if (!request.screen) {
 				throw new FlowRespondError(
-					`The ${exchange.action} request has no current screen to show an error on`,
+					`The ${request.action} request has no current screen to show an error on`,
 					'Answer INIT with a next screen, or use "Invalid Flow Token" to end the session.',
 				);
 			}
-			return errorMessageReply(exchange.screen, parameters.errorMessage || 'Something went wrong');
+			return errorMessageReply(request.screen, parameters.errorMessage || 'Something went wrong');
 		}
 		case 'invalidToken':
 			return invalidTokenReply(parameters.errorMessage || 'This form is no longer available');
@@ -65,63 +145,15 @@ function buildReply(parameters: RespondParameters, exchange: PendingFlowExchange
 }
 
 /**
- * Finds the request this execution must answer: an explicit id, else the one bound to this
- * execution by the trigger, else the `requestId` field of the first item.
+ * Encrypts `reply` for the request: unwraps its AES key with the private key (in memory only) and
+ * encrypts under the inverted IV. Throws FlowCryptoError if the key does not unwrap (another
+ * credential than the trigger's).
  */
-export function resolveRequestId(
-	registry: FlowExchangeRegistry,
-	explicitId: string | undefined,
-	executionId: string | undefined,
-	itemRequestId: unknown,
-): string | undefined {
-	if (explicitId && explicitId.trim()) return explicitId.trim();
-	const bound = executionId ? registry.requestIdForExecution(executionId) : undefined;
-	if (bound) return bound;
-	return asString(itemRequestId) ?? undefined;
-}
-
-/**
- * Answers the request. If the answer cannot be built (bad JSON, missing screen), the request still
- * gets its fallback answer at once rather than waiting for the timeout, and the error is thrown.
- */
-export function respondToFlow(
-	registry: FlowExchangeRegistry,
-	requestId: string | undefined,
-	parameters: () => RespondParameters,
-): FlowAnswerResult {
-	if (!requestId) {
-		throw new FlowRespondError(
-			'No WhatsApp Flow request to answer',
-			'This execution was not started by a WhatsApp Flow Trigger request in this n8n process, and the item has no requestId. In queue mode the respond node must run in the process that received the request.',
-		);
-	}
-	const exchange = registry.peek(requestId);
-	if (!exchange) throw notAnswered(registry.missing(requestId));
-	const built = tryBuildReply(parameters, exchange);
-	if (!built.ok) {
-		registry.answer(requestId, 'failure');
-		throw built.error;
-	}
-	const result = registry.answer(requestId, 'workflow', built.reply);
-	if (!result.answered) throw notAnswered(result);
-	return result;
-}
-
-function tryBuildReply(
-	parameters: () => RespondParameters,
-	exchange: PendingFlowExchange,
-): { ok: true; reply: FlowReply } | { ok: false; error: Error } {
-	try {
-		return { ok: true, reply: buildReply(parameters(), exchange) };
-	} catch (error) {
-		return {
-			ok: false,
-			error: error instanceof Error ? error : new FlowRespondError(String(error)),
-		};
-	}
-}
-
-function notAnswered(result: Exclude<FlowAnswerResult, { answered: true }>): FlowRespondError {
-	const detail = result.message.charAt(0).toUpperCase() + result.message.slice(1);
-	return new FlowRespondError('The WhatsApp Flow request cannot be answered', `${detail}.`);
+export function encryptAnswer(
+	reply: FlowReply,
+	request: FlowRequestToAnswer,
+	privateKey: KeyObject,
+): FlowHttpAnswer {
+	const { aesKey, iv } = unwrapReplyKey(request.envelope, privateKey);
+	return encryptReply(reply, aesKey, iv);
 }

@@ -3,27 +3,23 @@ import {
 	sleep,
 	type ICredentialsDecrypted,
 	type ICredentialTestFunctions,
-	type IExecuteFunctions,
 	type IHookFunctions,
 	type INodeCredentialTestResult,
-	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { asString } from '../core/coerce';
 import { testFlowEndpointCredential } from './credentialTest';
-import { flowExchanges } from '../shared/flowExchangeRegistry';
 import {
 	DEFAULT_RESPONSE_TIMEOUT_MS,
 	DEFAULT_TIMEOUT_MESSAGE,
 	handleFlowWebhook,
 	type FlowEndpointCredentials,
+	type FlowHttpResponse,
 	type FlowTriggerOptions,
 } from './flowWebhook';
-import { triggerInput } from '../shared/triggerInput';
 
 export class WhatsAppFlowTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -46,15 +42,18 @@ export class WhatsAppFlowTrigger implements INodeType {
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				// The node writes every HTTP answer itself (noWebhookResponse), encrypted where Meta expects it.
-				responseMode: 'onReceived',
+				// Rejections, pings and error notifications are answered by webhook() itself
+				// (noWebhookResponse). An exchange is answered by the WhatsApp Flow Respond node through
+				// n8n's response path, which n8n carries from a queue worker to the process holding the
+				// request.
+				responseMode: 'responseNode',
 				path: '={{$parameter["path"]}}',
 			},
 		],
 		properties: [
 			{
 				displayName:
-					'Answer every request on the Request output with a WhatsApp Flow Respond node. Health checks and error notifications are answered here and start no execution (unless error notifications are emitted).',
+					'Every path from the Request output must reach a WhatsApp Flow Respond node with the same credential. If the execution fails or ends without one, the endpoint answers with the timeout message. Health checks and error notifications are answered here and start no execution (unless error notifications are emitted).',
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -152,7 +151,6 @@ export class WhatsAppFlowTrigger implements INodeType {
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const req = this.getRequestObject();
-		const res = this.getResponseObject();
 		const credentials = (await this.getCredentials(
 			'whatsAppFlowEndpointApi',
 		)) as FlowEndpointCredentials;
@@ -162,32 +160,13 @@ export class WhatsAppFlowTrigger implements INodeType {
 			signatureHeader: req.headers['x-hub-signature-256'],
 			credentials,
 			options,
-			registry: flowExchanges,
-			write: (answer) => {
-				if (res.headersSent || res.writableEnded) return false;
-				res.status(answer.status).type('text/plain').send(answer.body);
-				return true;
-			},
+			response: this.getResponseObject() as unknown as FlowHttpResponse,
 			wait: sleep,
 			log: this.logger,
 		});
+		if (!result.answered) return { workflowData: result.workflowData };
 		return result.workflowData
 			? { noWebhookResponse: true, workflowData: result.workflowData }
 			: { noWebhookResponse: true };
-	}
-
-	/**
-	 * Runs inside the execution the webhook started: ties the open request to this execution's id, so
-	 * the respond node finds it even when the nodes in between reshape the item.
-	 */
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const requests = triggerInput(this, 0);
-		const notifications = triggerInput(this, 1);
-		const executionId = this.getExecutionId();
-		for (const item of requests) {
-			const requestId = asString(item.json.requestId);
-			if (requestId !== null && executionId) flowExchanges.bindExecution(requestId, executionId);
-		}
-		return [requests, notifications];
 	}
 }

@@ -3,17 +3,18 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { loadPrivateKey } from '../core/flowCrypto';
 import {
+	encryptReply,
 	fallbackReply,
 	openFlowRequest,
 	type FlowHttpAnswer,
+	type FlowReplyEnvelope,
 	type FlowRequestKind,
 } from '../core/flowEndpoint';
-import type { FlowExchangeRegistry } from '../shared/flowExchangeRegistry';
 
 /**
  * What the trigger's webhook() does with one HTTP request, without n8n's context object, so node
- * tests and the trigger share one path: decide (core) → answer now, or open an exchange and hand an
- * item to the workflow.
+ * tests and the trigger share one path: decide (core) → answer now, or hand an item to the workflow
+ * and hold the request until the WhatsApp Flow Respond node answers it through n8n's response path.
  */
 
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 7000;
@@ -37,14 +38,24 @@ export interface FlowWebhookLog {
 	debug(message: string, meta?: IDataObject): void;
 }
 
+/** The part of n8n's (Express) response object the endpoint uses. */
+export interface FlowHttpResponse {
+	headersSent: boolean;
+	writableEnded?: boolean;
+	statusCode?: number;
+	status(code: number): FlowHttpResponse;
+	type(value: string): FlowHttpResponse;
+	send(body: string): unknown;
+	json?: (body?: unknown) => unknown;
+}
+
 export interface FlowWebhookInput {
 	rawBody: Buffer | undefined;
 	signatureHeader: string | string[] | undefined;
 	credentials: FlowEndpointCredentials;
 	options: FlowTriggerOptions;
-	registry: FlowExchangeRegistry;
-	/** Writes an HTTP answer once; false if the response was already sent. */
-	write: (answer: FlowHttpAnswer) => boolean;
+	/** The HTTP response of this request, held open by n8n until the workflow answers. */
+	response: FlowHttpResponse;
 	/** Resolves after `ms` (n8n's sleep in the node; tests may pass their own). */
 	wait: (ms: number) => Promise<unknown>;
 	log: FlowWebhookLog;
@@ -55,6 +66,12 @@ export interface FlowWebhookInput {
 export interface FlowWebhookResult {
 	/** Output 0: exchanges for the workflow; output 1: error notifications (when emitted). */
 	workflowData?: INodeExecutionData[][];
+	/**
+	 * True when the endpoint has written the HTTP answer itself (rejection, ping, error notification):
+	 * the node returns `noWebhookResponse`. False for an exchange: n8n holds the request open for
+	 * the respond node's answer (`responseMode: 'responseNode'`).
+	 */
+	answered: boolean;
 	/** For tests and logs: what happened. */
 	handled: 'rejected' | 'ping' | 'error_notification' | 'exchange';
 	status?: number;
@@ -83,8 +100,37 @@ function resolveTimeoutMs(options: FlowTriggerOptions): number {
 	return Math.round(value);
 }
 
+/** Writes `answer` as text unless the response has been written already; true if it wrote. */
+export function writeFlowAnswer(response: FlowHttpResponse, answer: FlowHttpAnswer): boolean {
+	if (response.headersSent || response.writableEnded) return false;
+	response.status(answer.status).type('text/plain');
+	response.send(answer.body);
+	return true;
+}
+
+/**
+ * Makes every answer n8n writes on its own behalf the encrypted fallback instead. In
+ * `responseNode` mode n8n answers a request itself when no respond node did: HTTP 500
+ * `{"message":"Error in workflow"}` (regular mode) or `{"message":"Workflow execution failed"}`
+ * (queue mode) when the execution fails, and HTTP 200 with an empty body when it ends without a
+ * respond node (in queue mode whatever the trigger declares). All of them go through the response's
+ * `json()`; none can be decrypted by the client, and the 200 would count as a success. The respond
+ * node's answer is text (`send()`), so it passes untouched.
+ */
+export function replaceN8nAnswers(
+	response: FlowHttpResponse,
+	fallback: FlowHttpAnswer,
+	onReplaced: (n8nStatus: number | undefined) => void,
+): void {
+	response.json = () => {
+		const n8nStatus = response.statusCode;
+		if (writeFlowAnswer(response, fallback)) onReplaced(n8nStatus);
+		return response;
+	};
+}
+
 export function handleFlowWebhook(input: FlowWebhookInput): FlowWebhookResult {
-	const { credentials, options, registry, log } = input;
+	const { credentials, options, log, response } = input;
 	const now = input.now ?? Date.now;
 	const outcome = openFlowRequest(input.rawBody, input.signatureHeader, {
 		appSecret: credentials.appSecret,
@@ -97,15 +143,15 @@ export function handleFlowWebhook(input: FlowWebhookInput): FlowWebhookResult {
 		log.warn(`WhatsApp Flow endpoint answered ${outcome.answer.status}: ${outcome.reason}`, {
 			status: outcome.answer.status,
 		});
-		input.write(outcome.answer);
-		return { handled: 'rejected', status: outcome.answer.status };
+		writeFlowAnswer(response, outcome.answer);
+		return { handled: 'rejected', answered: true, status: outcome.answer.status };
 	}
 
 	if (outcome.type === 'answered') {
-		input.write(outcome.answer);
+		writeFlowAnswer(response, outcome.answer);
 		if (outcome.request.kind === 'ping') {
 			log.debug('WhatsApp Flow endpoint answered a health check (ping)');
-			return { handled: 'ping', status: outcome.answer.status };
+			return { handled: 'ping', answered: true, status: outcome.answer.status };
 		}
 		const request = outcome.request as Extract<FlowRequestKind, { kind: 'error_notification' }>;
 		log.warn(
@@ -113,6 +159,7 @@ export function handleFlowWebhook(input: FlowWebhookInput): FlowWebhookResult {
 		);
 		return {
 			handled: 'error_notification',
+			answered: true,
 			status: outcome.answer.status,
 			workflowData: options.emitErrorNotifications
 				? [[], [errorNotificationItem(request)]]
@@ -120,37 +167,41 @@ export function handleFlowWebhook(input: FlowWebhookInput): FlowWebhookResult {
 		};
 	}
 
-	const { request, aesKey, iv } = outcome;
+	const { request, aesKey, iv, wrapped } = outcome;
 	const requestId = (input.newRequestId ?? (() => randomBytes(16).toString('hex')))();
 	const timeoutMs = resolveTimeoutMs(options);
 	const message = options.timeoutMessage || DEFAULT_TIMEOUT_MESSAGE;
-	registry.open({
-		requestId,
-		action: request.action,
-		screen: request.screen,
-		flowToken: request.flowToken,
-		aesKey,
-		iv,
-		openedAt: now(),
-		timeoutMs,
-		fallback: fallbackReply(options.onTimeout ?? 'errorMessage', request.screen, message),
-		write: input.write,
-	});
+	const fallback = fallbackReply(options.onTimeout ?? 'errorMessage', request.screen, message);
+	// Encrypted now, in the process that holds the request: the AES key lives in this closure until
+	// the fallback is no longer needed, and is never written anywhere.
+	const fallbackAnswer = encryptReply(fallback, aesKey, iv);
 
-	// The endpoint must answer even if the workflow fails, ends without a respond node, or is slow.
+	replaceN8nAnswers(response, fallbackAnswer, (n8nStatus) =>
+		log.warn(
+			`WhatsApp Flow request ${requestId} (${request.action}) was not answered by a WhatsApp Flow Respond node (the execution failed or ended without one; n8n's HTTP ${String(n8nStatus ?? 200)}); answered ${fallback.status} with the timeout message`,
+			{ requestId, status: fallback.status },
+		),
+	);
+
+	// The endpoint must answer within Meta's 10 s even if the workflow is slow or never runs (a busy
+	// or lost queue worker). Only this process can: it holds the connection.
 	void input
 		.wait(timeoutMs)
 		.then(() => {
-			const result = registry.answer(requestId, 'timeout');
-			if (result.answered) {
+			if (writeFlowAnswer(response, fallbackAnswer)) {
 				log.warn(
-					`WhatsApp Flow request ${requestId} (${request.action}) got no answer from the workflow within ${timeoutMs} ms; answered ${result.status} with the timeout message`,
-					{ requestId, status: result.status },
+					`WhatsApp Flow request ${requestId} (${request.action}) got no answer from the workflow within ${timeoutMs} ms; answered ${fallback.status} with the timeout message`,
+					{ requestId, status: fallback.status },
 				);
 			}
 		})
 		.catch(() => undefined);
 
+	const envelope: FlowReplyEnvelope = {
+		...wrapped,
+		respond_by: new Date(now() + timeoutMs).toISOString(),
+		timeout_status: fallback.status,
+	};
 	const item: INodeExecutionData = {
 		json: {
 			requestId,
@@ -160,7 +211,8 @@ export function handleFlowWebhook(input: FlowWebhookInput): FlowWebhookResult {
 			flow_token: request.flowToken ?? null,
 			version: request.version ?? null,
 			...(request.truncated ? { truncated: true } : {}),
+			endpoint: envelope as unknown as IDataObject,
 		},
 	};
-	return { handled: 'exchange', requestId, workflowData: [[item], []] };
+	return { handled: 'exchange', answered: false, requestId, workflowData: [[item], []] };
 }

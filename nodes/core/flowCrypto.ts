@@ -217,6 +217,21 @@ export function decryptFlowRequest(
 	return { plaintext: plaintext.toString('utf8'), aesKey, iv };
 }
 
+/**
+ * The key and IV of an answer, from the two envelope fields as Meta sent them. The workflow carries
+ * the RSA-wrapped key, never the unwrapped one: whoever answers unwraps it with the private key, so
+ * the AES key exists only in the memory of the process that decrypts or encrypts.
+ */
+export function unwrapReplyKey(
+	envelope: Pick<FlowEnvelope, 'encrypted_aes_key' | 'initial_vector'>,
+	privateKey: KeyObject,
+): { aesKey: Buffer; iv: Buffer } {
+	const wrappedKey = strictBase64(envelope.encrypted_aes_key, 'encrypted_aes_key');
+	const iv = strictBase64(envelope.initial_vector, 'initial_vector');
+	if (iv.length === 0) throw new FlowCryptoError('iv_malformed', 'initial_vector is empty');
+	return { aesKey: unwrapAesKey(wrappedKey, privateKey), iv };
+}
+
 /** Encrypts the answer object as Meta's client expects it: base64(AES-128-GCM(key, ~iv)(JSON) || tag). */
 export function encryptFlowResponse(response: unknown, aesKey: Buffer, requestIv: Buffer): string {
 	const cipher = createCipheriv('aes-128-gcm', aesKey, invertIv(requestIv), {

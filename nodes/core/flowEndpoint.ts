@@ -166,6 +166,20 @@ export function fallbackReply(
 	return { status: 500, body: { error_msg: message } };
 }
 
+/**
+ * What the Flow Respond node needs to answer the request, carried on the trigger's item. Nothing in
+ * it is a secret: the AES key is still wrapped with the business public key (only the credential's
+ * private key unwraps it) and the IV is public in the request already.
+ */
+export interface FlowReplyEnvelope {
+	encrypted_aes_key: string;
+	initial_vector: string;
+	/** When the trigger's timeout answers instead (ISO 8601); a respond node after it must not answer. */
+	respond_by: string;
+	/** The HTTP status of that timeout answer, for the late respond node's error message. */
+	timeout_status: number;
+}
+
 // ---------------------------------------------------------------- The request pipeline
 
 export interface FlowEndpointSecrets {
@@ -184,12 +198,17 @@ export type FlowEndpointOutcome =
 	| { type: 'reject'; answer: FlowHttpAnswer; reason: string }
 	/** Answered by the endpoint itself (ping, error notification). */
 	| { type: 'answered'; answer: FlowHttpAnswer; request: FlowRequestKind }
-	/** The workflow answers, with the key and IV the encryption needs. */
+	/**
+	 * The workflow answers. `aesKey` and `iv` stay in the memory of the process that received the
+	 * request (for its fallback answer); `wrapped` is what the workflow may carry: the RSA-wrapped key
+	 * and the IV as Meta sent them, which only the private key's holder can use.
+	 */
 	| {
 			type: 'exchange';
 			request: Extract<FlowRequestKind, { kind: 'exchange' }>;
 			aesKey: Buffer;
 			iv: Buffer;
+			wrapped: { encrypted_aes_key: string; initial_vector: string };
 	  };
 
 function reject(status: number, reason: string, text: string): FlowEndpointOutcome {
@@ -278,7 +297,11 @@ export function openFlowRequest(
 	if (request.kind === 'error_notification') {
 		return { type: 'answered', answer: encryptReply(acknowledgeReply(), aesKey, iv), request };
 	}
-	return { type: 'exchange', request, aesKey, iv };
+	const wrapped = {
+		encrypted_aes_key: envelope.data.encrypted_aes_key,
+		initial_vector: envelope.data.initial_vector,
+	};
+	return { type: 'exchange', request, aesKey, iv, wrapped };
 }
 
 // ---------------------------------------------------------------- Respond-node parameters

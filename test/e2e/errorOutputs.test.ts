@@ -4,6 +4,7 @@
  * success output (Sent, Window Closed, Human, Bot, New Case, …); with *Continue (regular output)* the
  * failed item carries `error`. One n8n, one small workflow per node: Webhook → Split Out → the node.
  */
+import { flowTestKeys } from '../fixtures/flow/keys';
 import { FakeGraphApi } from '../support/fakeGraphApi';
 import { N8nInstance, PACKAGE_NAME, type Execution } from '../support/n8n';
 
@@ -77,6 +78,7 @@ describe('error outputs in a real n8n', () => {
 	const graph = new FakeGraphApi({ phoneNumberId: PNID });
 	let n8n: N8nInstance;
 	let api: Json;
+	let flowEndpoint: Json;
 
 	/** Imports, publishes, posts the items once and returns the outputs of "Node". */
 	const runWith = async (id: string, under: Under, items: Json[]): Promise<Json[][]> => {
@@ -94,6 +96,12 @@ describe('error outputs in a real n8n', () => {
 		n8n = await N8nInstance.start();
 		const id = await n8n.createCredential('whatsAppCloudApi', 'fake Graph', graph.credentials());
 		api = { whatsAppCloudApi: { id, name: 'fake Graph' } };
+		// The respond node requires the Flow endpoint credential (its private key unwraps the answer key).
+		const flowId = await n8n.createCredential('whatsAppFlowEndpointApi', 'Flow endpoint', {
+			privateKey: flowTestKeys().business.privatePem,
+			appSecret: 'error-outputs-app-secret',
+		});
+		flowEndpoint = { whatsAppFlowEndpointApi: { id: flowId, name: 'Flow endpoint' } };
 	});
 	afterAll(async () => {
 		await n8n?.stop();
@@ -281,14 +289,19 @@ describe('error outputs in a real n8n', () => {
 		const parameters = { respondWith: 'nextScreen', screen: 'DONE', data: '{}' };
 		const [main, errors] = await runWith(
 			'waErrOutFlowR001',
-			{ type: FLOW_RESPOND, onError: 'continueErrorOutput', parameters },
+			{ type: FLOW_RESPOND, credentials: flowEndpoint, onError: 'continueErrorOutput', parameters },
 			[{ n: 1 }],
 		);
 		expect(main).toEqual([]);
 		expect(errors).toEqual([{ n: 1, error: 'No WhatsApp Flow request to answer' }]);
 		const [regular] = await runWith(
 			'waErrOutFlowR002',
-			{ type: FLOW_RESPOND, onError: 'continueRegularOutput', parameters },
+			{
+				type: FLOW_RESPOND,
+				credentials: flowEndpoint,
+				onError: 'continueRegularOutput',
+				parameters,
+			},
 			[{ n: 2 }],
 		);
 		expect(regular).toEqual([{ n: 2, error: 'No WhatsApp Flow request to answer' }]);

@@ -2,7 +2,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { NodeOperationError, type INodeExecutionData } from 'n8n-workflow';
 
 import { WhatsAppFlowRespond } from '../../nodes/WhatsAppFlowRespond/WhatsAppFlowRespond.node';
-import { flowExchanges } from '../../nodes/shared/flowExchangeRegistry';
 import { WhatsAppFlowTrigger } from '../../nodes/WhatsAppFlowTrigger/WhatsAppFlowTrigger.node';
 import {
 	decryptFlowResponseAsClient,
@@ -15,6 +14,7 @@ import { flowTestKeys } from '../fixtures/flow/keys';
 import {
 	executeContext,
 	FakeResponse,
+	n8nWrites,
 	webhookContext,
 	type LogLine,
 } from '../fixtures/flow/n8nMocks';
@@ -55,8 +55,8 @@ async function deliver(
 		rawBody: Buffer.from(body),
 		headers: { 'x-hub-signature-256': signature },
 		credentials,
-		// Short timeouts keep jest from waiting on the trigger's pending sleeps after the last test.
-		options: { responseTimeoutMs: 300, ...options },
+		// Long enough for a loaded machine, short enough not to keep jest waiting on pending sleeps.
+		options: { responseTimeoutMs: 2000, ...options },
 		response,
 		logs,
 	});
@@ -78,6 +78,34 @@ function requestItem(delivery: Delivery): INodeExecutionData {
 	return item;
 }
 
+const TRIGGER_NODE = {
+	name: 'WhatsApp Flow Trigger',
+	type: 'n8n-nodes-whatsapp-reliable.whatsAppFlowTrigger',
+};
+let executions = 0;
+
+/**
+ * Runs the respond node in the execution `delivery` started, as n8n would: the trigger's item is its
+ * output, and sendResponse reaches the response the trigger's webhook() holds.
+ */
+function respondTo(
+	delivery: Delivery,
+	parameters: Record<string, unknown>,
+	extra: { items?: INodeExecutionData[]; executionId?: string; privateKey?: string } = {},
+) {
+	return respond.execute.call(
+		executeContext({
+			items: extra.items ?? [requestItem(delivery)],
+			executionId: extra.executionId ?? `run-${++executions}`,
+			parameters,
+			credentials: extra.privateKey ? { privateKey: extra.privateKey } : credentials,
+			parents: [TRIGGER_NODE],
+			outputs: { [TRIGGER_NODE.name]: requestItem(delivery) },
+			sendResponse: (answer) => n8nWrites.sendResponse(delivery.response, answer),
+		}),
+	);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('WhatsApp Flow Trigger webhook', () => {
@@ -89,16 +117,17 @@ describe('WhatsApp Flow Trigger webhook', () => {
 		expect(answerOf(delivery)).toEqual({ data: { status: 'active' } });
 	});
 
-	it('hands INIT to the workflow as one item without the key, and waits for the respond node', async () => {
-		const open = flowExchanges.openCount;
+	it('hands INIT to the workflow as one item with the wrapped key only, and holds the request for the respond node', async () => {
 		const delivery = await deliver({ version: '3.0', action: 'INIT', flow_token: 'tok-init' });
-		expect(delivery.result.noWebhookResponse).toBe(true);
+		// No noWebhookResponse: n8n holds the request for the respond node (responseNode mode).
+		expect(delivery.result.noWebhookResponse).toBeUndefined();
 		expect(delivery.result.workflowData).toHaveLength(2);
 		expect(delivery.result.workflowData?.[1]).toEqual([]);
 		const item = requestItem(delivery);
 		expect(Object.keys(item.json).sort()).toEqual([
 			'action',
 			'data',
+			'endpoint',
 			'flow_token',
 			'requestId',
 			'screen',
@@ -112,40 +141,50 @@ describe('WhatsApp Flow Trigger webhook', () => {
 			version: '3.0',
 		});
 		expect(item.json.requestId).toMatch(/^[0-9a-f]{32}$/);
+		const sent = JSON.parse(delivery.request.body);
+		expect(item.json.endpoint).toEqual({
+			encrypted_aes_key: sent.encrypted_aes_key,
+			initial_vector: sent.initial_vector,
+			respond_by: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+			timeout_status: 500,
+		});
 		const serialized = JSON.stringify(delivery.result);
-		for (const secret of [delivery.request.aesKey, delivery.request.iv]) {
-			expect(serialized).not.toContain(secret.toString('base64'));
-			expect(serialized).not.toContain(secret.toString('hex'));
-		}
+		for (const encoding of ['base64', 'hex', 'base64url'] as const)
+			expect(serialized).not.toContain(delivery.request.aesKey.toString(encoding));
+		expect(serialized).not.toContain('PRIVATE KEY');
 		expect(delivery.response.sends).toBe(0);
-		expect(flowExchanges.openCount).toBe(open + 1);
 
-		// The execution: the trigger's execute() binds the request to the execution id, a node in
-		// between drops requestId, and the respond node still finds the request.
-		const [requests] = await trigger.execute.call(
-			executeContext({ items: delivery.result.workflowData!, executionId: 'exec-1' }),
-		);
-		expect(requests).toEqual([item]);
+		// A node in between drops every field; the respond node reads the trigger's own output.
 		const reshaped = { json: { somethingElse: true } };
-		const output = await respond.execute.call(
-			executeContext({
-				items: [reshaped],
-				executionId: 'exec-1',
-				parameters: {
-					respondWith: 'nextScreen',
-					screen: 'APPOINTMENT',
-					data: '{"slots":["09:00","10:00"]}',
-				},
-			}),
+		const output = await respondTo(
+			delivery,
+			{
+				respondWith: 'nextScreen',
+				screen: 'APPOINTMENT',
+				data: '{"slots":["09:00","10:00"]}',
+			},
+			{ items: [reshaped] },
 		);
 		expect(output).toEqual([[{ json: { somethingElse: true }, pairedItem: { item: 0 } }]]);
 		expect(delivery.response.statusCode).toBe(200);
+		expect(delivery.response.headers['content-type']).toBe('text/plain');
 		expect(answerOf(delivery)).toEqual({
 			screen: 'APPOINTMENT',
 			data: { slots: ['09:00', '10:00'] },
 		});
-		expect(flowExchanges.openCount).toBe(open);
-		expect(flowExchanges.requestIdForExecution('exec-1')).toBeUndefined();
+	});
+
+	it('answers from the item alone when the respond node has no trigger before it', async () => {
+		const delivery = await deliver({ version: '3.0', action: 'INIT', flow_token: 'tok-item' });
+		await respond.execute.call(
+			executeContext({
+				items: [requestItem(delivery)],
+				parameters: { respondWith: 'nextScreen', screen: 'A', data: '{}' },
+				credentials,
+				sendResponse: (answer) => n8nWrites.sendResponse(delivery.response, answer),
+			}),
+		);
+		expect(answerOf(delivery)).toEqual({ screen: 'A', data: {} });
 	});
 
 	it('completes a data_exchange with the flow token in the params, and answers at most once', async () => {
@@ -165,12 +204,10 @@ describe('WhatsApp Flow Trigger webhook', () => {
 			screen: 'CONFIRM',
 			data: { date: '2026-01-02' },
 		});
-		await respond.execute.call(
-			executeContext({
-				items: [item],
-				executionId: 'exec-2',
-				parameters: { respondWith: 'complete', params: { booking_id: 'B-7' } },
-			}),
+		await respondTo(
+			delivery,
+			{ respondWith: 'complete', params: { booking_id: 'B-7' } },
+			{ executionId: 'exec-2' },
 		);
 		expect(answerOf(delivery)).toEqual({
 			screen: 'SUCCESS',
@@ -178,15 +215,15 @@ describe('WhatsApp Flow Trigger webhook', () => {
 				extension_message_response: { params: { booking_id: 'B-7', flow_token: 'tok-done' } },
 			},
 		});
-		await expect(
-			respond.execute.call(
-				executeContext({
-					items: [item],
-					executionId: 'exec-2',
-					parameters: { respondWith: 'complete', params: '{}' },
-				}),
-			),
-		).rejects.toThrow(NodeOperationError);
+		const second = respondTo(
+			delivery,
+			{ respondWith: 'complete', params: '{}' },
+			{ executionId: 'exec-2' },
+		);
+		await expect(second).rejects.toThrow(NodeOperationError);
+		await second.catch((error: NodeOperationError) =>
+			expect(error.description).toMatch(/already answered \(by the node "Node", HTTP 200\)/),
+		);
 		await sleep(100); // the timeout passes and must not write again
 		expect(delivery.response.sends).toBe(1);
 	});
@@ -199,12 +236,7 @@ describe('WhatsApp Flow Trigger webhook', () => {
 			flow_token: 't',
 		});
 		expect(requestItem(delivery).json).toMatchObject({ action: 'BACK', screen: 'SECOND' });
-		await respond.execute.call(
-			executeContext({
-				items: [requestItem(delivery)],
-				parameters: { respondWith: 'nextScreen', screen: 'FIRST', data: {} },
-			}),
-		);
+		await respondTo(delivery, { respondWith: 'nextScreen', screen: 'FIRST', data: {} });
 		expect(answerOf(delivery)).toEqual({ screen: 'FIRST', data: {} });
 	});
 
@@ -221,12 +253,7 @@ describe('WhatsApp Flow Trigger webhook', () => {
 		expect(delivery.logs.some((l) => l.level === 'warn' && /within 50 ms/.test(l.message))).toBe(
 			true,
 		);
-		const late = respond.execute.call(
-			executeContext({
-				items: [requestItem(delivery)],
-				parameters: { respondWith: 'nextScreen', screen: 'X', data: '{}' },
-			}),
-		);
+		const late = respondTo(delivery, { respondWith: 'nextScreen', screen: 'X', data: '{}' });
 		await expect(late).rejects.toThrow('cannot be answered');
 		await late.catch((error: NodeOperationError) =>
 			expect(error.description).toMatch(/already answered \(by the timeout, HTTP 200\)/),
@@ -319,21 +346,89 @@ describe('WhatsApp Flow Trigger webhook', () => {
 			),
 		);
 		for (const [index, delivery] of [...deliveries.entries()].reverse()) {
-			await respond.execute.call(
-				executeContext({
-					items: [requestItem(delivery)],
-					executionId: `concurrent-${index}`,
-					parameters: {
-						respondWith: 'nextScreen',
-						screen: 'S2',
-						data: { echo: requestItem(delivery).json.flow_token },
-					},
-				}),
+			await respondTo(
+				delivery,
+				{
+					respondWith: 'nextScreen',
+					screen: 'S2',
+					data: { echo: requestItem(delivery).json.flow_token },
+				},
+				{ executionId: `concurrent-${index}` },
 			);
 		}
 		deliveries.forEach((delivery, i) =>
 			expect(answerOf(delivery)).toEqual({ screen: 'S2', data: { echo: `t${i}` } }),
 		);
+	});
+});
+
+describe('WhatsApp Flow Trigger: what n8n answers when no respond node does', () => {
+	it("replaces n8n's 500 for a failed execution with the encrypted timeout message (on the screen; HTTP 500 for INIT)", async () => {
+		const onScreen = await deliver(
+			{ version: '3.0', action: 'data_exchange', screen: 'PICK', flow_token: 't', data: {} },
+			{ timeoutMessage: 'Try again' },
+		);
+		n8nWrites.executionFailed(onScreen.response);
+		expect(onScreen.response.statusCode).toBe(200);
+		expect(answerOf(onScreen)).toEqual({ screen: 'PICK', data: { error_message: 'Try again' } });
+		expect(
+			onScreen.logs.some(
+				(l) => l.level === 'warn' && /not answered by a WhatsApp Flow Respond node/.test(l.message),
+			),
+		).toBe(true);
+		const init = await deliver({ version: '3.0', action: 'INIT', flow_token: 't' });
+		n8nWrites.executionFailed(init.response);
+		expect(init.response.statusCode).toBe(500);
+		expect(answerOf(init)).toEqual({ error_msg: expect.any(String) });
+		await sleep(2100); // the timeouts pass and must not write again
+		expect(onScreen.response.sends).toBe(1);
+		expect(init.response.sends).toBe(1);
+	});
+
+	it("replaces n8n's empty 200 for an execution that ended without a respond node", async () => {
+		const delivery = await deliver(
+			{ version: '3.0', action: 'data_exchange', screen: 'S', flow_token: 't', data: {} },
+			{ onTimeout: 'invalidToken', timeoutMessage: 'Session over' },
+		);
+		n8nWrites.endedWithoutResponse(delivery.response);
+		expect(delivery.response.statusCode).toBe(427);
+		expect(answerOf(delivery)).toEqual({ error_msg: 'Session over' });
+	});
+
+	it('a respond node with unusable parameters fails without answering, and the endpoint answers the fallback', async () => {
+		const delivery = await deliver({
+			version: '3.0',
+			action: 'data_exchange',
+			screen: 'S',
+			flow_token: 't',
+		});
+		const run = respondTo(delivery, {
+			respondWith: 'nextScreen',
+			screen: 'NEXT',
+			data: '{not json',
+		});
+		await expect(run).rejects.toThrow(NodeOperationError);
+		await expect(run).rejects.toThrow('Screen Data is not valid JSON');
+		expect(delivery.response.sends).toBe(0);
+		n8nWrites.executionFailed(delivery.response);
+		expect(answerOf(delivery)).toEqual({
+			screen: 'S',
+			data: { error_message: expect.any(String) },
+		});
+	});
+
+	it("a respond node with another credential than the trigger's says so and answers nothing", async () => {
+		const delivery = await deliver({ version: '3.0', action: 'INIT', flow_token: 't' });
+		const run = respondTo(
+			delivery,
+			{ respondWith: 'nextScreen', screen: 'A', data: '{}' },
+			{ privateKey: keys.other.privatePem },
+		);
+		await expect(run).rejects.toThrow(NodeOperationError);
+		await run.catch((error: NodeOperationError) =>
+			expect(error.description).toMatch(/same WhatsApp Flow Endpoint credential/),
+		);
+		expect(delivery.response.sends).toBe(0);
 	});
 });
 
