@@ -97,7 +97,7 @@ async function main() {
 			`Redis memory: ${(((await usedMemory()) - before) / 10_000).toFixed(0)} bytes per remembered event key`,
 		);
 	} finally {
-		await closeRedisClientsForTests();
+		closeRedisClientsForTests();
 		await server.stop();
 	}
 }

@@ -24,6 +24,7 @@ import { applyToCode } from '../../nodes/core/statusLedger';
 import { admitEvents, settleEvents } from '../../nodes/core/triggerPipeline';
 import { splitEvents, type WhatsAppEvent } from '../../nodes/core/events';
 import { closeRedisClientsForTests, redisScripts } from '../../nodes/shared/redisClient';
+import { testRedisConnection } from '../../nodes/shared/stateStores';
 import { describeTriggerPipeline } from '../support/contracts/triggerPipeline';
 import { body, change, PHONE_A, textMessage } from '../support/payloads';
 import { startRedis, type RedisServer } from '../support/redisServer';
@@ -45,7 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	await closeRedisClientsForTests();
+	closeRedisClientsForTests();
 	secondClient?.disconnect();
 	await server?.stop();
 });
@@ -270,6 +271,27 @@ describe('conversations on Redis', () => {
 			Date.now(),
 		);
 		expect(owner).toBe('human');
+	});
+});
+
+describe('the credential test', () => {
+	it('passes against a running Redis and fails, saying why, against none', async () => {
+		const ok = await testRedisConnection({
+			id: 'c1',
+			name: 'Queue Redis',
+			type: 'whatsAppRedisApi',
+			data: { host: server.host, port: server.port },
+		});
+		expect(ok.status).toBe('OK');
+		const gone = await startRedis();
+		await gone.stop();
+		const failed = await testRedisConnection({
+			id: 'c2',
+			name: 'Gone Redis',
+			type: 'whatsAppRedisApi',
+			data: { host: gone.host, port: gone.port },
+		});
+		expect(failed).toMatchObject({ status: 'Error', message: expect.stringMatching(/Gone Redis/) });
 	});
 });
 

@@ -6,6 +6,9 @@ import type {
 	IWebhookFunctions,
 } from 'n8n-workflow';
 
+import * as net from 'node:net';
+
+import { closeRedisClientsForTests } from '../../nodes/shared/redisClient';
 import { resetWorkflowStatesForTests, saveWithExecution } from '../../nodes/shared/workflowState';
 import { WhatsAppReliableTrigger } from '../../nodes/WhatsAppReliableTrigger/WhatsAppReliableTrigger.node';
 import {
@@ -444,3 +447,45 @@ describe('WhatsApp Reliable Trigger: option bounds', () => {
 		});
 	});
 });
+
+describe('State Store Redis', () => {
+	afterAll(() => closeRedisClientsForTests());
+
+	it('answers 503, names the credential in the log and records nothing when Redis does not answer', async () => {
+		const db = new FakeWorkflowDatabase();
+		const port = await closedPort();
+		const raw = Buffer.from(
+			metaSerialise(body(change(PHONE_A, { messages: [textMessage('wamid.r1', 'hi')] }))),
+		);
+		const web = webhookContext(
+			db,
+			{ method: 'POST', raw, headers: { 'x-hub-signature-256': sign(raw, SECRET) } },
+			{ stateStore: 'redis' },
+		);
+		Object.assign(web.ctx, {
+			getNode: () => ({
+				...NODE,
+				credentials: { whatsAppRedisApi: { id: 'r1', name: 'Queue Redis' } },
+			}),
+			getCredentials: async (type: string) =>
+				type === 'whatsAppRedisApi'
+					? { host: '127.0.0.1', port }
+					: { appSecret: SECRET, verifyToken: TOKEN },
+		});
+		const response = await trigger.webhook.call(web.ctx);
+		expect(response.workflowData).toBeUndefined();
+		expect(web.sent.status).toBe(503);
+		expect(web.warnings.join('\n')).toMatch(
+			/503: Redis \(credential "Queue Redis"\) did not answer/,
+		);
+		expect(db.saves).toBe(0);
+	});
+});
+
+async function closedPort(): Promise<number> {
+	const server = net.createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as net.AddressInfo;
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return port;
+}
