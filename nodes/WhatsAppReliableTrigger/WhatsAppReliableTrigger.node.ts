@@ -18,10 +18,13 @@ import { splitEvents } from '../core/events';
 import { checkHandshake } from '../core/handshake';
 import { RecentSecrets } from '../core/recentSecrets';
 import { verifySignature } from '../core/signature';
+import type { TriggerJournal, TriggerStore } from '../core/stateStore/types';
 import {
 	admitEvents,
 	settleEvents,
 	TRIGGER_OUTPUTS,
+	withRecovered,
+	type AdmitResult,
 	type TriggerItem,
 } from '../core/triggerPipeline';
 import { recordInbound } from '../shared/conversations';
@@ -38,6 +41,7 @@ import {
 	StateStoreUnavailableError,
 	stateStoreProperty,
 } from '../shared/stateStores';
+import { whenExecutionSaved } from '../shared/workflowState';
 import { testWebhookCredential, type WebhookCredentials } from './credentialTest';
 import { MAX_DEDUPE_CAPACITY, MAX_DEDUPE_WINDOW_DAYS, readTriggerOptions } from './triggerState';
 
@@ -86,6 +90,35 @@ const PLAIN_ANSWERS: Record<number, string> = {
 function isJsonContentType(value: string | string[]): boolean {
 	const type = (Array.isArray(value) ? value[0] : value)?.split(';')[0].trim().toLowerCase() ?? '';
 	return type === 'application/json' || /^application\/[\w.-]+\+json$/.test(type);
+}
+
+const isJournal = (store: TriggerStore): store is TriggerStore & TriggerJournal =>
+	'takeUnfinished' in store;
+
+/**
+ * Records what this execution acknowledges before the 200 goes out, and forgets it once n8n saves the
+ * execution (it ended). Events it re-runs for a dead execution are recorded here first, then that
+ * execution's record is dropped.
+ */
+async function journalExecution(
+	ctx: IExecuteFunctions,
+	journal: TriggerJournal,
+	settled: Array<Array<{ item: TriggerItem }>>,
+): Promise<void> {
+	const executionId = ctx.getExecutionId();
+	const items = settled.map((output) => output.map(({ item }) => item));
+	await journal.record(executionId, items, Date.now());
+	const recoveredFrom = new Set(items.flat().flatMap((item) => item.recoveredFrom ?? []));
+	for (const previous of recoveredFrom) await journal.finished(previous);
+	whenExecutionSaved(ctx, () => {
+		journal
+			.finished(executionId)
+			.catch((error: Error) =>
+				ctx.logger.warn(
+					`WhatsApp Reliable Trigger: could not mark execution ${executionId} finished in Redis (${error.message}); its events may run again after the recovery time`,
+				),
+			);
+	});
 }
 
 export class WhatsAppReliableTrigger implements INodeType {
@@ -260,6 +293,16 @@ export class WhatsAppReliableTrigger implements INodeType {
 							'Whether to emit statuses that arrive after a later one (e.g. delivered after read) flagged with stale: true instead of dropping them',
 					},
 					{
+						displayName: 'Re-Run Unfinished Executions After (Minutes)',
+						name: 'recoverAfterMinutes',
+						type: 'number',
+						typeOptions: { minValue: 1, maxValue: 1440 },
+						default: 10,
+						displayOptions: { show: { '/stateStore': ['redis'] } },
+						description:
+							"State Store Redis: events whose execution acknowledged them and did not finish within this time (a queue-mode worker died) run again with the next request, flagged recoveredFrom. Set it longer than this workflow's longest execution.",
+					},
+					{
 						displayName: 'Record Conversations',
 						name: 'recordConversations',
 						type: 'boolean',
@@ -381,15 +424,26 @@ export class WhatsAppReliableTrigger implements INodeType {
 			return reject(400, `not a WhatsApp Business Account notification: ${split.reason}`);
 
 		const options = readTriggerOptions(this);
-		let admitted;
+		let admitted: AdmitResult;
 		try {
+			const store = await openTriggerStore(this, options);
 			admitted = await admitEvents(split.events, {
 				filters: options.filters,
-				store: await openTriggerStore(this, options),
+				store,
 				claimTtlMs: options.claimTtlMs,
 				emitDuplicates: options.emitDuplicates,
 				emitStale: options.emitStaleStatuses,
 			});
+			if (isJournal(store)) {
+				// Events a dead worker acknowledged ride along with this request (at most a few executions).
+				const unfinished = await store.takeUnfinished(options.recoverAfterMs, Date.now(), 5);
+				if (unfinished.length > 0)
+					this.logger.warn(
+						`WhatsApp Reliable Trigger: re-running the events of ${unfinished.length} acknowledged executions that did not finish (${unfinished.map((u) => u.executionId).join(', ')})`,
+						{ workflowId: this.getWorkflow().id, node: this.getNode().name },
+					);
+				admitted = withRecovered(admitted, unfinished);
+			}
 		} catch (error) {
 			// Nothing was recorded: Meta retries, and by then Redis may answer.
 			if (error instanceof StateStoreUnavailableError) return reject(503, error.message);
@@ -433,7 +487,9 @@ export class WhatsAppReliableTrigger implements INodeType {
 		);
 		let settled;
 		try {
-			settled = await settleEvents(inputs, { store: await openTriggerStore(this, options) });
+			const store = await openTriggerStore(this, options);
+			settled = await settleEvents(inputs, { store });
+			if (isJournal(store)) await journalExecution(this, store, settled);
 		} catch (error) {
 			// Not acknowledged: the execution fails and Meta delivers the body again.
 			throw asNodeError(this, error);

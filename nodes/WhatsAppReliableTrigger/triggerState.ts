@@ -23,6 +23,8 @@ export interface TriggerOptions {
 	claimTtlMs: number;
 	emitDuplicates: boolean;
 	emitStaleStatuses: boolean;
+	/** State Store Redis: how long an acknowledged execution may stay unfinished before its events run again. */
+	recoverAfterMs: number;
 }
 
 type Context = IWebhookFunctions | IExecuteFunctions;
@@ -42,6 +44,7 @@ export function readTriggerOptions(ctx: Context): TriggerOptions {
 		dedupeWindowDays?: number;
 		emitDuplicates?: boolean;
 		emitStaleStatuses?: boolean;
+		recoverAfterMinutes?: number;
 	}>(ctx, 'options', {});
 	const phoneNumberIds = nodeParameter<string>(ctx, 'phoneNumberIds', '')
 		.split(',')
@@ -54,6 +57,7 @@ export function readTriggerOptions(ctx: Context): TriggerOptions {
 		claimTtlMs: CLAIM_TTL_MS,
 		emitDuplicates: options.emitDuplicates ?? false,
 		emitStaleStatuses: options.emitStaleStatuses ?? false,
+		recoverAfterMs: clamp(options.recoverAfterMinutes ?? 10, 1, 24 * 60) * 60_000,
 	};
 }
 

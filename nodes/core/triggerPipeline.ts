@@ -1,5 +1,5 @@
 import type { EventKind, WhatsAppEvent } from './events';
-import type { TriggerStore } from './stateStore/types';
+import type { TriggerStore, UnfinishedExecution } from './stateStore/types';
 import type { LedgerJudgement } from './statusLedger';
 
 /**
@@ -40,6 +40,8 @@ export interface TriggerItem extends WhatsAppEvent {
 	duplicate: boolean;
 	stale: boolean;
 	ledger: LedgerJudgement | null;
+	/** Set on an event acknowledged by an execution that never finished (see TriggerJournal): its id. */
+	recoveredFrom?: string;
 }
 
 export interface AdmitResult {
@@ -165,8 +167,31 @@ export async function admitEvents(
 }
 
 /**
+ * Adds the events of executions that acknowledged them and never finished (a killed queue-mode
+ * worker) to what this request starts, flagged with the execution they come from. Their keys are
+ * confirmed already; the execution that runs them records them again before it acknowledges.
+ */
+export function withRecovered(
+	admitted: AdmitResult,
+	unfinished: UnfinishedExecution[],
+): AdmitResult {
+	if (unfinished.length === 0 || admitted.answer === 'retryLater') return admitted;
+	const outputs = admitted.outputs.map((items) => [...items]);
+	for (const { executionId, items } of unfinished) {
+		if (!Array.isArray(items)) continue;
+		items.forEach((recorded, output) => {
+			if (!Array.isArray(recorded) || output >= outputs.length) return;
+			for (const item of recorded as TriggerItem[])
+				outputs[output].push({ ...item, recoveredFrom: executionId });
+		});
+	}
+	return { ...admitted, outputs, answer: 'execute' };
+}
+
+/**
  * Runs inside the execution: confirms each new item's claim, and drops an item another execution
- * already confirmed (a re-admitted event whose original did start after all).
+ * already confirmed (a re-admitted event whose original did start after all). Recovered items were
+ * confirmed by the execution that took them first, and are kept.
  */
 export async function settleEvents(
 	inputs: TriggerItem[][],
@@ -178,7 +203,8 @@ export async function settleEvents(
 		const kept: Array<{ item: TriggerItem; index: number }> = [];
 		for (const [index, item] of items.entries()) {
 			// Claimed, or missing (the claim expired or the process restarted): confirm it now.
-			if (!item.duplicate && !(await options.store.confirmFirst(item.dedupeKey, now))) continue;
+			const confirmed = item.duplicate || item.recoveredFrom !== undefined;
+			if (!confirmed && !(await options.store.confirmFirst(item.dedupeKey, now))) continue;
 			kept.push({ item, index });
 		}
 		settled.push(kept);

@@ -108,6 +108,32 @@ export function saveWithExecution(ctx: StateContext, now = Date.now()): void {
 	for (const name of Object.keys(LEGACY_NODE_KEYS)) if (name in nodeData) delete nodeData[name];
 }
 
+const FINISHED_KEY = 'whatsAppReliableFinished';
+const FINISHED = Symbol('whatsAppReliableFinished');
+
+/**
+ * Calls `callback` once n8n saves this execution's static data, which it does when the execution has
+ * ended (in queue mode, in the worker that ran it): the one moment a node can learn that an execution
+ * finished. Writes nothing: the hook serialises to nothing, but setting it makes n8n save.
+ */
+export function whenExecutionSaved(ctx: StateContext, callback: () => void): void {
+	const global = ctx.getWorkflowStaticData('global');
+	let hook = global[FINISHED_KEY] as unknown as { [FINISHED]?: Array<() => void> } | undefined;
+	if (!hook?.[FINISHED]) {
+		const callbacks: Array<() => void> = [];
+		hook = {
+			[FINISHED]: callbacks,
+			toJSON: () => {
+				// Once: a second serialisation of the same copy is not a second end.
+				for (const call of callbacks.splice(0)) call();
+				return undefined;
+			},
+		} as unknown as { [FINISHED]: Array<() => void> };
+		global[FINISHED_KEY] = hook as unknown as IDataObject;
+	}
+	hook[FINISHED]!.push(callback);
+}
+
 /** Forgets all live state; for tests that simulate a process restart. */
 export function resetWorkflowStatesForTests(): void {
 	states.clear();

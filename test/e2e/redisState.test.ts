@@ -158,6 +158,29 @@ describe('two processes sharing one Redis', () => {
 	});
 });
 
+describe('the journal of acknowledged, unfinished executions', () => {
+	it('lends an execution that did not finish in time to one request, and forgets a finished one', async () => {
+		const namespace = freshNamespace();
+		const [a, b] = [first, second].map((r) => new RedisTriggerStore(r, namespace, WEEK_MS));
+		const items = [[{ dedupeKey: 'message:wamid.j1' }], [], [], [], []];
+		await a.record('101', items, 1_000);
+		await a.record('102', items, 1_000);
+		await a.finished('102');
+		expect(await b.takeUnfinished(60_000, 30_000, 5)).toEqual([]);
+		const [takenByA, takenByB] = await Promise.all([
+			a.takeUnfinished(60_000, 61_001, 5),
+			b.takeUnfinished(60_000, 61_001, 5),
+		]);
+		// One of two concurrent requests re-runs it; the other sees nothing.
+		expect([...takenByA, ...takenByB]).toEqual([{ executionId: '101', items }]);
+		// Lent: not due again until the re-run has had its own time.
+		expect(await a.takeUnfinished(60_000, 62_000, 5)).toEqual([]);
+		expect(await a.takeUnfinished(60_000, 121_002, 5)).toHaveLength(1);
+		await b.finished('101');
+		expect(await a.takeUnfinished(60_000, 999_999, 5)).toEqual([]);
+	});
+});
+
 describe('send-once on Redis', () => {
 	const clock = {
 		now: () => Date.now(),

@@ -9,7 +9,11 @@ import type {
 import * as net from 'node:net';
 
 import { closeRedisClientsForTests } from '../../nodes/shared/redisClient';
-import { resetWorkflowStatesForTests, saveWithExecution } from '../../nodes/shared/workflowState';
+import {
+	resetWorkflowStatesForTests,
+	saveWithExecution,
+	whenExecutionSaved,
+} from '../../nodes/shared/workflowState';
 import { WhatsAppReliableTrigger } from '../../nodes/WhatsAppReliableTrigger/WhatsAppReliableTrigger.node';
 import {
 	MAX_DEDUPE_CAPACITY,
@@ -489,3 +493,24 @@ async function closedPort(): Promise<number> {
 	await new Promise<void>((resolve) => server.close(() => resolve()));
 	return port;
 }
+
+describe('knowing that an execution ended', () => {
+	it('calls back when n8n saves the execution, once, and persists nothing for it', () => {
+		const db = new FakeWorkflowDatabase();
+		const execution = db.begin();
+		const ended: string[] = [];
+		const ctx = {
+			getWorkflow: () => ({ id: 'wf1' }),
+			getNode: () => NODE,
+			getWorkflowStaticData: (type: string) => execution.forNode(type, NODE.name),
+		};
+		whenExecutionSaved(ctx as never, () => ended.push('first'));
+		whenExecutionSaved(ctx as never, () => ended.push('second'));
+		expect(ended).toEqual([]);
+		execution.finishAndLand();
+		expect(ended).toEqual(['first', 'second']);
+		expect(db.read()).toEqual({ global: {} });
+		JSON.stringify(ctx.getWorkflowStaticData('global'));
+		expect(ended).toHaveLength(2);
+	});
+});

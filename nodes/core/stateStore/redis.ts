@@ -5,7 +5,9 @@ import {
 	type ClaimBodyResult,
 	type SendOnceClaim,
 	type SendOnceStore,
+	type TriggerJournal,
 	type TriggerStore,
+	type UnfinishedExecution,
 } from './types';
 
 /**
@@ -93,13 +95,46 @@ const FORGET = `
 redis.call('DEL', KEYS[1])
 return 0`;
 
+const JOURNAL_RECORD = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 0`;
+
+const JOURNAL_FINISHED = `
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 0`;
+
+/**
+ * KEYS[1]: the journal's index. ARGV: the cut-off time, now, the limit, the prefix of entries. Entries
+ * are named from the prefix inside the script; the braces of the namespace keep them in the index's
+ * Redis Cluster slot.
+ */
+const JOURNAL_TAKE = `
+local out = {}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(ids) do
+	local items = redis.call('GET', ARGV[4] .. id)
+	if items then
+		redis.call('ZADD', KEYS[1], ARGV[2], id)
+		out[#out + 1] = id
+		out[#out + 1] = items
+	else
+		redis.call('ZREM', KEYS[1], id)
+	end
+end
+return out`;
+
+/** How long an unfinished execution's items are kept at most (Meta's own retry window). */
+const JOURNAL_TTL_MS = 7 * 86_400_000;
+
 /** How often a status is judged again when another process changed the same message meanwhile. */
 const MAX_LEDGER_ATTEMPTS = 20;
 
 /** Redis keeps real time: the `now` the interface passes (for the in-process backend's tests) is not used. */
 const ms = (value: number) => String(Math.max(1, Math.ceil(value)));
 
-export class RedisTriggerStore implements TriggerStore {
+export class RedisTriggerStore implements TriggerStore, TriggerJournal {
 	constructor(
 		private readonly redis: RedisScripts,
 		private readonly namespace: string,
@@ -154,6 +189,49 @@ export class RedisTriggerStore implements TriggerStore {
 
 	async confirmFirst(key: string, _now?: number): Promise<boolean> {
 		return (await this.redis.eval(CONFIRM_FIRST, 1, this.key('d', key), ms(this.ttlMs))) === 1;
+	}
+
+	private journalKeys(executionId: string): [string, string] {
+		return [`${this.namespace}:j:${executionId}`, `${this.namespace}:jz`];
+	}
+
+	async record(executionId: string, items: unknown, now: number): Promise<void> {
+		const [entry, index] = this.journalKeys(executionId);
+		await this.redis.eval(
+			JOURNAL_RECORD,
+			2,
+			entry,
+			index,
+			JSON.stringify(items),
+			ms(JOURNAL_TTL_MS),
+			String(now),
+			executionId,
+		);
+	}
+
+	async finished(executionId: string): Promise<void> {
+		await this.redis.eval(JOURNAL_FINISHED, 2, ...this.journalKeys(executionId), executionId);
+	}
+
+	async takeUnfinished(
+		olderThanMs: number,
+		now: number,
+		limit: number,
+	): Promise<UnfinishedExecution[]> {
+		const [, index] = this.journalKeys('');
+		const flat = (await this.redis.eval(
+			JOURNAL_TAKE,
+			1,
+			index,
+			String(now - olderThanMs),
+			String(now),
+			String(limit),
+			`${this.namespace}:j:`,
+		)) as string[];
+		const taken: UnfinishedExecution[] = [];
+		for (let i = 0; i + 1 < flat.length; i += 2)
+			taken.push({ executionId: flat[i], items: JSON.parse(flat[i + 1]) as unknown });
+		return taken;
 	}
 }
 

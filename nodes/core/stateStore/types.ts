@@ -31,6 +31,31 @@ export interface TriggerStore {
 	confirmFirst(key: string, now: number): Promise<boolean>;
 }
 
+/**
+ * What the trigger's executions acknowledged and have not finished yet, so that events a dead process
+ * took with it can run again. Needed where n8n itself cannot recover them: in queue mode a worker killed
+ * mid-execution leaves the execution failed without its data (n8n 2.41 sets Bull's maxStalledCount to 0
+ * and does not re-run the job), after Meta already had its 200. In one process n8n keeps a crashed
+ * execution with its items, so the in-process backend keeps no journal.
+ */
+export interface TriggerJournal {
+	/** Records the items an execution acknowledged, before the acknowledgement goes out. */
+	record(executionId: string, items: unknown, now: number): Promise<void>;
+	/** The execution ended (its data is saved by n8n): nothing to recover. */
+	finished(executionId: string): Promise<void>;
+	/**
+	 * Executions recorded longer than `olderThanMs` ago and not finished: presumed dead. Each is lent
+	 * to the caller (its clock restarts), so only one request re-runs it; it stays recorded until the
+	 * execution that re-runs it has recorded them itself and calls `finished` for it.
+	 */
+	takeUnfinished(olderThanMs: number, now: number, limit: number): Promise<UnfinishedExecution[]>;
+}
+
+export interface UnfinishedExecution {
+	executionId: string;
+	items: unknown;
+}
+
 export type ClaimBodyResult =
 	| { busy: true; inFlight: number }
 	| { busy: false; known: ReadonlySet<string> };
