@@ -8,7 +8,7 @@ import {
 	type TranscriptLine,
 } from './conversationRecord';
 import type { Priority } from './escalationRules';
-import type { EscalationResult } from './lease';
+import { pendingBotSend, type EscalationResult } from './lease';
 
 /** The case package: what an agent, a helpdesk or a Slack message needs about a handoff, in one item. */
 
@@ -61,6 +61,11 @@ export interface CasePackage {
 		lastCustomerMessage: string | null;
 	};
 	lease: LeaseView;
+	/**
+	 * A bot message that was cleared to leave (Only If Bot Owns Conversation) before the case opened and
+	 * not yet recorded as sent: it may still reach the customer. Null when none was on its way.
+	 */
+	botMessageInFlight: { clearedAt: string; until: string } | null;
 	/** The item that escalated (event or business payload), without Meta's raw copy. */
 	trigger: Record<string, unknown>;
 }
@@ -90,6 +95,7 @@ export function buildCasePackage(
 	const lastText = [...inbound].reverse().find((l) => l.text)?.text ?? null;
 	const rest = { ...trigger };
 	delete rest.raw;
+	const inFlight = pendingBotSend(conversation, result.lease.since);
 	return {
 		caseId: result.lease.caseId,
 		created: result.created,
@@ -135,6 +141,12 @@ export function buildCasePackage(
 			lastCustomerMessage: lastText,
 		},
 		lease: leaseView(result.lease),
+		botMessageInFlight: inFlight
+			? {
+					clearedAt: new Date(inFlight.at).toISOString(),
+					until: new Date(inFlight.until).toISOString(),
+				}
+			: null,
 		trigger: rest,
 	};
 }

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 
-import type { Conversation, Lease, Ownership, ReleaseReason } from './conversationRecord';
+import type {
+	Conversation,
+	Lease,
+	OwnerKind,
+	Ownership,
+	ReleaseReason,
+} from './conversationRecord';
 import type { Priority } from './escalationRules';
 
 /**
@@ -134,4 +140,32 @@ export function takeResumedAfter(conversation: Conversation): Ownership['resumed
 	const resumed = conversation.data.ownership.resumedAfter;
 	if (resumed) conversation.data.ownership.resumedAfter = null;
 	return resumed;
+}
+
+export type BotSendCheck =
+	| { allowed: true }
+	| { allowed: false; owner: Exclude<OwnerKind, 'bot'>; lease: Lease | null };
+
+/**
+ * The check a bot message passes right before it leaves: allowed only while the bot owns the
+ * conversation (an expired lease is applied first). An allowed send is marked pending until `until`
+ * (or until it is recorded as sent), so an escalation that lands while it is on its way can say so.
+ * Together with the caller's store, check and mark are one step: an escalation lands before it (the
+ * send is blocked) or after it (the case knows a bot message may still arrive), never in between.
+ */
+export function checkBotSend(conversation: Conversation, now: number, until: number): BotSendCheck {
+	expireLease(conversation, now);
+	const { owner, lease } = conversation.data.ownership;
+	if (owner !== 'bot') return { allowed: false, owner, lease };
+	conversation.data.pendingBotSend = { at: now, until: Math.max(now, until) };
+	return { allowed: true };
+}
+
+/** The bot message cleared to leave and not yet recorded as sent, if any at `now`. */
+export function pendingBotSend(
+	conversation: Conversation,
+	now: number,
+): { at: number; until: number } | null {
+	const pending = conversation.data.pendingBotSend;
+	return pending && pending.until > now ? pending : null;
 }

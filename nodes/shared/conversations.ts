@@ -1,6 +1,9 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
+import type { Lease, SenderRole } from '../core/conversationRecord';
+import { normaliseCustomerId } from '../core/customerId';
 import type { WhatsAppEvent } from '../core/events';
+import { checkBotSend, type BotSendCheck } from '../core/lease';
 import { openConversationStore } from './stateStores';
 
 /**
@@ -74,6 +77,8 @@ export interface AcceptedSend {
 	correlationId?: string;
 	messageStatus?: string;
 	fallbackTemplate?: boolean;
+	/** The role the send node declared (its option Sent By). */
+	sentBy?: SenderRole;
 }
 
 /**
@@ -105,6 +110,7 @@ export async function recordOutbound(
 						correlationId: send.correlationId,
 						messageStatus: send.messageStatus,
 						fallbackTemplate: send.fallbackTemplate,
+						sentBy: send.sentBy,
 						at: now,
 					},
 					now,
@@ -116,4 +122,40 @@ export async function recordOutbound(
 		warn(ctx, 'a sent message', error);
 		return false;
 	}
+}
+
+export type OwnershipCheck =
+	| { allowed: true }
+	| {
+			allowed: false;
+			conversationKey: string;
+			owner: Exclude<BotSendCheck, { allowed: true }>['owner'];
+			lease: Lease | null;
+	  };
+
+/**
+ * Called by the send node right before a bot message leaves, when its option "Only If Bot Owns
+ * Conversation" is on: checks the owner of the recipient's conversation on this number and, when the
+ * bot owns it, marks the send pending, in one change of the store (core/lease.ts checkBotSend). A
+ * customer without a conversation yet is the bot's. Unlike the recording, this throws: without an
+ * answer from the store the send does not go.
+ */
+export async function checkBotOwnership(
+	ctx: Context,
+	recipient: { phoneNumberId: string; to: string },
+	holdMs: number,
+): Promise<OwnershipCheck> {
+	const now = Date.now();
+	const customerId = normaliseCustomerId(recipient.to);
+	if (!customerId) return { allowed: true };
+	const store = await openConversationStore(ctx, {}, now);
+	return await store.update(
+		{ phoneNumberId: recipient.phoneNumberId, customerIds: [customerId] },
+		(book): OwnershipCheck => {
+			const conversation = book.open(recipient.phoneNumberId, customerId, now);
+			const check = checkBotSend(conversation, now, now + holdMs);
+			return check.allowed ? check : { ...check, conversationKey: conversation.key };
+		},
+		now,
+	);
 }

@@ -183,7 +183,7 @@ describe('example workflows in a real n8n', () => {
 					type: 'template',
 					status: 'read',
 					correlationId: 'A-1001',
-					sentBy: 'bot',
+					sentBy: 'automation',
 				},
 			]);
 		});

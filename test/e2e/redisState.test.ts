@@ -9,7 +9,8 @@ import Redis from 'ioredis';
 
 import type { KeyState } from '../../nodes/core/dedupeStore';
 import { digestKey } from '../../nodes/core/keyDigest';
-import { escalate } from '../../nodes/core/lease';
+import { buildCasePackage } from '../../nodes/core/casePackage';
+import { checkBotSend, escalate } from '../../nodes/core/lease';
 import { sendOnce } from '../../nodes/core/sendOnce';
 import {
 	RedisSendOnceStore,
@@ -315,6 +316,54 @@ describe('the credential test', () => {
 			data: { host: gone.host, port: gone.port },
 		});
 		expect(failed).toMatchObject({ status: 'Error', message: expect.stringMatching(/Gone Redis/) });
+	});
+});
+
+describe('ownership where the message leaves, on Redis', () => {
+	it('a bot send checked on one process and an escalation on the other: blocked, or known to the case, never neither', async () => {
+		const namespace = `wr:{wf-${randomUUID()}}`;
+		const [bot, agent] = [first, second].map((r) => new RedisConversationStore(r, namespace));
+		const pnid = PHONE_A.phone_number_id;
+		const outcomes = await Promise.all(
+			Array.from({ length: 12 }, async (_, i) => {
+				const customerId = `49151000009${String(i).padStart(2, '0')}`;
+				const scope = { phoneNumberId: pnid, customerIds: [customerId] };
+				const [check, casePackage] = await Promise.all([
+					bot.update(
+						scope,
+						(book) =>
+							checkBotSend(
+								book.open(pnid, customerId, Date.now()),
+								Date.now(),
+								Date.now() + 60_000,
+							),
+						Date.now(),
+					),
+					agent.update(
+						scope,
+						(book) => {
+							const conversation = book.open(pnid, customerId, Date.now());
+							const result = escalate(
+								conversation,
+								{
+									assignee: null,
+									reason: 'race',
+									rule: null,
+									detail: null,
+									priority: 'normal',
+									leaseMs: 3_600_000,
+								},
+								Date.now(),
+							);
+							return buildCasePackage(conversation, result, {});
+						},
+						Date.now(),
+					),
+				]);
+				return { allowed: check.allowed, inFlight: casePackage.botMessageInFlight !== null };
+			}),
+		);
+		for (const outcome of outcomes) expect(outcome.allowed).toBe(outcome.inFlight);
 	});
 });
 

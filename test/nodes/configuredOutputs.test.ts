@@ -39,9 +39,24 @@ describe('WhatsApp Reliable outputs', () => {
 		expect(reliableOutputs(parameters)).toEqual([{ type: 'main' }]);
 	});
 
+	it.each([
+		[{ ...send }, ['Sent', 'Blocked (Human Owns)']],
+		[{ ...send, onWindowClosed: 'route' }, ['Sent', 'Window Closed', 'Blocked (Human Owns)']],
+		[{ resource: 'message', operation: 'sendTemplate' }, ['Sent', 'Blocked (Human Owns)']],
+	])('Only If Bot Owns Conversation adds Blocked (Human Owns), last: %j', (parameters, names) => {
+		expect(reliableOutputs({ ...parameters, additionalFields: { onlyIfBotOwns: true } })).toEqual(
+			names.map((displayName) => ({ type: 'main', displayName })),
+		);
+	});
+
 	it('the description expression evaluates to the same outputs, with nothing from outside', () => {
 		const outputs = new WhatsAppReliable().description.outputs;
-		for (const parameters of [{ ...send, onWindowClosed: 'route' }, send])
+		for (const parameters of [
+			{ ...send, onWindowClosed: 'route' },
+			send,
+			{ ...send, onWindowClosed: 'route', additionalFields: { onlyIfBotOwns: true } },
+			{ ...send, additionalFields: {} },
+		])
 			expect(evaluateOutputs(outputs, parameters)).toEqual(reliableOutputs(parameters));
 	});
 });

@@ -685,3 +685,191 @@ describe('Erase Customer Data', () => {
 		expect(again.json.erasedConversations).toBe(0);
 	});
 });
+
+describe('ownership where the message leaves', () => {
+	const graph = new FakeGraphApi({ phoneNumberId: PNID });
+	let time: ReturnType<typeof instantRuntime>;
+	beforeAll(async () => {
+		await graph.start();
+	});
+	afterAll(async () => {
+		await graph.stop();
+	});
+	beforeEach(() => {
+		graph.reset();
+		time = instantRuntime(runtime);
+	});
+	afterEach(() => time.restore());
+
+	const reliable = new WhatsAppReliable();
+	async function runSend(workflow: Workflow, params: Params) {
+		const ctx = mockContext({
+			credentials: graph.credentials(),
+			workflowId: WORKFLOW,
+			database: workflow,
+			params: {
+				resource: 'message',
+				operation: 'send',
+				to: `+${CUSTOMER}`,
+				messageType: 'text',
+				text: 'The bot answers',
+				...params,
+			},
+		});
+		const output = await reliable.execute.call(ctx);
+		ctx.finish();
+		return output;
+	}
+	const botOnly = { additionalFields: { onlyIfBotOwns: true } };
+	const transcriptOf = async (workflow: Workflow) => {
+		const [[record]] = await runEscalation(workflow, { operation: 'get' }, [
+			{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } },
+		]);
+		return record.json.transcript as IDataObject[];
+	};
+
+	it('sends while the bot owns the conversation, and blocks (not sends) once a human holds it', async () => {
+		const workflow = new Workflow();
+		await deliver(workflow, sendText('wamid.o1', 'where is my parcel?'));
+		const [sent, blocked] = await runSend(workflow, botOnly);
+		expect([sent.length, blocked.length]).toEqual([1, 0]);
+		expect(graph.accepted()).toHaveLength(1);
+
+		const [[opened]] = await runEscalation(workflow, { operation: 'escalate', assignee: 'ana' }, [
+			{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } },
+		]);
+		const [sentAfter, blockedAfter] = await runSend(workflow, {
+			...botOnly,
+			correlationId: 'faq-1',
+		});
+		expect(sentAfter).toEqual([]);
+		expect(graph.accepted()).toHaveLength(1);
+		expect(blockedAfter).toHaveLength(1);
+		expect(blockedAfter[0].pairedItem).toEqual({ item: 0 });
+		expect(blockedAfter[0].json).toMatchObject({
+			to: CUSTOMER,
+			correlationId: 'faq-1',
+			blocked: true,
+			sent: false,
+			owner: 'human',
+			conversationKey: `${PNID}:${CUSTOMER}`,
+			caseId: opened.json.caseId,
+			assignee: 'ana',
+			reason: 'Manual escalation',
+			unsentMessage: { type: 'text', text: { body: 'The bot answers' } },
+		});
+		// Nothing of the blocked message reaches the transcript.
+		expect((await transcriptOf(workflow)).map((l) => l.text)).toEqual([
+			'where is my parcel?',
+			'The bot answers',
+		]);
+	});
+
+	it('gives a blocked send its idempotency key back: after the release the same key sends once', async () => {
+		const workflow = new Workflow();
+		await runEscalation(workflow, { operation: 'escalate' }, [
+			{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } },
+		]);
+		const keyed = { ...botOnly, idempotencyKey: 'answer-wamid.k1' };
+		const [, blocked] = await runSend(workflow, keyed);
+		expect(blocked[0].json).toMatchObject({ blocked: true, idempotencyKey: 'answer-wamid.k1' });
+		await runEscalation(workflow, { operation: 'release' }, [
+			{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } },
+		]);
+		const [sent] = await runSend(workflow, keyed);
+		expect(sent[0].json).toMatchObject({ skipped: false, idempotencyKey: 'answer-wamid.k1' });
+		const [again] = await runSend(workflow, keyed);
+		expect(again[0].json).toMatchObject({ skipped: true });
+		expect(graph.accepted()).toHaveLength(1);
+	});
+
+	it('keeps Window Closed on the second output and puts Blocked last', async () => {
+		const workflow = new Workflow();
+		await runEscalation(workflow, { operation: 'escalate' }, [
+			{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } },
+		]);
+		const outputs = await runSend(workflow, { ...botOnly, onWindowClosed: 'route' });
+		expect(outputs.map((o) => o.length)).toEqual([0, 0, 1]);
+	});
+
+	it('without the option, sends to a human-owned conversation as before', async () => {
+		const workflow = new Workflow();
+		await runEscalation(workflow, { operation: 'escalate' }, [
+			{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } },
+		]);
+		const outputs = await runSend(workflow, {});
+		expect(outputs).toHaveLength(1);
+		expect(graph.accepted()).toHaveLength(1);
+	});
+
+	it('records Sent By as declared: an automation during an open case is automation, not the human', async () => {
+		const workflow = new Workflow();
+		await deliver(workflow, sendText('wamid.s1', 'I want a refund'));
+		await runEscalation(workflow, { operation: 'escalate' }, [
+			{ json: { customer: { id: CUSTOMER }, phoneNumberId: PNID } },
+		]);
+		await runSend(workflow, {
+			text: 'Your order A-1 has shipped',
+			additionalFields: { sentBy: 'automation' },
+		});
+		await runSend(workflow, { text: 'Hi, Ana here', additionalFields: { sentBy: 'human' } });
+		await runSend(workflow, { text: 'Default is the bot' });
+		await runSend(workflow, {
+			operation: 'sendTemplate',
+			template: { mode: 'name', value: 'order_update' },
+			templateLanguage: 'en_US',
+		});
+		expect(
+			(await transcriptOf(workflow)).filter((l) => l.direction === 'outbound').map((l) => l.sentBy),
+		).toEqual(['automation', 'human', 'bot', 'automation']);
+		const error = await runSend(workflow, { additionalFields: { sentBy: 'robot' } }).catch(
+			(e: unknown) => e as NodeOperationError,
+		);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as NodeOperationError).message).toContain('Sent By');
+	});
+
+	it('Route with Open Case on Match opens the case in the same step; the bot is gated from then on', async () => {
+		const workflow = new Workflow();
+		const refund = messages(await deliver(workflow, sendText('wamid.r1', 'refund now')));
+		const [human, bot, already] = await runEscalation(
+			workflow,
+			route({ routeOptions: { openCaseOnMatch: true, assignee: 'ana', leaseMinutes: 30 } }),
+			refund,
+		);
+		expect([human.length, bot.length, already.length]).toEqual([1, 0, 0]);
+		const opened = human[0].json;
+		expect(opened).toMatchObject({
+			created: true,
+			reason: 'Refund or agent',
+			rule: 'keywords',
+			detail: '"refund*" in text',
+			priority: 'high',
+			assignee: 'ana',
+			customer: { id: CUSTOMER },
+			routing: { route: 'human', rule: 'keywords', caseId: opened.caseId },
+			trigger: { messageId: 'wamid.r1' },
+		});
+		expect(
+			Date.parse(opened.leaseExpiresAt as string) - Date.parse(opened.openedAt as string),
+		).toBe(30 * 60_000);
+		expect((opened.transcript as IDataObject[]).map((l) => l.text)).toEqual(['refund now']);
+
+		// An Escalate after it finds the case Route opened.
+		const [, existing] = await runEscalation(workflow, { operation: 'escalate' }, human);
+		expect(existing[0].json).toMatchObject({ created: false, caseId: opened.caseId });
+		const [, blocked] = await runSend(workflow, botOnly);
+		expect(blocked[0].json).toMatchObject({ caseId: opened.caseId });
+		const more = messages(await deliver(workflow, sendText('wamid.r2', 'hello?')));
+		expect((await runEscalation(workflow, route(), more))[2]).toHaveLength(1);
+	});
+
+	it('Route without the option leaves the conversation with the bot until Escalate', async () => {
+		const workflow = new Workflow();
+		const refund = messages(await deliver(workflow, sendText('wamid.n1', 'refund now')));
+		const [human] = await runEscalation(workflow, route(), refund);
+		expect(human[0].json).not.toHaveProperty('caseId');
+		const [sent] = await runSend(workflow, botOnly);
+		expect(sent).toHaveLength(1);
+	});
+});

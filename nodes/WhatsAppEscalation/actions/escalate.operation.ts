@@ -6,10 +6,8 @@ import type {
 } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { PRIORITIES, type Priority } from '../../core/escalationRules';
-import { buildCasePackage } from '../../core/casePackage';
-import { escalate } from '../../core/lease';
 import { forEachItem } from '../helpers/forEachItem';
+import { openCase, text } from '../helpers/openCase';
 import { resolveConversation } from '../helpers/resolveConversation';
 import { conversationProperties } from './conversation.description';
 import { PRIORITY_OPTIONS } from './optionLists';
@@ -85,41 +83,25 @@ const displayOptions = { show: { operation: ['escalate'] } };
 
 export const description = updateDisplayOptions(displayOptions, properties);
 
-const text = (value: unknown): string | null =>
-	typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
-
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	return await forEachItem(this, 2, (book, itemIndex, json, now) => {
 		const conversation = resolveConversation(this, book, itemIndex, json, { create: true, now })!;
-		const routing = (json.routing ?? {}) as IDataObject;
-		const chosen = this.getNodeParameter('priority', itemIndex, 'fromRoute') as string;
-		const routed = PRIORITIES.includes(routing.priority as Priority)
-			? (routing.priority as Priority)
-			: 'normal';
-		const leaseMinutes = Number(this.getNodeParameter('leaseMinutes', itemIndex, 240)) || 0;
 		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-		const fromRoute = routing.route === 'human';
-		const result = escalate(
+		const casePackage = openCase(
 			conversation,
+			json,
 			{
-				reason:
-					text(this.getNodeParameter('reason', itemIndex, '')) ??
-					text(routing.reason) ??
-					'Manual escalation',
-				rule: fromRoute ? text(routing.rule) : null,
-				detail: fromRoute ? text(routing.detail) : null,
-				priority: PRIORITIES.includes(chosen as Priority) ? (chosen as Priority) : routed,
+				reason: text(this.getNodeParameter('reason', itemIndex, '')),
+				priority: this.getNodeParameter('priority', itemIndex, 'fromRoute') as string,
 				assignee: text(this.getNodeParameter('assignee', itemIndex, '')),
-				leaseMs: leaseMinutes > 0 ? leaseMinutes * 60_000 : null,
+				leaseMinutes: Number(this.getNodeParameter('leaseMinutes', itemIndex, 240)) || 0,
+				transcriptLimit: Number(options.transcriptLimit) || undefined,
+				mediaLinkTemplate: text(options.mediaLinkTemplate) ?? undefined,
 			},
 			now,
 		);
-		const casePackage = buildCasePackage(conversation, result, json, {
-			transcriptLimit: Number(options.transcriptLimit) || undefined,
-			mediaLinkTemplate: text(options.mediaLinkTemplate) ?? undefined,
-		});
 		return {
-			output: result.created ? ESCALATE_OUTPUTS.newCase : ESCALATE_OUTPUTS.existingCase,
+			output: casePackage.created ? ESCALATE_OUTPUTS.newCase : ESCALATE_OUTPUTS.existingCase,
 			json: casePackage as unknown as IDataObject,
 		};
 	});

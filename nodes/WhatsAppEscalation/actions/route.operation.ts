@@ -16,6 +16,7 @@ import {
 } from '../../core/escalationRules';
 import { isWithHuman, takeResumedAfter } from '../../core/lease';
 import { forEachItem } from '../helpers/forEachItem';
+import { openCase, text, type CaseSettings } from '../helpers/openCase';
 import { resolveConversation } from '../helpers/resolveConversation';
 import { conversationProperties } from './conversation.description';
 import { ERROR_CLASS_OPTIONS, PRIORITY_OPTIONS } from './optionLists';
@@ -228,6 +229,40 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
+	{
+		displayName: 'Options',
+		name: 'routeOptions',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Case Assignee',
+				name: 'assignee',
+				type: 'string',
+				default: '',
+				placeholder: 'support-team',
+				description: 'With Open Case on Match: a person or queue, passed on in the case',
+			},
+			{
+				displayName: 'Case Lease (Minutes)',
+				name: 'leaseMinutes',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 2 },
+				default: 240,
+				description:
+					'With Open Case on Match: after this long without a Release the conversation returns to the bot by itself. 0: only Release ends it.',
+			},
+			{
+				displayName: 'Open Case on Match',
+				name: 'openCaseOnMatch',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether a rule match also hands the conversation to a human at once, in the same step as the check (as Escalate does): the Human output then carries the case package, and from that moment the bot's sends with Only If Bot Owns Conversation are blocked. Off: Human items still need Escalate.",
+			},
+		],
+	},
 ];
 
 const displayOptions = { show: { operation: ['route'] } };
@@ -250,6 +285,18 @@ function rulesFor(ctx: IExecuteFunctions, itemIndex: number): Rule[] {
 			description,
 		});
 	}
+}
+
+/** Open Case on Match: the case Route opens itself, or null when the option is off. */
+function openCaseSettings(ctx: IExecuteFunctions, itemIndex: number): CaseSettings | null {
+	const options = ctx.getNodeParameter('routeOptions', itemIndex, {}) as IDataObject;
+	if (options.openCaseOnMatch !== true) return null;
+	const leaseMinutes = options.leaseMinutes === undefined ? 240 : Number(options.leaseMinutes);
+	if (!Number.isFinite(leaseMinutes) || leaseMinutes < 0)
+		throw new NodeOperationError(ctx.getNode(), 'Case Lease (Minutes): must be 0 or more', {
+			itemIndex,
+		});
+	return { reason: null, priority: 'fromRoute', assignee: text(options.assignee), leaseMinutes };
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -297,20 +344,28 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				: conversation.data.unrecognised.count;
 		const match = evaluateRules(rules, { item: json, unrecognisedTurns: turns, now });
 		if (match) {
+			const routing: IDataObject = {
+				route: 'human',
+				rule: match.type,
+				ruleIndex: match.index,
+				reason: match.reason,
+				detail: match.detail,
+				priority: match.priority,
+			};
+			const caseSettings = openCaseSettings(this, itemIndex);
+			if (caseSettings) {
+				const casePackage = openCase(conversation, { ...json, routing }, caseSettings, now);
+				return {
+					output: ROUTE_OUTPUTS.human,
+					json: {
+						...(casePackage as unknown as IDataObject),
+						routing: { ...routing, caseId: casePackage.caseId },
+					},
+				};
+			}
 			return {
 				output: ROUTE_OUTPUTS.human,
-				json: {
-					...json,
-					conversation: context,
-					routing: {
-						route: 'human',
-						rule: match.type,
-						ruleIndex: match.index,
-						reason: match.reason,
-						detail: match.detail,
-						priority: match.priority,
-					},
-				},
+				json: { ...json, conversation: context, routing },
 			};
 		}
 		const routed: IDataObject = {

@@ -1,6 +1,12 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeParameters,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { leaseView, type SenderRole } from '../../core/conversationRecord';
 import { classifyGraphError } from '../../core/graphErrors';
 import {
 	parseBody,
@@ -13,9 +19,15 @@ import { sendOnceClaimTtlMs, type StopReason } from '../../core/retryPolicy';
 import { sendOnce, type ClaimedSend } from '../../core/sendOnce';
 import type { SendOnceStore } from '../../core/stateStore/types';
 import { nodeRatePacer } from '../../shared/ratePacers';
-import { recordOutbound } from '../../shared/conversations';
+import { checkBotOwnership, recordOutbound, type OwnershipCheck } from '../../shared/conversations';
 import { asNodeError, openSendOnceStore } from '../../shared/stateStores';
 import { failureFields, graphApiError } from './nodeErrors';
+import {
+	BLOCKED_OUTPUT,
+	configuredOutputs,
+	outputIndex,
+	WINDOW_CLOSED_OUTPUT,
+} from './configuredOutputs';
 import { sendHints } from './hints';
 import { executeJobs, type Job, type JobResult } from './itemJobs';
 import { readSettings, SEND_ONCE_CAPACITY, type Settings } from './executionSettings';
@@ -47,6 +59,16 @@ export interface PreparedMessage {
 	upload?: { data: Buffer; fileName: string; mimeType: string };
 	onWindowClosed: WindowClosedAction;
 	fallback?: OutgoingMessage;
+	/** Who the conversation record names as the sender (the option Sent By). */
+	sentBy: SenderRole;
+}
+
+/** Where items go: the node's outputs for its parameters (configuredOutputs.ts). */
+interface OutputLayout {
+	count: number;
+	windowClosed?: number;
+	/** Set when Only If Bot Owns Conversation is on. */
+	blocked?: number;
 }
 
 interface Sent {
@@ -57,12 +79,20 @@ interface Sent {
 	message: OutgoingMessage;
 }
 
-interface Failed {
-	failure: GraphFailure;
-	attempts: number;
-	stoppedBecause: StopReason;
-	windowClosed: boolean;
-}
+type Failed =
+	| {
+			failure: GraphFailure;
+			attempts: number;
+			stoppedBecause: StopReason;
+			windowClosed: boolean;
+			blocked?: undefined;
+	  }
+	/** Not sent: a human owns the conversation (Only If Bot Owns Conversation). */
+	| {
+			blocked: Exclude<OwnershipCheck, { allowed: true }>;
+			attempts: number;
+			message: OutgoingMessage;
+	  };
 
 /**
  * What the send-once store remembers about a send: the accepted message, or (`uncertain`) a send that
@@ -120,6 +150,7 @@ class MessageSender {
 		private readonly ctx: IExecuteFunctions,
 		private readonly target: GraphTarget,
 		private readonly settings: Settings,
+		private readonly layout: OutputLayout,
 	) {
 		this.pacer = nodeRatePacer(ctx, settings.maxPerSecond);
 		this.policy = {
@@ -194,6 +225,11 @@ class MessageSender {
 			mediaId = data.id;
 		}
 		const message = prepared.build(mediaId);
+		if (this.layout.blocked !== undefined) {
+			// Checked as late as possible: right before the message leaves, after any upload.
+			const owned = await this.checkOwner(prepared);
+			if (!owned.allowed) return { ok: false, failure: { blocked: owned, attempts, message } };
+		}
 		const sent = await this.post(message);
 		attempts += sent.attempts;
 		let fallbackTemplate = false;
@@ -253,6 +289,19 @@ class MessageSender {
 		};
 	}
 
+	/** The owner check of Only If Bot Owns Conversation; a pending mark lasts as long as this send may. */
+	private async checkOwner(prepared: PreparedMessage): Promise<OwnershipCheck> {
+		try {
+			return await checkBotOwnership(
+				this.ctx,
+				{ phoneNumberId: this.target.phoneNumberId, to: prepared.to },
+				sendOnceClaimTtlMs(this.settings.retry, REQUEST_TIMEOUT_MS),
+			);
+		} catch (error) {
+			throw asNodeError(this.ctx, error);
+		}
+	}
+
 	private async run(prepared: PreparedMessage): Promise<JobResult> {
 		const base: IDataObject = { to: prepared.to };
 		if (prepared.correlationId !== undefined) base.correlationId = prepared.correlationId;
@@ -292,6 +341,7 @@ class MessageSender {
 					correlationId: prepared.correlationId,
 					messageStatus: result.messageStatus,
 					fallbackTemplate,
+					sentBy: prepared.sentBy,
 				});
 				const json: IDataObject = {
 					messageId: result.messageId,
@@ -332,6 +382,7 @@ class MessageSender {
 					json: { ...base, errorClass: 'busy' },
 				};
 			case 'failed': {
+				if (outcome.failure.blocked) return this.blocked(base, outcome.failure);
 				const { failure, attempts, stoppedBecause, windowClosed } = outcome.failure;
 				const fields = failureFields(failure, {
 					attempts,
@@ -340,7 +391,12 @@ class MessageSender {
 					correlationId: prepared.correlationId,
 				});
 				if (prepared.idempotencyKey !== undefined) fields.idempotencyKey = prepared.idempotencyKey;
-				if (windowClosed) return { kind: 'ok', output: 1, json: { ...fields, windowClosed: true } };
+				if (windowClosed)
+					return {
+						kind: 'ok',
+						output: this.layout.windowClosed ?? 0,
+						json: { ...fields, windowClosed: true },
+					};
 				return {
 					kind: 'error',
 					error: graphApiError(this.ctx.getNode(), failure, prepared.itemIndex, {
@@ -354,6 +410,49 @@ class MessageSender {
 			}
 		}
 	}
+
+	/**
+	 * A send a human's ownership stopped: on the Blocked output with the case, and the message that was
+	 * not sent. Its idempotency key was given back (sendOnce forgets the key of a failure that sent
+	 * nothing), so a later run with the same key may send once the bot owns the conversation again.
+	 */
+	private blocked(base: IDataObject, failure: Extract<Failed, { blocked: object }>): JobResult {
+		const { conversationKey, owner, lease } = failure.blocked;
+		const view = lease ? leaseView(lease) : null;
+		return {
+			kind: 'ok',
+			output: this.layout.blocked ?? 0,
+			json: {
+				...base,
+				blocked: true,
+				sent: false,
+				owner,
+				conversationKey,
+				caseId: view?.caseId ?? null,
+				assignee: view?.assignee ?? null,
+				reason: view?.reason ?? null,
+				priority: view?.priority ?? null,
+				leaseExpiresAt: view?.expiresAt ?? null,
+				lease: view as unknown as IDataObject,
+				unsentMessage: failure.message as unknown as IDataObject,
+			},
+		};
+	}
+}
+
+/** The outputs of this run, from the node's parameters as the editor shows them. */
+function outputLayout(ctx: IExecuteFunctions): OutputLayout {
+	const parameters: INodeParameters = {
+		resource: ctx.getNodeParameter('resource', 0, 'message') as string,
+		operation: ctx.getNodeParameter('operation', 0, 'send') as string,
+		onWindowClosed: ctx.getNodeParameter('onWindowClosed', 0, 'fail') as string,
+		additionalFields: ctx.getNodeParameter('additionalFields', 0, {}) as INodeParameters,
+	};
+	return {
+		count: configuredOutputs(parameters).length,
+		windowClosed: outputIndex(parameters, WINDOW_CLOSED_OUTPUT),
+		blocked: outputIndex(parameters, BLOCKED_OUTPUT),
+	};
 }
 
 /** Hints for the operator (n8n shows them in the output panel); a hint never fails a send. */
@@ -371,16 +470,16 @@ function addSendHints(ctx: IExecuteFunctions): void {
 export async function executeSends(
 	ctx: IExecuteFunctions,
 	prepare: (itemIndex: number) => Promise<PreparedMessage>,
-	outputCount: number,
 ): Promise<INodeExecutionData[][]> {
 	addSendHints(ctx);
+	const layout = outputLayout(ctx);
 	let sender: MessageSender | undefined;
 	return await executeJobs(
 		ctx,
 		async (itemIndex, session) => {
-			sender ??= new MessageSender(ctx, session.target, session.settings);
+			sender ??= new MessageSender(ctx, session.target, session.settings, layout);
 			return sender.job(await prepare(itemIndex));
 		},
-		{ needsPhoneNumberId: true, outputCount },
+		{ needsPhoneNumberId: true, outputCount: layout.count },
 	);
 }

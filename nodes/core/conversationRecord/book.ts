@@ -217,7 +217,10 @@ export class ConversationBook {
 		return 'ignored';
 	}
 
-	/** Records an accepted send; the owner at this moment tells whether the bot or a human sent it. */
+	/**
+	 * Records an accepted send, as sent by the role the sender declared (else by whoever owns the
+	 * conversation at this moment). A bot send ends the conversation's pending bot send.
+	 */
 	recordOutbound(record: OutboundRecord, now: number): RecordResult {
 		const customerId = normaliseCustomerId(record.customerId);
 		if (!record.phoneNumberId || !customerId) return 'ignored';
@@ -227,6 +230,7 @@ export class ConversationBook {
 			conversation.data.ownership.owner,
 			this.config.maxTextLength,
 		);
+		if (entry.by === 'bot') conversation.data.pendingBotSend = null;
 		if (!conversation.append(entry, this.config.transcriptLength)) return 'duplicate';
 		if (record.correlationId) {
 			conversation.setCorrelation(

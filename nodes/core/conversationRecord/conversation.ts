@@ -182,5 +182,10 @@ export function reviveConversation(raw: unknown, ledgerCapacity: number): Conver
 		unrecognised: { count: 0, lastMessageId: null, ...asRecord(s.unrecognised) },
 		casesOpened: asNumber(s.casesOpened) ?? 0,
 	};
+	const pending = asRecord(s.pendingBotSend);
+	const pendingAt = asNumber(pending.at);
+	const pendingUntil = asNumber(pending.until);
+	if (pendingAt !== null && pendingUntil !== null)
+		data.pendingBotSend = { at: pendingAt, until: pendingUntil };
 	return new Conversation(data, ledgerCapacity, s.ledger);
 }

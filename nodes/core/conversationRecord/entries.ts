@@ -1,7 +1,7 @@
 import { asArray, asRecord, asString } from '../coerce';
 import type { WhatsAppEvent } from '../events';
 import { MEDIA_KINDS } from '../messages/media';
-import type { OwnerKind, TranscriptEntry } from './types';
+import type { OwnerKind, SenderRole, TranscriptEntry } from './types';
 
 /** Transcript entries built from what happened: an inbound event, or a send Meta accepted. */
 
@@ -59,6 +59,8 @@ export interface OutboundRecord {
 	/** Meta's message_status: accepted or held_for_quality_assessment. */
 	messageStatus?: string | null;
 	fallbackTemplate?: boolean;
+	/** The role the sender declared; without one, the owner at record time decides (human or bot). */
+	sentBy?: SenderRole;
 	at: number;
 }
 
@@ -102,7 +104,7 @@ export function outboundEntry(
 		id: record.messageId,
 		at: record.at,
 		type,
-		by: owner === 'human' ? 'human' : 'bot',
+		by: record.sentBy ?? (owner === 'human' ? 'human' : 'bot'),
 	};
 	const text = cut(outboundText(type, payload), maxText);
 	if (text) entry.text = text;

@@ -2,7 +2,7 @@
 export { ConversationBook, DEFAULT_BOOK_CONFIG, type BookConfig } from './book';
 export { Conversation, conversationKey } from './conversation';
 export type { OutboundRecord } from './entries';
-export type { Lease, Ownership, ReleaseReason } from './types';
+export type { Lease, OwnerKind, Ownership, ReleaseReason, SenderRole } from './types';
 export {
 	conversationView,
 	leaseView,

@@ -12,6 +12,8 @@ import type { LedgerSnapshot } from '../statusLedger';
  */
 
 export type OwnerKind = 'bot' | 'human' | 'closed';
+/** Who sent an outbound message, as the sender declared it: the bot, a human agent, or an automation (e.g. an order template). */
+export type SenderRole = 'bot' | 'human' | 'automation';
 export type ReleaseReason = 'manual' | 'lease_expired';
 
 export interface Lease {
@@ -58,8 +60,11 @@ export interface TranscriptEntry {
 	reply?: string;
 	/** Correlation id sent as biz_opaque_callback_data (outbound). */
 	corr?: string;
-	/** Who owned the conversation when we sent it (outbound). */
-	by?: 'bot' | 'human';
+	/**
+	 * Who sent it (outbound): the role the send node declared, or (for sends recorded without one) who
+	 * owned the conversation when it was recorded. Absent in old records: the bot.
+	 */
+	by?: SenderRole;
 	/** Meta's answer when it was not plain `accepted` (e.g. held_for_quality_assessment). */
 	accepted?: string;
 	/** Set when the send was the window-closed fallback template. */
@@ -95,6 +100,12 @@ export interface ConversationData {
 	/** Bot turns without a recognised answer in a row; the message last counted, so a re-run counts once. */
 	unrecognised: { count: number; lastMessageId: string | null };
 	casesOpened: number;
+	/**
+	 * A bot message cleared to leave (the send node checked that the bot owns the conversation) and not
+	 * yet recorded as sent: an escalation landing meanwhile tells the agent one may still arrive.
+	 * Cleared when the bot's send is recorded; otherwise it lapses at `until`.
+	 */
+	pendingBotSend?: { at: number; until: number } | null;
 }
 
 export interface ConversationSnapshot extends ConversationData {

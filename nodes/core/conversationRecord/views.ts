@@ -1,5 +1,5 @@
 import type { Conversation } from './conversation';
-import type { Lease, OwnerKind, ReleaseReason, TranscriptEntry } from './types';
+import type { Lease, OwnerKind, ReleaseReason, SenderRole, TranscriptEntry } from './types';
 
 /** Reading views of a conversation, as Get, Escalate and Route output them: times as ISO strings. */
 
@@ -9,7 +9,7 @@ export interface TranscriptLine {
 	at: string;
 	type: string;
 	text: string | null;
-	sentBy?: 'bot' | 'human';
+	sentBy?: SenderRole;
 	status?: string | null;
 	error?: { code: number | null; errorClass: string };
 	fallbackTemplate?: boolean;

@@ -13,7 +13,7 @@ import {
 	type PreparedMessage,
 	type WindowClosedAction,
 } from '../../helpers/messageSender';
-import { prepareSend } from '../../helpers/prepareSend';
+import { prepareSend, type MessageDraft } from '../../helpers/prepareSend';
 import { isMessageType, MESSAGE_READERS } from '../../helpers/readMessage';
 import { MEDIA_KIND_OPTIONS, sortedByName } from '../optionLists';
 import { optionsProperty } from '../options.description';
@@ -530,7 +530,7 @@ export const description = updateDisplayOptions(displayOptions, properties);
 
 /** Reads one item: its message, and what to do when the 24-hour window is closed. */
 async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<PreparedMessage> {
-	return await prepareSend(ctx, itemIndex, async (item, common) => {
+	return await prepareSend(ctx, itemIndex, async (item, common): Promise<MessageDraft> => {
 		const type = item.param('messageType');
 		if (!isMessageType(type))
 			return fail('Message Type', 'one of the listed message types', `"${type}" is not supported`);
@@ -556,10 +556,5 @@ async function prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<Prepa
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const route = this.getNodeParameter('onWindowClosed', 0, 'fail') === 'route';
-	return await executeSends(
-		this,
-		async (itemIndex) => await prepare(this, itemIndex),
-		route ? 2 : 1,
-	);
+	return await executeSends(this, async (itemIndex) => await prepare(this, itemIndex));
 }

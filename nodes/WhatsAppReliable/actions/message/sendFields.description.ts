@@ -73,6 +73,16 @@ export const sendFieldsProperty: INodeProperties = {
 			displayOptions: VERSION_1,
 		},
 		{
+			displayName: 'Only If Bot Owns Conversation',
+			name: 'onlyIfBotOwns',
+			type: 'boolean',
+			// The node's outputs depend on it: one value for all items.
+			noDataExpression: true,
+			default: false,
+			description:
+				'Whether to send only while the bot owns the conversation: checked right before the message leaves (after the seconds an AI answer may take), in one step with the conversations the WhatsApp Escalation node changes. Items of conversations a human holds (or that were closed) are not sent and leave on the output Blocked (Human Owns) with the case. Use the same State Store as the trigger and the escalation node.',
+		},
+		{
 			displayName: 'Record Conversations',
 			name: 'recordConversations',
 			type: 'boolean',
@@ -88,5 +98,31 @@ export const sendFieldsProperty: INodeProperties = {
 			placeholder: 'wamid.HBgL...',
 			description: 'Sends this message as a reply quoting the message with this ID',
 		},
+		sentByField('bot'),
 	],
 };
+
+/** Who the transcript names as the sender; Send defaults to the bot, Send Template to an automation. */
+export function sentByField(defaultRole: 'bot' | 'automation'): INodeProperties {
+	return {
+		displayName: 'Sent By',
+		name: 'sentBy',
+		type: 'options',
+		default: defaultRole,
+		options: [
+			{
+				name: 'Automation',
+				value: 'automation',
+				description: 'A message the business sends by itself, e.g. an order or payment update',
+			},
+			{ name: 'Bot', value: 'bot', description: "The bot's answer to the customer" },
+			{
+				name: 'Human Agent',
+				value: 'human',
+				description: 'An agent writing through this workflow',
+			},
+		],
+		description:
+			'Who the conversation record names as the sender of this message, whoever owns the conversation at the time',
+	};
+}

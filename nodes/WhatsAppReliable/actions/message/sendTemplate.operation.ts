@@ -10,6 +10,7 @@ import {
 	idempotencyKeyProperty,
 	recipientProperty,
 	sendFieldsProperty,
+	sentByField,
 } from './sendFields.description';
 
 const headerIs = (types: string[], extra: Record<string, string[]> = {}) => ({
@@ -298,7 +299,9 @@ const properties: INodeProperties[] = [
 	{
 		...sendFieldsProperty,
 		options: [
-			...(sendFieldsProperty.options ?? []),
+			...(sendFieldsProperty.options ?? []).map((option) =>
+				option.name === 'sentBy' ? sentByField('automation') : option,
+			),
 			{
 				displayName: 'Extra Components (JSON)',
 				name: 'extraComponents',
@@ -319,10 +322,14 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	return await executeSends(
 		this,
 		async (itemIndex) =>
-			await prepareSend(this, itemIndex, (item, common) => {
-				const message = readTemplate(item, common);
-				return { build: () => message, onWindowClosed: 'fail' };
-			}),
-		1,
+			await prepareSend(
+				this,
+				itemIndex,
+				(item, common) => {
+					const message = readTemplate(item, common);
+					return { build: () => message, onWindowClosed: 'fail' };
+				},
+				{ sentBy: 'automation' },
+			),
 	);
 }
