@@ -773,7 +773,9 @@ function historyChangeEvents(scope: Scope, value: Record<string, unknown>): What
 		const before = events.length;
 		const errors = chunkValue.errors;
 		if (Array.isArray(errors))
-			errors.forEach((item, i) => push(valueErrorEvent(scope, item, `${chunkPath}.errors[${i}]`), item));
+			errors.forEach((item, i) =>
+				push(valueErrorEvent(scope, item, `${chunkPath}.errors[${i}]`), item),
+			);
 		const threads = chunkValue.threads;
 		if (Array.isArray(threads)) {
 			threads.forEach((rawThread, t) => {

@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
+import type { RecordOptions } from '../core/conversationRecord/book';
 import type { WhatsAppEvent } from '../core/events';
 import { openConversationStore } from './stateStores';
 
@@ -39,6 +40,7 @@ function warn(ctx: Context, what: string, error: unknown): void {
 export async function recordInbound(
 	ctx: Context,
 	events: Iterable<WhatsAppEvent & { duplicate?: boolean }>,
+	options: RecordOptions = {},
 ): Promise<number> {
 	if (!recordingOn(ctx, 'options', 0)) return 0;
 	try {
@@ -53,7 +55,8 @@ export async function recordInbound(
 		);
 		return await store.update(
 			{ phoneNumberId: null, customerIds },
-			(book) => fresh.filter((event) => book.recordEvent(event, now) === 'recorded').length,
+			(book) =>
+				fresh.filter((event) => book.recordEvent(event, now, options) === 'recorded').length,
 			now,
 		);
 	} catch (error) {

@@ -38,6 +38,21 @@ export interface Ownership {
 	resumedAfter: { caseId: string; releasedAt: number; reason: ReleaseReason } | null;
 }
 
+/**
+ * Who Meta says owns the thread when the number uses conversation routing (more than one app answers
+ * on it): this app, or another one (e.g. Meta's business agent). Unknown until a handover or a standby
+ * copy tells; a conversation with no record is treated as this app's.
+ */
+export interface ThreadOwner {
+	owner: 'this_app' | 'other';
+	/** When Meta's event said so (ms). */
+	since: number;
+	/** The app that owns it, when Meta named it. */
+	appId: string | null;
+	/** What told: the handover's name (e.g. `control_taken`), `standby`, or a thread control call. */
+	via: string;
+}
+
 export interface Profile {
 	waId: string | null;
 	userId: string | null;
@@ -60,6 +75,10 @@ export interface TranscriptEntry {
 	corr?: string;
 	/** Who owned the conversation when we sent it (outbound). */
 	by?: 'bot' | 'human';
+	/** Sent by a person from the WhatsApp Business app (an echo, or a history message of the business). */
+	app?: true;
+	/** Recorded from the chat history Meta synced, not as it happened. */
+	history?: true;
 	/** Meta's answer when it was not plain `accepted` (e.g. held_for_quality_assessment). */
 	accepted?: string;
 	/** Set when the send was the window-closed fallback template. */
@@ -95,6 +114,8 @@ export interface ConversationData {
 	/** Bot turns without a recognised answer in a row; the message last counted, so a re-run counts once. */
 	unrecognised: { count: number; lastMessageId: string | null };
 	casesOpened: number;
+	/** Meta's owner of the thread under conversation routing; absent until Meta tells. */
+	threadOwner?: ThreadOwner;
 }
 
 export interface ConversationSnapshot extends ConversationData {
