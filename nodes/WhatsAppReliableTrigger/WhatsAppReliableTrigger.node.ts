@@ -43,7 +43,13 @@ import {
 } from '../shared/stateStores';
 import { whenExecutionSaved } from '../shared/workflowState';
 import { testWebhookCredential, type WebhookCredentials } from './credentialTest';
-import { MAX_DEDUPE_CAPACITY, MAX_DEDUPE_WINDOW_DAYS, readTriggerOptions } from './triggerState';
+import {
+	DEFAULT_ECHO_LEASE_MINUTES,
+	MAX_DEDUPE_CAPACITY,
+	MAX_DEDUPE_WINDOW_DAYS,
+	readRecordOptions,
+	readTriggerOptions,
+} from './triggerState';
 
 /** App secrets read in the last minute (see RecentSecrets): n8n decrypts a credential on every read. */
 const APP_SECRETS = new RecentSecrets(60_000);
@@ -205,9 +211,21 @@ export class WhatsAppReliableTrigger implements INodeType {
 						description: 'Changes to the business account, phone numbers and message templates',
 					},
 					{
+						name: 'Business App Echoes',
+						value: 'echo',
+						description:
+							'Messages a person at the business sent from the WhatsApp Business app (coexistence)',
+					},
+					{
 						name: 'Calls',
 						value: 'call',
 						description: 'WhatsApp calls: connect, terminate and call statuses',
+					},
+					{
+						name: 'Chat History',
+						value: 'history',
+						description:
+							'Messages of the WhatsApp Business app chat history Meta syncs after onboarding',
 					},
 					{
 						name: 'Errors',
@@ -239,6 +257,12 @@ export class WhatsAppReliableTrigger implements INodeType {
 						value: 'status',
 						description: 'Sent, delivered, read and failed updates for messages you sent',
 					},
+					{
+						name: 'Thread Handovers',
+						value: 'handover',
+						description:
+							'Conversation routing: Meta passed a thread to this app or another app took it',
+					},
 				],
 			},
 			{
@@ -259,6 +283,15 @@ export class WhatsAppReliableTrigger implements INodeType {
 				default: {},
 				options: [
 					{
+						displayName: 'App ID',
+						name: 'appId',
+						type: 'string',
+						default: '',
+						placeholder: '1234567890123456',
+						description:
+							"Your Meta app's ID (App Dashboard → App settings → Basic). With it, a thread handover that names the new owner's app is read exactly; without it, the handover's name decides (control passed: this app owns the thread; control taken: another app does).",
+					},
+					{
 						displayName: 'Dedupe Capacity',
 						name: 'dedupeCapacity',
 						type: 'number',
@@ -275,6 +308,23 @@ export class WhatsAppReliableTrigger implements INodeType {
 						default: 7,
 						description:
 							'How long an event is remembered. Meta retries undelivered webhooks for up to 7 days.',
+					},
+					{
+						displayName: 'Echo Lease (Minutes)',
+						name: 'echoLeaseMinutes',
+						type: 'number',
+						typeOptions: { minValue: 0, numberPrecision: 2 },
+						default: DEFAULT_ECHO_LEASE_MINUTES,
+						description:
+							'How long a reply from the WhatsApp Business app keeps the conversation with the person who sent it, from that reply. 0: until Release.',
+					},
+					{
+						displayName: 'Echoes Give Human Ownership',
+						name: 'echoOwnership',
+						type: 'boolean',
+						default: true,
+						description:
+							"Whether a message a person sends to a customer from the WhatsApp Business app (coexistence) hands that conversation to them, so WhatsApp Escalation → Route sends the customer's next messages to Already With Human instead of the bot",
 					},
 					{
 						displayName: 'Emit Duplicates',
@@ -482,6 +532,7 @@ export class WhatsAppReliableTrigger implements INodeType {
 	 */
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const options = readTriggerOptions(this);
+		const recordOptions = readRecordOptions(this);
 		const inputs = TRIGGER_OUTPUTS.map((_, index) =>
 			triggerInput(this, index).map((item) => item.json as unknown as TriggerItem),
 		);
@@ -499,6 +550,7 @@ export class WhatsAppReliableTrigger implements INodeType {
 		await recordInbound(
 			this,
 			settled.flat().map(({ item }) => item),
+			recordOptions,
 		);
 		return settled.map((items, input) =>
 			items.map(({ item, index }) => ({

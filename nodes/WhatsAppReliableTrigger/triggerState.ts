@@ -1,5 +1,7 @@
 import type { IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
+import type { RecordOptions } from '../core/conversationRecord/book';
 import type { EventKind } from '../core/events';
 import type { TriggerFilters } from '../core/triggerPipeline';
 
@@ -64,3 +66,44 @@ export function readTriggerOptions(ctx: Context): TriggerOptions {
 function clamp(value: number, min: number, max: number): number {
 	return Math.min(max, Math.max(min, Number(value) || min));
 }
+
+/**
+ * How the conversation book records echoes and handovers (Options → Echoes Give Human Ownership, Echo
+ * Lease (Minutes), App ID). Read before the execution acknowledges Meta, so a bad value fails the
+ * execution instead of recording wrongly.
+ */
+export function readRecordOptions(ctx: IExecuteFunctions): RecordOptions {
+	const options = ctx.getNodeParameter('options', 0, {}) as {
+		echoOwnership?: boolean;
+		echoLeaseMinutes?: unknown;
+		appId?: unknown;
+	};
+	const minutes = options.echoLeaseMinutes ?? DEFAULT_ECHO_LEASE_MINUTES;
+	if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes < 0)
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Echo Lease (Minutes) must be a number of minutes, 0 or more; got ${JSON.stringify(minutes)}`,
+			{
+				description:
+					'Set Options → Echo Lease (Minutes) of the trigger; 0 keeps the conversation with the person until Release.',
+			},
+		);
+	const appId = typeof options.appId === 'string' ? options.appId.trim() : '';
+	if (appId !== '' && !/^\d+$/.test(appId))
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`App ID must be digits; got ${JSON.stringify(appId)}`,
+			{
+				description:
+					"Set Options → App ID to your Meta app's ID (App Dashboard → App settings → Basic), or leave it empty.",
+			},
+		);
+	return {
+		echoOwnership:
+			options.echoOwnership === false ? null : { leaseMs: minutes > 0 ? minutes * 60_000 : null },
+		appId: appId || null,
+	};
+}
+
+/** How long an echo of the WhatsApp Business app keeps the bot away from that customer by default. */
+export const DEFAULT_ECHO_LEASE_MINUTES = 60;

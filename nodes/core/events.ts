@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 
 import { asNumber, asRecord, asString } from './coerce';
+import { normaliseCustomerId, phoneDigits } from './customerId';
 import { classifyGraphError, type GraphErrorClass, type RetryDecision } from './graphErrors';
 import { applyJsonBudget, describeLimit, type BudgetedJson } from './jsonBudget';
 import {
 	changeSchema,
 	contactSchema,
+	echoMessageSchema,
 	entrySchema,
+	historyMessageSchema,
 	graphErrorItemSchema,
 	inboundMessageSchema,
 	metadataSchema,
@@ -31,6 +34,12 @@ export type EventKind =
 	| 'account_update'
 	| 'call'
 	| 'group'
+	/** A message the business sent from the WhatsApp Business app (coexistence, `smb_message_echoes`). */
+	| 'echo'
+	/** One message of the chat history Meta syncs after onboarding (coexistence, `history`). */
+	| 'history'
+	/** Who owns the thread changed (conversation routing, `messaging_handovers`). */
+	| 'handover'
 	| 'unknown';
 
 export interface EventError {
@@ -127,6 +136,30 @@ export type EventDetails =
 			categoryUpdateTimestamp: number | null;
 	  }
 	| {
+			type: 'history';
+			/** 0: the first day before onboarding, 1: up to day 90, 2: up to day 180. */
+			phase: number | null;
+			chunkOrder: number | null;
+			/** Overall progress of the sync, 100 when it is complete. */
+			progress: number | null;
+			/** `history_context.status` of the message, e.g. `read` or `delivered`. */
+			status: string | null;
+	  }
+	| {
+			type: 'handover';
+			/** The handover as Meta named it, e.g. `control_passed` or `control_taken`. */
+			event: string | null;
+			/**
+			 * Who owns the thread after this event, as far as the event alone tells: `this_app` when control
+			 * was passed to this app, `other` when another app took it, null when it cannot be told (the
+			 * conversation book decides with the trigger's App ID when the app ids are given).
+			 */
+			threadOwner: 'this_app' | 'other' | null;
+			newOwnerAppId: string | null;
+			previousOwnerAppId: string | null;
+			metadata: string | null;
+	  }
+	| {
 			type: 'phone_number_quality';
 			event: string | null;
 			/** Older field, replaced from February 2026 by `maxDailyConversationsPerBusiness`. */
@@ -209,6 +242,16 @@ export interface WhatsAppEvent {
 	pricing?: StatusPricing;
 	/** Typed content of calls, group events, Flow health, template category and quality updates. */
 	details?: EventDetails;
+	/**
+	 * Who wrote a message: set on echoes (always `outbound`) and history messages (the customer's are
+	 * `inbound`, the business's `outbound`).
+	 */
+	direction?: 'inbound' | 'outbound';
+	/**
+	 * True on what Meta delivers on the `standby` field: a copy of a message (or status) of a thread
+	 * another app owns. Never something for this workflow to answer: it reaches the Other output.
+	 */
+	standby?: true;
 	errors: EventError[];
 	/** The item as Meta sent it, within the input budget (see jsonBudget). */
 	raw: unknown;
@@ -586,7 +629,13 @@ function valueErrorEvent(scope: Scope, raw: unknown, path: string): WhatsAppEven
 	return event;
 }
 
-/** Items of a `messages` change: messages, statuses and value-level errors; other arrays are kept as unknown. */
+/** Fields whose `message_echoes` are messages the business typed in the WhatsApp Business app. */
+const ECHO_FIELDS = new Set(['smb_message_echoes', 'standby']);
+
+/**
+ * Items of a `messages` change: messages, statuses and value-level errors, and the `message_echoes` of
+ * an `smb_message_echoes` or `standby` change; other arrays are kept as unknown.
+ */
 function messagesChangeEvents(scope: Scope, value: Record<string, unknown>): WhatsAppEvent[] {
 	const events: WhatsAppEvent[] = [];
 	const handled = new Set([
@@ -597,6 +646,8 @@ function messagesChangeEvents(scope: Scope, value: Record<string, unknown>): Wha
 		'statuses',
 		'errors',
 	]);
+	// Other fields may carry `message_echoes` of a different meaning (echoes of API sends): not ours to read.
+	if (scope.field !== null && ECHO_FIELDS.has(scope.field)) handled.add('message_echoes');
 	const each = (name: string, toEvent: (item: unknown, path: string) => WhatsAppEvent) => {
 		const items = value[name];
 		const path = `${scope.path}.${name}`;
@@ -625,8 +676,242 @@ function messagesChangeEvents(scope: Scope, value: Record<string, unknown>): Wha
 			: unknownEvent(scope, 'statuses', item, path);
 	});
 	each('errors', (item, path) => valueErrorEvent(scope, item, path));
+	if (handled.has('message_echoes'))
+		each('message_echoes', (item, path) => echoEvent(scope, item, path));
 	for (const [name, extra] of Object.entries(value)) {
 		if (!handled.has(name)) events.push(unknownEvent(scope, name, extra, `${scope.path}.${name}`));
+	}
+	return events;
+}
+
+/**
+ * A message the business typed in the WhatsApp Business app (coexistence). Verified against Meta's
+ * `smb_message_echoes` webhook reference (updated 2025-10-22, as cited in the shared API notes §7):
+ * `value.message_echoes[]` with `from` (the business's display number), `to` (the customer's phone
+ * number), `id`, `timestamp`, `type` and the `<type>` object as in a sent message. Assumed, not in that
+ * reference: `to_user_id` for a customer known only by a business-scoped user id (named after
+ * `from_user_id` and `recipient_user_id`).
+ */
+function echoEvent(scope: Scope, raw: unknown, path: string): WhatsAppEvent {
+	const parsed = echoMessageSchema.safeParse(raw);
+	if (!parsed.success) return unknownEvent(scope, 'message_echoes', raw, path);
+	const event = messageEvent(scope, parsed.data);
+	event.kind = 'echo';
+	event.dedupeKey = `echo:${parsed.data.id}`;
+	event.customer = findCustomer(scope, parsed.data.to ?? null, parsed.data.to_user_id ?? null);
+	event.direction = 'outbound';
+	return event;
+}
+
+interface HistoryChunk {
+	phase: number | null;
+	chunkOrder: number | null;
+	progress: number | null;
+}
+
+/**
+ * One message of a chat history sync. The thread id is the customer (a phone number; a business-scoped
+ * user id is assumed to come in the same place), and a message whose sender is the thread's customer
+ * is inbound; anything else the business sent (Meta adds `to` only to the business's messages).
+ */
+function historyEvent(
+	scope: Scope,
+	threadId: string,
+	chunk: HistoryChunk,
+	raw: unknown,
+	path: string,
+): WhatsAppEvent {
+	const parsed = historyMessageSchema.safeParse(raw);
+	if (!parsed.success) return unknownEvent(scope, 'history', raw, path);
+	const message = parsed.data;
+	const event = messageEvent(scope, message);
+	event.kind = 'history';
+	event.dedupeKey = `history:${message.id}`;
+	const thread = normaliseCustomerId(threadId);
+	const sender = normaliseCustomerId(message.from) ?? normaliseCustomerId(message.from_user_id);
+	event.direction =
+		sender !== null && sender === thread && message.to === undefined ? 'inbound' : 'outbound';
+	const isPhone = phoneDigits(threadId) !== null;
+	event.customer = findCustomer(scope, isPhone ? threadId : null, isPhone ? null : threadId);
+	event.details = {
+		type: 'history',
+		...chunk,
+		status: message.history_context?.status ?? null,
+	};
+	return event;
+}
+
+/**
+ * A `history` change: the chat history of the WhatsApp Business app, phased and chunked. Verified
+ * against Meta's `history` webhook reference (updated 2025-12-12): `value.history[]` of chunks, each
+ * with `metadata { phase, chunk_order, progress }` and `threads[] { id, messages[] }`, each message
+ * shaped like a webhook message plus `history_context.status`; a business that declined to share
+ * sends a chunk with `errors[]` (secondary sources: code 2593109). One event per message; a chunk with
+ * no message and no error is one `history` event of subtype `progress`, so progress is never dropped.
+ */
+function historyChangeEvents(scope: Scope, value: Record<string, unknown>): WhatsAppEvent[] {
+	const events: WhatsAppEvent[] = [];
+	const push = (event: WhatsAppEvent, raw: unknown) => {
+		if (scope.budget.isTruncated(raw)) event.truncated = true;
+		events.push(event);
+	};
+	const chunks = value.history;
+	const path = `${scope.path}.history`;
+	if (!Array.isArray(chunks)) {
+		events.push(unknownEvent(scope, 'history', chunks, path));
+		return events;
+	}
+	chunks.forEach((rawChunk, c) => {
+		const chunkPath = `${path}[${c}]`;
+		const chunkValue = asRecord(rawChunk);
+		const meta = asRecord(chunkValue.metadata);
+		const chunk: HistoryChunk = {
+			phase: asNumber(meta.phase),
+			chunkOrder: asNumber(meta.chunk_order),
+			progress: asNumber(meta.progress),
+		};
+		const before = events.length;
+		const errors = chunkValue.errors;
+		if (Array.isArray(errors))
+			errors.forEach((item, i) =>
+				push(valueErrorEvent(scope, item, `${chunkPath}.errors[${i}]`), item),
+			);
+		const threads = chunkValue.threads;
+		if (Array.isArray(threads)) {
+			threads.forEach((rawThread, t) => {
+				const threadPath = `${chunkPath}.threads[${t}]`;
+				const thread = asRecord(rawThread);
+				const threadId = asString(thread.id);
+				if (threadId === null || !Array.isArray(thread.messages)) {
+					push(unknownEvent(scope, 'threads', rawThread, threadPath), rawThread);
+					return;
+				}
+				thread.messages.forEach((item, m) =>
+					push(historyEvent(scope, threadId, chunk, item, `${threadPath}.messages[${m}]`), item),
+				);
+			});
+		} else if (threads !== undefined) {
+			push(unknownEvent(scope, 'threads', threads, `${chunkPath}.threads`), threads);
+		}
+		if (events.length === before) {
+			const event = baseEvent(
+				scope,
+				'history',
+				'progress',
+				`history:progress:${hash([scope.wabaId, scope.phoneNumberId, rawChunk])}`,
+				rawChunk,
+			);
+			event.details = { type: 'history', ...chunk, status: null };
+			Object.assign(event, toTimestamp(scope.entryTime));
+			events.push(event);
+		}
+	});
+	const handled = new Set(['messaging_product', 'metadata', 'contacts', 'history']);
+	for (const [key, extra] of Object.entries(value)) {
+		if (!handled.has(key)) events.push(unknownEvent(scope, key, extra, `${scope.path}.${key}`));
+	}
+	return events;
+}
+
+/** Handover names, as Meta's WhatsApp pages name them and as the Messenger handover protocol does. */
+const HANDOVER_NAMES = [
+	'control_passed',
+	'control_taken',
+	'control_released',
+	'control_requested',
+	'pass_thread_control',
+	'take_thread_control',
+	'release_thread_control',
+	'request_thread_control',
+];
+
+function ownerAfter(name: string | null): 'this_app' | 'other' | null {
+	if (name === null) return null;
+	if (/pass/.test(name)) return 'this_app';
+	if (/tak/.test(name)) return 'other';
+	return null;
+}
+
+/**
+ * One handover of a `messaging_handovers` change. ASSUMED SHAPE: the shared API notes (§7) name the
+ * field and its events (`control_passed`, `control_taken`) but no payload was found in the stored
+ * copies of Meta's WhatsApp pages. This reads what Messenger's handover protocol sends
+ * (`pass_thread_control { new_owner_app_id, previous_owner_app_id, metadata }`) and the WhatsApp
+ * envelope around it, tolerantly: the name from `type`, `event` or a key of that name; the owner ids
+ * from that object or the item; the customer from `from`, `wa_id`, `recipient_id` or `user_id`
+ * (or the value's single contact). What it cannot read stays in `raw`.
+ */
+function handoverEvent(scope: Scope, raw: unknown, path: string): WhatsAppEvent {
+	const item = asRecord(raw);
+	const name =
+		asString(item.type) ??
+		asString(item.event) ??
+		HANDOVER_NAMES.find((key) => key in item) ??
+		null;
+	const inner = name !== null ? asRecord(item[name]) : {};
+	const pick = (key: string) => asString(inner[key]) ?? asString(item[key]);
+	const newOwnerAppId = pick('new_owner_app_id') ?? pick('app_id');
+	const previousOwnerAppId = pick('previous_owner_app_id');
+	if (name === null && newOwnerAppId === null && previousOwnerAppId === null)
+		return unknownEvent(scope, 'messaging_handovers', raw, path);
+	const event = baseEvent(
+		scope,
+		'handover',
+		name ?? 'handover',
+		`handover:${hash([scope.wabaId, scope.phoneNumberId, raw])}`,
+		raw,
+	);
+	event.customer = findCustomer(
+		scope,
+		asString(item.from) ?? asString(item.wa_id) ?? asString(item.recipient_id),
+		asString(item.user_id) ?? asString(item.from_user_id) ?? asString(item.recipient_user_id),
+	);
+	// Messenger stamps handovers in ms; WhatsApp stamps in seconds.
+	let timestamp = asNumber(item.timestamp) ?? scope.entryTime;
+	if (timestamp !== null && timestamp > 1e11) timestamp = Math.floor(timestamp / 1000);
+	Object.assign(event, toTimestamp(timestamp));
+	const metadata = pick('metadata');
+	event.text = metadata;
+	event.status = name;
+	event.details = {
+		type: 'handover',
+		event: name,
+		threadOwner: ownerAfter(name),
+		newOwnerAppId,
+		previousOwnerAppId,
+		metadata,
+	};
+	return event;
+}
+
+/** A `messaging_handovers` change: an array of handovers, or (assumed as well) the value is one. */
+function handoverChangeEvents(scope: Scope, value: Record<string, unknown>): WhatsAppEvent[] {
+	const listName = ['messaging_handovers', 'handovers'].find((key) => Array.isArray(value[key]));
+	if (listName === undefined) return [handoverEvent(scope, value, scope.path)];
+	const events = (value[listName] as unknown[]).map((item, i) => {
+		const event = handoverEvent(scope, item, `${scope.path}.${listName}[${i}]`);
+		if (scope.budget.isTruncated(item)) event.truncated = true;
+		return event;
+	});
+	const handled = new Set(['messaging_product', 'metadata', 'contacts', listName]);
+	for (const [key, extra] of Object.entries(value)) {
+		if (!handled.has(key)) events.push(unknownEvent(scope, key, extra, `${scope.path}.${key}`));
+	}
+	return events;
+}
+
+/**
+ * What the `standby` field delivers: copies of messages (and echoes, statuses) of a thread another
+ * app owns. ASSUMED SHAPE: the shared API notes (§7) say only "passive copies and echoes for the
+ * non-owner"; this reads the value as a `messages` change (`messages`, `statuses`, `message_echoes`,
+ * with `metadata` and `contacts`). Each is flagged `standby` and keyed apart from the same message on
+ * the `messages` field; value-level errors stay errors.
+ */
+function markStandby(events: WhatsAppEvent[]): WhatsAppEvent[] {
+	for (const event of events) {
+		if (event.kind === 'unknown' || event.kind === 'error') continue;
+		event.standby = true;
+		event.dedupeKey = `standby:${event.dedupeKey}`;
 	}
 	return events;
 }
@@ -884,7 +1169,13 @@ function changeEvents(scope: Scope, rawChange: unknown, path: string): WhatsAppE
 		return itemChangeEvents(changeScope, value, 'calls', callEvent);
 	if (GROUP_FIELDS.has(field) && 'groups' in value)
 		return itemChangeEvents(changeScope, value, 'groups', groupEvent);
-	const carriesItems = ['messages', 'statuses', 'errors'].some((name) => name in value);
+	if (field === 'history' && 'history' in value) return historyChangeEvents(changeScope, value);
+	if (field === 'messaging_handovers') return handoverChangeEvents(changeScope, value);
+	const carriesItems =
+		['messages', 'statuses', 'errors'].some((name) => name in value) ||
+		(ECHO_FIELDS.has(field) && 'message_echoes' in value);
+	if (carriesItems && field === 'standby')
+		return markStandby(messagesChangeEvents(changeScope, value));
 	if (carriesItems) return messagesChangeEvents(changeScope, value);
 	const update = fieldUpdateEvent(changeScope, value);
 	// One event per change: flagged when anything in the change was past the budget.

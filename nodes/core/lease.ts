@@ -7,6 +7,7 @@ import type {
 	Ownership,
 	ReleaseReason,
 } from './conversationRecord';
+import type { ThreadOwner } from './conversationRecord/types';
 import type { Priority } from './escalationRules';
 
 /**
@@ -168,4 +169,76 @@ export function pendingBotSend(
 ): { at: number; until: number } | null {
 	const pending = conversation.data.pendingBotSend;
 	return pending && pending.until > now ? pending : null;
+}
+
+/** The reason of a lease an echo of the WhatsApp Business app opened. */
+export const OWNER_REPLIED_FROM_APP = 'owner_replied_from_app';
+
+/**
+ * A person at the business replied from the WhatsApp Business app (an echo, coexistence): that person
+ * holds the conversation for `leaseMs` from the reply (null or 0: until Release). An open case stays
+ * open, its lease extended to cover the reply; otherwise a case opens with the reason
+ * `owner_replied_from_app`. A reply older than the lease (a redelivery after an outage) changes
+ * nothing and returns null.
+ */
+export function holdForOwnerReply(
+	conversation: Conversation,
+	leaseMs: number | null,
+	repliedAt: number,
+	now: number,
+	caseId?: () => string,
+): EscalationResult | null {
+	const at = Math.min(repliedAt, now);
+	const expiresAt = leaseMs ? at + leaseMs : null;
+	if (expiresAt !== null && expiresAt <= now) return null;
+	const current = conversation.data.ownership.lease;
+	if (isWithHuman(conversation, now) && current) {
+		if (current.expiresAt !== null && (expiresAt === null || expiresAt > current.expiresAt))
+			current.expiresAt = expiresAt;
+		return { lease: current, created: false };
+	}
+	const result = escalate(
+		conversation,
+		{
+			reason: OWNER_REPLIED_FROM_APP,
+			rule: null,
+			detail: 'A person replied from the WhatsApp Business app',
+			priority: 'normal',
+			assignee: null,
+			leaseMs,
+		},
+		now,
+		caseId,
+	);
+	result.lease.since = at;
+	result.lease.expiresAt = expiresAt;
+	return result;
+}
+
+/**
+ * Records who Meta says owns the thread. An older report than the one recorded (webhooks arrive out of
+ * order) changes nothing; returns true when the record changed.
+ */
+export function recordThreadOwner(
+	conversation: Conversation,
+	owner: ThreadOwner['owner'],
+	since: number,
+	appId: string | null,
+	via: string,
+): boolean {
+	const current = conversation.data.threadOwner;
+	if (current && current.since > since) return false;
+	if (current && current.owner === owner && current.appId === (appId ?? current.appId))
+		return false;
+	conversation.data.threadOwner = { owner, since, appId, via };
+	return true;
+}
+
+/** The routing reason of an item whose thread another app owns (Meta's conversation routing). */
+export const THREAD_OWNED_BY_OTHER_APP = 'thread_owned_by_other_app';
+
+/** The thread owner when another app owns the thread under conversation routing, else null. */
+export function threadOwnedElsewhere(conversation: Conversation): ThreadOwner | null {
+	const owner = conversation.data.threadOwner;
+	return owner?.owner === 'other' ? owner : null;
 }

@@ -59,7 +59,13 @@ export interface AdmitResult {
 	answer: 'execute' | 'acknowledge' | 'retryLater';
 }
 
+/**
+ * Messages are what the workflow answers: only customers' messages of threads this app may answer.
+ * Standby copies (another app owns the thread), echoes of the business app, chat history and
+ * handovers go to Other, each with its own `kind` (and `standby: true`).
+ */
 export function outputFor(event: WhatsAppEvent): TriggerOutput {
+	if (event.standby) return 4;
 	switch (event.kind) {
 		case 'message':
 			return 0;

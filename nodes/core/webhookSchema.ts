@@ -75,6 +75,20 @@ export const inboundMessageSchema = z
 	})
 	.passthrough();
 
+/**
+ * A message the business typed in the WhatsApp Business app (`smb_message_echoes`): a message with the
+ * customer in `to` (verified, Meta's reference of 2025-10-22) or `to_user_id` (assumed).
+ */
+export const echoMessageSchema = inboundMessageSchema.extend({ to: optStr, to_user_id: optStr });
+
+/**
+ * A message of a chat history sync (`history`, Meta's reference of 2025-12-12): `to` only on the
+ * business's messages, and `history_context.status`.
+ */
+export const historyMessageSchema = echoMessageSchema.extend({
+	history_context: z.object({ status: optStr }).passthrough().optional(),
+});
+
 export const statusSchema = z
 	.object({
 		id: str,

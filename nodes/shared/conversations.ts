@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { Lease, SenderRole } from '../core/conversationRecord';
 import { normaliseCustomerId } from '../core/customerId';
+import type { RecordOptions } from '../core/conversationRecord/book';
 import type { WhatsAppEvent } from '../core/events';
 import { checkBotSend, type BotSendCheck } from '../core/lease';
 import { openConversationStore } from './stateStores';
@@ -42,6 +43,7 @@ function warn(ctx: Context, what: string, error: unknown): void {
 export async function recordInbound(
 	ctx: Context,
 	events: Iterable<WhatsAppEvent & { duplicate?: boolean }>,
+	options: RecordOptions = {},
 ): Promise<number> {
 	if (!recordingOn(ctx, 'options', 0)) return 0;
 	try {
@@ -56,7 +58,8 @@ export async function recordInbound(
 		);
 		return await store.update(
 			{ phoneNumberId: null, customerIds },
-			(book) => fresh.filter((event) => book.recordEvent(event, now) === 'recorded').length,
+			(book) =>
+				fresh.filter((event) => book.recordEvent(event, now, options) === 'recorded').length,
 			now,
 		);
 	} catch (error) {

@@ -24,9 +24,15 @@ import {
 	body,
 	buttonReply,
 	change,
+	echoChange,
+	echoMessage,
+	handoverChange,
+	historyChange,
+	historyMessage,
 	metaSerialise,
 	PHONE_A,
 	sign,
+	standbyChange,
 	status,
 	textMessage,
 } from '../support/payloads';
@@ -871,5 +877,107 @@ describe('ownership where the message leaves', () => {
 		expect(human[0].json).not.toHaveProperty('caseId');
 		const [sent] = await runSend(workflow, botOnly);
 		expect(sent).toHaveLength(1);
+	});
+});
+
+describe('Route and the 2026 platform: business-app echoes and conversation routing', () => {
+	const nowSeconds = () => String(Math.floor(Date.now() / 1000));
+	const echoBody = (id: string, text: string) =>
+		body(echoChange([echoMessage(id, text, CUSTOMER, nowSeconds())]));
+
+	it('sends the next messages to Already With Human after the shop owner replied from the app', async () => {
+		const workflow = new Workflow();
+		const first = messages(await deliver(workflow, sendText('wamid.c1', 'opening hours?')));
+		expect((await runEscalation(workflow, route(), first))[1]).toHaveLength(1);
+
+		const outputs = await deliver(workflow, echoBody('wamid.echo1', 'Hi! I can help you myself'));
+		// the echo is on Other, typed, never on Messages
+		expect(outputs.map((o) => o.length)).toEqual([0, 0, 0, 0, 1]);
+		expect(outputs[4][0].json).toMatchObject({ kind: 'echo', direction: 'outbound' });
+
+		const next = messages(await deliver(workflow, sendText('wamid.c2', 'opening hours?')));
+		const [human, bot, already] = await runEscalation(workflow, route(), next);
+		expect([human.length, bot.length, already.length]).toEqual([0, 0, 1]);
+		expect(already[0].json).toMatchObject({
+			routing: { route: 'alreadyWithHuman', reason: 'owner_replied_from_app' },
+			conversation: { owner: 'human' },
+		});
+		const [got] = await runEscalation(workflow, { operation: 'get', customerId: CUSTOMER }, [
+			{ json: {} },
+		]);
+		expect(
+			(got[0].json.transcript as IDataObject[]).map((l) => [l.direction, l.sentBy, l.text]),
+		).toEqual([
+			['inbound', undefined, 'opening hours?'],
+			['outbound', 'human', 'Hi! I can help you myself'],
+			['inbound', undefined, 'opening hours?'],
+		]);
+	});
+
+	it('lets the bot go on answering when the option is off, and fails on a bad lease naming the field', async () => {
+		const workflow = new Workflow();
+		await deliver(workflow, echoBody('wamid.echo2', 'hello'), { echoOwnership: false });
+		const next = messages(
+			await deliver(workflow, sendText('wamid.c3', 'hours?'), { echoOwnership: false }),
+		);
+		expect((await runEscalation(workflow, route(), next))[1]).toHaveLength(1);
+
+		await expect(
+			deliver(workflow, echoBody('wamid.echo3', 'hello'), { echoLeaseMinutes: -5 }),
+		).rejects.toThrow(/Echo Lease \(Minutes\)/);
+		await expect(
+			deliver(workflow, echoBody('wamid.echo4', 'hello'), { appId: 'my app' }),
+		).rejects.toThrow(/App ID/);
+	});
+
+	it('sends items to Already With Human while another app owns the thread, and to the bot once it is passed back', async () => {
+		const workflow = new Workflow();
+		const standby = await deliver(
+			workflow,
+			body(standbyChange([textMessage('wamid.sb1', 'hello?', CUSTOMER, nowSeconds())])),
+		);
+		expect(standby.map((o) => o.length)).toEqual([0, 0, 0, 0, 1]);
+		expect(standby[4][0].json).toMatchObject({ kind: 'message', standby: true });
+
+		// an item that reaches Route anyway (e.g. from Other) does not go to the bot
+		const [human, bot, already] = await runEscalation(workflow, route(), standby[4]);
+		expect([human.length, bot.length, already.length]).toEqual([0, 0, 1]);
+		expect(already[0].json).toMatchObject({
+			routing: { route: 'alreadyWithHuman', reason: 'thread_owned_by_other_app' },
+			conversation: { threadOwner: 'other' },
+		});
+
+		const later = String(Math.floor(Date.now() / 1000) + 1);
+		await deliver(workflow, body(handoverChange('control_passed', CUSTOMER, {}, later)));
+		const next = messages(await deliver(workflow, sendText('wamid.c4', 'hours?')));
+		expect((await runEscalation(workflow, route(), next))[1]).toHaveLength(1);
+	});
+
+	it('records chat history without starting anything or changing the owner', async () => {
+		const workflow = new Workflow();
+		const outputs = await deliver(
+			workflow,
+			body(
+				historyChange([
+					{
+						id: CUSTOMER,
+						messages: [
+							historyMessage('wamid.h1', 'refund please', CUSTOMER, { timestamp: nowSeconds() }),
+						],
+					},
+				]),
+			),
+		);
+		expect(outputs.map((o) => o.length)).toEqual([0, 0, 0, 0, 1]);
+		expect(outputs[4][0].json).toMatchObject({ kind: 'history', direction: 'inbound' });
+		const [got] = await runEscalation(workflow, { operation: 'get', customerId: CUSTOMER }, [
+			{ json: {} },
+		]);
+		expect(got[0].json).toMatchObject({ owner: 'bot', casesOpened: 0 });
+		expect((got[0].json.transcript as IDataObject[])[0]).toMatchObject({
+			direction: 'inbound',
+			text: 'refund please',
+			fromHistory: true,
+		});
 	});
 });

@@ -228,3 +228,108 @@ export function usernameContact(
 		...(parentUserId ? { parent_user_id: parentUserId } : {}),
 	};
 }
+
+/**
+ * Coexistence and conversation routing (the 2026 platform, shared API notes §7). Echo and history
+ * bodies follow Meta's webhook references (smb_message_echoes 2025-10-22, history 2025-12-12);
+ * the handover and standby bodies are ASSUMED shapes (no Meta payload found), see nodes/core/events.ts.
+ */
+
+/** A message a person at the business typed in the WhatsApp Business app, to a customer. */
+export function echoMessage(
+	id: string,
+	text: string,
+	to = '4915112345678',
+	timestamp = '1739321024',
+): Value {
+	return {
+		from: PHONE_A.display_phone_number,
+		to,
+		id,
+		timestamp,
+		type: 'text',
+		text: { body: text },
+	};
+}
+
+/** An `smb_message_echoes` change of echoes on one number. */
+export function echoChange(
+	echoes: Value[],
+	phone: { phone_number_id: string; display_phone_number: string } = PHONE_A,
+): Value {
+	return {
+		field: 'smb_message_echoes',
+		value: { messaging_product: 'whatsapp', metadata: phone, message_echoes: echoes },
+	};
+}
+
+/** A `history` change: one chunk with one thread per customer, messages as given. */
+export function historyChange(
+	threads: Array<{ id: string; messages: Value[] }>,
+	chunk: { phase?: number; chunk_order?: number; progress?: number } = {},
+): Value {
+	return {
+		field: 'history',
+		value: {
+			messaging_product: 'whatsapp',
+			metadata: PHONE_A,
+			history: [
+				{
+					metadata: { phase: 0, chunk_order: 1, progress: 55, ...chunk },
+					threads,
+				},
+			],
+		},
+	};
+}
+
+/** A message of a history thread; `to` is set only on the business's messages, as Meta does. */
+export function historyMessage(
+	id: string,
+	text: string,
+	from: string,
+	options: { to?: string; timestamp?: string; status?: string } = {},
+): Value {
+	return {
+		from,
+		...(options.to ? { to: options.to } : {}),
+		id,
+		timestamp: options.timestamp ?? '1739230955',
+		type: 'text',
+		text: { body: text },
+		history_context: { status: options.status ?? 'read' },
+	};
+}
+
+/** A `messaging_handovers` change (assumed shape: Messenger's handover payload in WhatsApp's envelope). */
+export function handoverChange(
+	event: 'control_passed' | 'control_taken' | string,
+	customer = '4915112345678',
+	apps: { newOwner?: string; previousOwner?: string } = {},
+	timestamp = '1739321100',
+): Value {
+	return {
+		field: 'messaging_handovers',
+		value: {
+			messaging_product: 'whatsapp',
+			metadata: PHONE_A,
+			messaging_handovers: [
+				{
+					from: customer,
+					timestamp,
+					type: event,
+					[event]: {
+						...(apps.newOwner ? { new_owner_app_id: apps.newOwner } : {}),
+						...(apps.previousOwner ? { previous_owner_app_id: apps.previousOwner } : {}),
+						metadata: 'handed over by the business agent',
+					},
+				},
+			],
+		},
+	};
+}
+
+/** A `standby` change (assumed shape: a `messages` value delivered to the app that does not own the thread). */
+export function standbyChange(messages: Value[]): Value {
+	return { ...change(PHONE_A, { messages }), field: 'standby' };
+}

@@ -7,6 +7,7 @@ import type {
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { leaseView } from '../../core/conversationRecord';
+import { THREAD_OWNED_BY_OTHER_APP, threadOwnedElsewhere } from '../../core/lease';
 import {
 	compileRules,
 	evaluateRules,
@@ -328,6 +329,25 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 						reason: lease.reason,
 						priority: lease.priority,
 						caseId: lease.caseId,
+					},
+				},
+			};
+		}
+
+		// Under conversation routing, Meta gives the thread to one app: while another app owns it (e.g.
+		// Meta's business agent), nothing here may answer.
+		const otherApp = threadOwnedElsewhere(conversation);
+		if (otherApp) {
+			return {
+				output: ROUTE_OUTPUTS.alreadyWithHuman,
+				json: {
+					...json,
+					conversation: { ...context, threadOwner: 'other', threadOwnerAppId: otherApp.appId },
+					routing: {
+						route: 'alreadyWithHuman',
+						reason: THREAD_OWNED_BY_OTHER_APP,
+						threadOwnerAppId: otherApp.appId,
+						threadOwnerSince: new Date(otherApp.since).toISOString(),
 					},
 				},
 			};

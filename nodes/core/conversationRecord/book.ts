@@ -3,7 +3,8 @@ import { asRecord } from '../coerce';
 import { normaliseCustomerId } from '../customerId';
 import type { WhatsAppEvent } from '../events';
 import { Conversation, conversationKey, reviveConversation } from './conversation';
-import { inboundEntry, outboundEntry, type OutboundRecord } from './entries';
+import { holdForOwnerReply, recordThreadOwner } from '../lease';
+import { appEntry, inboundEntry, outboundEntry, type OutboundRecord } from './entries';
 import type { ConversationSnapshot } from './types';
 
 export interface BookConfig {
@@ -38,6 +39,17 @@ export interface BookSnapshot {
 }
 
 export type RecordResult = 'recorded' | 'duplicate' | 'ignored';
+
+/** What the trigger's options decide about recording the events of the 2026 platform. */
+export interface RecordOptions {
+	/**
+	 * Echoes of the WhatsApp Business app give a human the conversation for `leaseMs` from the reply
+	 * (null or 0: until Release). Absent: echoes are only recorded.
+	 */
+	echoOwnership?: { leaseMs: number | null } | null;
+	/** This app's id: with it, a handover that names the new owner's app id is read exactly. */
+	appId?: string | null;
+}
 
 /**
  * All conversations of one workflow, bounded in count and age. Every method runs to completion
@@ -179,10 +191,22 @@ export class ConversationBook {
 		this.conversations.set(conversation.key, conversation);
 	}
 
-	/** Records a trigger event: messages and Flow answers as inbound entries, statuses onto outbound ones. */
-	recordEvent(event: WhatsAppEvent, now: number): RecordResult {
+	/**
+	 * Records a trigger event: messages and Flow answers as inbound entries, statuses onto outbound ones;
+	 * echoes of the WhatsApp Business app as outbound entries by a human (who may take the conversation,
+	 * see RecordOptions); chat history as it was, changing no owner; handovers and standby copies as
+	 * Meta's owner of the thread.
+	 */
+	recordEvent(event: WhatsAppEvent, now: number, options: RecordOptions = {}): RecordResult {
 		const customerId = normaliseCustomerId(event.customer?.id);
 		if (!event.phoneNumberId || !customerId) return 'ignored';
+		if (event.standby) return this.recordStandby(event, event.phoneNumberId, customerId, now);
+		if (event.kind === 'echo')
+			return this.recordEcho(event, event.phoneNumberId, customerId, now, options);
+		if (event.kind === 'history')
+			return this.recordHistory(event, event.phoneNumberId, customerId, now);
+		if (event.kind === 'handover')
+			return this.recordHandover(event, event.phoneNumberId, customerId, now, options);
 		if (event.kind === 'message' || event.kind === 'flow_response') {
 			const existing = this.find(event.phoneNumberId, event);
 			if (existing?.has(event.messageId)) return 'duplicate';
@@ -215,6 +239,121 @@ export class ConversationBook {
 				: 'duplicate';
 		}
 		return 'ignored';
+	}
+
+	/** The event's conversation, created if missing, marked as the most recently active. */
+	private openFor(event: WhatsAppEvent, phoneNumberId: string, customerId: string, now: number) {
+		const existing = this.find(phoneNumberId, event);
+		const conversation = existing
+			? this.open(existing.data.phoneNumberId, existing.data.customerId, now)
+			: this.open(phoneNumberId, customerId, now);
+		conversation.updateProfile(event.customer);
+		return conversation;
+	}
+
+	/** When the event happened, in ms: Meta's timestamp, else now. */
+	private static eventTime(event: WhatsAppEvent, now: number): number {
+		return event.timestamp !== null ? event.timestamp * 1000 : now;
+	}
+
+	private recordEcho(
+		event: WhatsAppEvent,
+		phoneNumberId: string,
+		customerId: string,
+		now: number,
+		options: RecordOptions,
+	): RecordResult {
+		if (this.find(phoneNumberId, event)?.has(event.messageId)) return 'duplicate';
+		const conversation = this.openFor(event, phoneNumberId, customerId, now);
+		const entry = appEntry(event, this.config.maxTextLength, now);
+		conversation.append(entry, this.config.transcriptLength);
+		if (options.echoOwnership)
+			holdForOwnerReply(conversation, options.echoOwnership.leaseMs, entry.at, now);
+		return 'recorded';
+	}
+
+	/**
+	 * A message of the synced chat history, in its place in the transcript. It changes no owner, opens
+	 * no closed conversation, and does not make a conversation recently active (a sync of 180 days must
+	 * not evict today's conversations); a conversation it creates is as old as the message, and one
+	 * older than the retention is not created at all.
+	 */
+	private recordHistory(
+		event: WhatsAppEvent,
+		phoneNumberId: string,
+		customerId: string,
+		now: number,
+	): RecordResult {
+		if (event.messageId === null) return 'ignored';
+		const entry = appEntry(event, this.config.maxTextLength, now);
+		let conversation = this.find(phoneNumberId, event);
+		if (conversation?.has(event.messageId)) return 'duplicate';
+		if (!conversation) {
+			if (entry.at < now - this.config.retentionDays * DAY_MS) return 'ignored';
+			conversation = Conversation.create(
+				phoneNumberId,
+				customerId,
+				entry.at,
+				this.ledgerCapacity(),
+			);
+			this.conversations.mergeUnder([[conversation.key, conversation]]);
+			if (!this.conversations.has(conversation.key)) return 'ignored';
+		}
+		conversation.updateProfile(event.customer);
+		conversation.append(entry, this.config.transcriptLength);
+		if (entry.dir === 'in')
+			conversation.data.lastInboundAt = Math.max(conversation.data.lastInboundAt ?? 0, entry.at);
+		return 'recorded';
+	}
+
+	/** A handover: Meta's owner of the thread, by the app ids when this app's id is known. */
+	private recordHandover(
+		event: WhatsAppEvent,
+		phoneNumberId: string,
+		customerId: string,
+		now: number,
+		options: RecordOptions,
+	): RecordResult {
+		const details = event.details;
+		if (details?.type !== 'handover') return 'ignored';
+		let owner = details.threadOwner;
+		if (options.appId && details.newOwnerAppId)
+			owner = details.newOwnerAppId === options.appId ? 'this_app' : 'other';
+		if (owner === null) return 'ignored';
+		const conversation = this.openFor(event, phoneNumberId, customerId, now);
+		const appId =
+			owner === 'other' ? details.newOwnerAppId : (options.appId ?? details.newOwnerAppId);
+		return recordThreadOwner(
+			conversation,
+			owner,
+			ConversationBook.eventTime(event, now),
+			appId ?? null,
+			details.event ?? 'handover',
+		)
+			? 'recorded'
+			: 'duplicate';
+	}
+
+	/**
+	 * A standby copy: another app owns the thread. A customer's message is kept in the transcript (it
+	 * was said, and it opens the 24-hour window), but it reopens nothing and nobody answers it here.
+	 */
+	private recordStandby(
+		event: WhatsAppEvent,
+		phoneNumberId: string,
+		customerId: string,
+		now: number,
+	): RecordResult {
+		const inbound = event.kind === 'message' || event.kind === 'flow_response';
+		if (inbound && this.find(phoneNumberId, event)?.has(event.messageId)) return 'duplicate';
+		const conversation = this.openFor(event, phoneNumberId, customerId, now);
+		const at = ConversationBook.eventTime(event, now);
+		const changed = recordThreadOwner(conversation, 'other', at, null, 'standby');
+		if (!inbound) return changed ? 'recorded' : 'duplicate';
+		const entry = inboundEntry(event, this.config.maxTextLength, now);
+		conversation.append(entry, this.config.transcriptLength);
+		conversation.data.lastInboundAt = Math.max(conversation.data.lastInboundAt ?? 0, entry.at);
+		return 'recorded';
 	}
 
 	/**

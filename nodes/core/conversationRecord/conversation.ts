@@ -8,6 +8,7 @@ import type {
 	CorrelationState,
 	Lease,
 	Ownership,
+	ThreadOwner,
 	TranscriptEntry,
 } from './types';
 
@@ -187,5 +188,13 @@ export function reviveConversation(raw: unknown, ledgerCapacity: number): Conver
 	const pendingUntil = asNumber(pending.until);
 	if (pendingAt !== null && pendingUntil !== null)
 		data.pendingBotSend = { at: pendingAt, until: pendingUntil };
+	const threadOwner = asRecord(s.threadOwner) as Partial<ThreadOwner>;
+	if (threadOwner.owner === 'this_app' || threadOwner.owner === 'other')
+		data.threadOwner = {
+			owner: threadOwner.owner,
+			since: asNumber(threadOwner.since) ?? 0,
+			appId: typeof threadOwner.appId === 'string' ? threadOwner.appId : null,
+			via: typeof threadOwner.via === 'string' ? threadOwner.via : 'unknown',
+		};
 	return new Conversation(data, ledgerCapacity, s.ledger);
 }

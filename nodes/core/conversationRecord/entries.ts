@@ -48,6 +48,21 @@ export function inboundEntry(event: WhatsAppEvent, maxText: number, now: number)
 	return entry;
 }
 
+/**
+ * A transcript entry for a message the business typed in the WhatsApp Business app (an echo), or a
+ * message of the synced chat history (either direction). Both are read like an inbound message.
+ */
+export function appEntry(event: WhatsAppEvent, maxText: number, now: number): TranscriptEntry {
+	const entry = inboundEntry(event, maxText, now);
+	if (event.direction === 'outbound') {
+		entry.dir = 'out';
+		entry.by = 'human';
+		entry.app = true;
+	}
+	if (event.kind === 'history') entry.history = true;
+	return entry;
+}
+
 export interface OutboundRecord {
 	phoneNumberId: string;
 	/** wa_id Meta resolved, else the number we sent to. */

@@ -40,6 +40,21 @@ export interface Ownership {
 	resumedAfter: { caseId: string; releasedAt: number; reason: ReleaseReason } | null;
 }
 
+/**
+ * Who Meta says owns the thread when the number uses conversation routing (more than one app answers
+ * on it): this app, or another one (e.g. Meta's business agent). Unknown until a handover or a standby
+ * copy tells; a conversation with no record is treated as this app's.
+ */
+export interface ThreadOwner {
+	owner: 'this_app' | 'other';
+	/** When Meta's event said so (ms). */
+	since: number;
+	/** The app that owns it, when Meta named it. */
+	appId: string | null;
+	/** What told: the handover's name (e.g. `control_taken`), `standby`, or a thread control call. */
+	via: string;
+}
+
 export interface Profile {
 	waId: string | null;
 	userId: string | null;
@@ -65,6 +80,10 @@ export interface TranscriptEntry {
 	 * owned the conversation when it was recorded. Absent in old records: the bot.
 	 */
 	by?: SenderRole;
+	/** Sent by a person from the WhatsApp Business app (an echo, or a history message of the business). */
+	app?: true;
+	/** Recorded from the chat history Meta synced, not as it happened. */
+	history?: true;
 	/** Meta's answer when it was not plain `accepted` (e.g. held_for_quality_assessment). */
 	accepted?: string;
 	/** Set when the send was the window-closed fallback template. */
@@ -106,6 +125,8 @@ export interface ConversationData {
 	 * Cleared when the bot's send is recorded; otherwise it lapses at `until`.
 	 */
 	pendingBotSend?: { at: number; until: number } | null;
+	/** Meta's owner of the thread under conversation routing; absent until Meta tells. */
+	threadOwner?: ThreadOwner;
 }
 
 export interface ConversationSnapshot extends ConversationData {

@@ -10,6 +10,10 @@ export interface TranscriptLine {
 	type: string;
 	text: string | null;
 	sentBy?: SenderRole;
+	/** Sent from the WhatsApp Business app by a person at the business. */
+	sentFromApp?: true;
+	/** Recorded from the chat history Meta synced. */
+	fromHistory?: true;
 	status?: string | null;
 	error?: { code: number | null; errorClass: string };
 	fallbackTemplate?: boolean;
@@ -42,6 +46,8 @@ export function transcriptLine(conversation: Conversation, entry: TranscriptEntr
 		line.sentBy = entry.by ?? 'bot';
 		line.status = conversation.statusOf(entry);
 	}
+	if (entry.app) line.sentFromApp = true;
+	if (entry.history) line.fromHistory = true;
 	if (entry.err) line.error = { code: entry.err.code, errorClass: entry.err.cls };
 	if (entry.fallback) line.fallbackTemplate = true;
 	if (entry.corr) line.correlationId = entry.corr;
@@ -82,6 +88,13 @@ export interface ConversationView {
 	ownerSince: string | null;
 	lease: LeaseView | null;
 	resumedAfter: { caseId: string; releasedAt: string | null; reason: ReleaseReason } | null;
+	/** Meta's owner of the thread under conversation routing; null until Meta tells. */
+	threadOwner: {
+		owner: 'this_app' | 'other';
+		since: string | null;
+		appId: string | null;
+		via: string;
+	} | null;
 	correlations: Array<{
 		correlationId: string;
 		messageId: string;
@@ -126,6 +139,7 @@ export function conversationView(
 		resumedAfter: resumed
 			? { caseId: resumed.caseId, releasedAt: iso(resumed.releasedAt), reason: resumed.reason }
 			: null,
+		threadOwner: d.threadOwner ? { ...d.threadOwner, since: iso(d.threadOwner.since) } : null,
 		correlations: [...conversation.correlations].map(([correlationId, c]) => ({
 			correlationId,
 			messageId: c.messageId,
