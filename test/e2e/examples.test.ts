@@ -463,6 +463,18 @@ describe('example workflows in a real n8n', () => {
 			expect(acknowledgement.body).not.toHaveProperty('to');
 			expect(acknowledgement.recipient).toBe(userId);
 			expect(repliesTo(userId)[1]).toContain(`case ${(opened.body as Json).caseId}`);
+
+			// The helpdesk hands the conversation back by the same id, and the bot answers again.
+			const released = (
+				await n8n.http('POST', '/webhook/helpdesk-release', { body: { phone: userId } })
+			).json<Json>();
+			expect(released).toMatchObject({ released: true, owner: 'bot' });
+			await sayAsUser('Do you ship to Austria?');
+			await until('the bot again', () => sendsTo(userId).length === 3);
+			expect(sendsTo(userId)[2].body).toMatchObject({
+				recipient: userId,
+				text: { body: 'Orders ship within 1 to 2 working days.' },
+			});
 		});
 
 		it('hands over after two messages the FAQ did not recognise', async () => {
