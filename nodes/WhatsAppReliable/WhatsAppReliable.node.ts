@@ -42,7 +42,7 @@ export class WhatsAppReliable implements INodeType {
 				name: 'whatsAppRedisApi',
 				required: true,
 				testedBy: 'whatsAppRedisConnectionTest',
-				displayOptions: { show: { resource: ['message'], stateStore: ['redis'] } },
+				displayOptions: { show: { resource: ['message', 'setup'], stateStore: ['redis'] } },
 			},
 		],
 		hints: descriptionHints,
@@ -62,7 +62,7 @@ export class WhatsAppReliable implements INodeType {
 			...message.description,
 			...media.description,
 			...setup.description,
-			{ ...stateStoreProperty, displayOptions: { show: { resource: ['message'] } } },
+			{ ...stateStoreProperty, displayOptions: { show: { resource: ['message', 'setup'] } } },
 		],
 	};
 

@@ -19,6 +19,7 @@ import { checkHandshake } from '../core/handshake';
 import { RecentSecrets } from '../core/recentSecrets';
 import { verifySignature } from '../core/signature';
 import type { TriggerJournal, TriggerStore } from '../core/stateStore/types';
+import type { RejectReason } from '../core/triggerCounters';
 import {
 	admitEvents,
 	settleEvents,
@@ -33,6 +34,7 @@ import {
 	deleteRegistration,
 	registrationExists,
 } from '../shared/webhookRegistration';
+import { countTriggerRequest, registerTriggerCounters } from '../shared/triggerCounters';
 import { triggerInput } from '../shared/triggerInput';
 import {
 	asNodeError,
@@ -368,6 +370,8 @@ export class WhatsAppReliableTrigger implements INodeType {
 	webhookMethods = {
 		default: {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
+				// Lists the trigger for Check Setup's counters before any request arrives.
+				await registerTriggerCounters(this);
 				return await registrationExists(this);
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
@@ -399,7 +403,11 @@ export class WhatsAppReliableTrigger implements INodeType {
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const res = this.getResponseObject();
 		const req = this.getRequestObject();
-		const reject = (status: number, reason: string): IWebhookResponseData => {
+		const reject = async (
+			status: number,
+			reason: string,
+			counted: RejectReason,
+		): Promise<IWebhookResponseData> => {
 			this.logger.warn(
 				`WhatsApp Reliable Trigger rejected a ${req.method} request with ${status}: ${reason}`,
 				{
@@ -412,14 +420,18 @@ export class WhatsAppReliableTrigger implements INodeType {
 				.status(status)
 				.type('text/plain')
 				.send(PLAIN_ANSWERS[status] ?? reason);
+			// Counted once the answer is on its way: counting can neither change nor delay it.
+			await countTriggerRequest(this, { kind: 'rejected', reason: counted });
 			return { noWebhookResponse: true };
 		};
 
 		if (this.getWebhookName() === 'setup') {
 			const credentials = await this.getCredentials<{ verifyToken: string }>('whatsAppWebhookApi');
 			const handshake = checkHandshake(this.getQueryData() as IDataObject, credentials.verifyToken);
-			if (!handshake.accepted) return reject(403, `verification failed: ${handshake.reason}`);
+			if (!handshake.accepted)
+				return await reject(403, `verification failed: ${handshake.reason}`, '403 verify token');
 			res.status(200).type('text/plain').send(handshake.challenge);
+			await countTriggerRequest(this, { kind: 'handshake' });
 			return { noWebhookResponse: true };
 		}
 
@@ -428,23 +440,25 @@ export class WhatsAppReliableTrigger implements INodeType {
 		const header = req.headers['x-hub-signature-256'];
 		const shape = verifySignature(Buffer.alloc(0), header, 'header-shape-only');
 		if (shape.valid === false && shape.reason !== 'signature_mismatch') {
-			return reject(401, `invalid signature: ${shape.message}`);
+			return await reject(401, `invalid signature: ${shape.message}`, '401 signature');
 		}
 		// 2. the content type: Meta posts application/json; other types (multipart, forms) are not
 		//    read as raw bytes at all, 415;
 		const contentType = req.headers['content-type'];
 		if (contentType !== undefined && !isJsonContentType(contentType)) {
-			return reject(
+			return await reject(
 				415,
 				`the content type ${JSON.stringify(String(contentType).slice(0, 100))} is not JSON`,
+				'415 content type',
 			);
 		}
 		// 3. the raw bytes, the credential and the signature over those bytes, 500 / 401;
 		const rawBody: unknown = (req as { rawBody?: unknown }).rawBody;
 		if (!Buffer.isBuffer(rawBody)) {
-			return reject(
+			return await reject(
 				500,
 				'the raw request body is not available, so the signature cannot be checked; make sure nothing in front of n8n rewrites the body and that this node receives the request directly',
+				'500 raw body',
 			);
 		}
 		const started = Date.now();
@@ -460,18 +474,23 @@ export class WhatsAppReliableTrigger implements INodeType {
 		if (!signature.valid && remembered !== undefined)
 			signature = verifySignature(rawBody, header, await readSecret());
 		const credentialMs = Date.now() - started;
-		if (!signature.valid) return reject(401, `invalid signature: ${signature.message}`);
+		if (!signature.valid)
+			return await reject(401, `invalid signature: ${signature.message}`, '401 signature');
 
 		// 4. JSON, then the envelope within the input budget (splitEvents applies it), 400.
 		let body: unknown;
 		try {
 			body = rawBody.length === 0 ? undefined : JSON.parse(rawBody.toString('utf8'));
 		} catch {
-			return reject(400, 'the body is not valid JSON');
+			return await reject(400, 'the body is not valid JSON', '400 body');
 		}
 		const split = splitEvents(body);
 		if (!split.ok)
-			return reject(400, `not a WhatsApp Business Account notification: ${split.reason}`);
+			return await reject(
+				400,
+				`not a WhatsApp Business Account notification: ${split.reason}`,
+				'400 body',
+			);
 
 		const options = readTriggerOptions(this);
 		let admitted: AdmitResult;
@@ -496,13 +515,19 @@ export class WhatsAppReliableTrigger implements INodeType {
 			}
 		} catch (error) {
 			// Nothing was recorded: Meta retries, and by then Redis may answer.
-			if (error instanceof StateStoreUnavailableError) return reject(503, error.message);
-			return reject(500, `the events could not be admitted: ${(error as Error).message}`);
+			if (error instanceof StateStoreUnavailableError)
+				return await reject(503, error.message, '503 state store');
+			return await reject(
+				500,
+				`the events could not be admitted: ${(error as Error).message}`,
+				'500 admit',
+			);
 		}
 		this.logger.debug(
 			`WhatsApp Reliable Trigger: ${admitted.received} events, ${admitted.filtered} filtered out, ${admitted.duplicates} duplicates, ${admitted.stale} stale, ${admitted.inFlight} in flight (credential and signature ${credentialMs} ms, the rest ${Date.now() - started - credentialMs} ms)`,
 		);
 
+		const counted = countTriggerRequest(this, { kind: 'admitted', ...admitted });
 		if (admitted.answer === 'retryLater') {
 			// Meta retries anything but 200; by then the other execution has confirmed (or never started).
 			this.logger.info(
@@ -510,12 +535,15 @@ export class WhatsAppReliableTrigger implements INodeType {
 				{ workflowId: this.getWorkflow().id, node: this.getNode().name },
 			);
 			res.status(503).set('Retry-After', String(RETRY_AFTER_SECONDS)).type('text/plain').send('');
+			await counted;
 			return { noWebhookResponse: true };
 		}
 		if (admitted.answer === 'acknowledge') {
 			res.status(200).end();
+			await counted;
 			return { noWebhookResponse: true };
 		}
+		await counted;
 		// The 200 comes from execute(), once the execution runs (webhook responseMode 'responseNode').
 		return {
 			workflowData: admitted.outputs.map((items) =>

@@ -142,6 +142,8 @@ export function setupAdvice(problem: GraphProblem, callbackUrl?: string): string
 /** One line of Check Setup's output. */
 export interface SetupCheck {
 	check: string;
+	/** A title for checks that occur more than once (one per trigger). */
+	label?: string;
 	pass: boolean;
 	whatToDo: string;
 	details?: Record<string, unknown>;

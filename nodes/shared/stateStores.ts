@@ -1,6 +1,7 @@
 import type {
 	ICredentialsDecrypted,
 	IExecuteFunctions,
+	IHookFunctions,
 	INodeCredentialTestResult,
 	INodeProperties,
 	IWebhookFunctions,
@@ -51,11 +52,11 @@ export const stateStoreProperty: INodeProperties = {
 	],
 };
 
-type Context = IWebhookFunctions | IExecuteFunctions;
+type Context = IWebhookFunctions | IExecuteFunctions | IHookFunctions;
 
 const isExecution = (ctx: Context): ctx is IExecuteFunctions => 'getInputData' in ctx;
 
-function usesRedis(ctx: Context): boolean {
+export function usesRedis(ctx: Context): boolean {
 	const value = isExecution(ctx)
 		? ctx.getNodeParameter('stateStore', 0, 'instance')
 		: ctx.getNodeParameter('stateStore', 'instance');
@@ -67,7 +68,7 @@ function workflowId(ctx: Context): string {
 }
 
 /** The Redis of the node's credential; failures name the credential. */
-async function redisOf(ctx: Context) {
+export async function redisOf(ctx: Context) {
 	const reference = ctx.getNode().credentials?.whatsAppRedisApi;
 	const name = reference?.name ?? 'Redis';
 	const id = reference?.id ?? null;

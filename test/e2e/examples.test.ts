@@ -18,6 +18,8 @@ import {
 	sign,
 	status,
 	textMessage,
+	usernameContact,
+	usernameMessage,
 } from '../support/payloads';
 import { until } from '../support/workflows';
 
@@ -417,6 +419,62 @@ describe('example workflows in a real n8n', () => {
 			await say(customer, 'Do you ship to Austria?');
 			await until('the bot again', () => sendsTo(customer).length === 3);
 			expect(repliesTo(customer)[2]).toBe('Orders ship within 1 to 2 working days.');
+		});
+
+		it('answers a customer known only by a username: replies and the handoff address the business-scoped user id as recipient', async () => {
+			// No phone number anywhere: `from_user_id` on the message, `user_id` on the contact (§7).
+			const userId = 'US.8800553535001';
+			const sayAsUser = async (text: string) => {
+				const message = usernameMessage(`wamid.support-${++seq}`, text, userId, {
+					timestamp: String(Math.floor(Date.now() / 1000)),
+				});
+				await whatsapp(
+					wf(),
+					body(
+						change(PHONE_A, { messages: [message], contacts: [usernameContact(userId, 'zoe_m')] }),
+					),
+				);
+			};
+			await timed('usernameReplyMs', async () => {
+				await sayAsUser('What are your opening hours?');
+				return await until('the FAQ answer', () => sendsTo(userId).length === 1);
+			});
+			const [answer] = sendsTo(userId);
+			expect(answer.recipient).toBe(userId);
+			expect(answer.body).not.toHaveProperty('to');
+			expect(answer.body).toMatchObject({
+				recipient: userId,
+				type: 'text',
+				text: { body: 'We are open Monday to Friday, 9:00 to 18:00.' },
+			});
+
+			await sayAsUser('I want a refund for my broken kettle');
+			const [opened] = await capture.waitFor(
+				(r) => r.path === '/helpdesk/api/cases' && (r.body as Json).customer.id === userId,
+			);
+			expect(opened.body).toMatchObject({
+				created: true,
+				reason: 'Customer asked for a human',
+				customer: { id: userId },
+				summary: { inbound: 2, outbound: 1 },
+			});
+			await until('the acknowledgement', () => sendsTo(userId).length === 2);
+			const acknowledgement = sendsTo(userId)[1];
+			expect(acknowledgement.body).not.toHaveProperty('to');
+			expect(acknowledgement.recipient).toBe(userId);
+			expect(repliesTo(userId)[1]).toContain(`case ${(opened.body as Json).caseId}`);
+
+			// The helpdesk hands the conversation back by the same id, and the bot answers again.
+			const released = (
+				await n8n.http('POST', '/webhook/helpdesk-release', { body: { phone: userId } })
+			).json<Json>();
+			expect(released).toMatchObject({ released: true, owner: 'bot' });
+			await sayAsUser('Do you ship to Austria?');
+			await until('the bot again', () => sendsTo(userId).length === 3);
+			expect(sendsTo(userId)[2].body).toMatchObject({
+				recipient: userId,
+				text: { body: 'Orders ship within 1 to 2 working days.' },
+			});
 		});
 
 		it('hands over after two messages the FAQ did not recognise', async () => {

@@ -20,6 +20,8 @@ import {
 	type RedisScripts,
 } from '../../nodes/core/stateStore/redis';
 import { RedisConversationStore } from '../../nodes/core/stateStore/redisConversations';
+import { COUNTER_TTL_MS, RedisTriggerCounters } from '../../nodes/core/stateStore/redisCounters';
+import { TriggerCounters } from '../../nodes/core/triggerCounters';
 import { StateStoreUnavailableError } from '../../nodes/core/stateStore/types';
 import { applyToCode } from '../../nodes/core/statusLedger';
 import { admitEvents, settleEvents } from '../../nodes/core/triggerPipeline';
@@ -379,5 +381,69 @@ describe('Redis unavailable', () => {
 			.catch((error: unknown) => error);
 		expect(failure).toBeInstanceOf(StateStoreUnavailableError);
 		expect((failure as Error).message).toMatch(/credential "Queue Redis"/);
+	});
+});
+
+describe('Trigger counters in Redis', () => {
+	it('counts in one hash per trigger node with one script call per request; another process reads the same numbers', async () => {
+		const workflowId = `wf-${randomUUID()}`;
+		const webhookProcess = new RedisTriggerCounters(first, workflowId);
+		const worker = new RedisTriggerCounters(second, workflowId);
+		const memory = new TriggerCounters(1_000);
+		const outcomes = [
+			{ kind: 'handshake' },
+			{ kind: 'rejected', reason: '401 signature' },
+			{
+				kind: 'admitted',
+				received: 3,
+				filtered: 1,
+				duplicates: 1,
+				stale: 0,
+				inFlight: 0,
+				answer: 'execute',
+			},
+			{
+				kind: 'admitted',
+				received: 1,
+				filtered: 0,
+				duplicates: 0,
+				stale: 0,
+				inFlight: 1,
+				answer: 'retryLater',
+			},
+		] as const;
+		const calls: number[] = [];
+		const counting: RedisScripts = {
+			eval: async (...args) => {
+				calls.push(1);
+				return await first.eval(...args);
+			},
+		};
+		const counted = new RedisTriggerCounters(counting, workflowId);
+		await webhookProcess.record({ id: 'node-in', name: 'WhatsApp In' }, undefined, 1_000);
+		for (const [i, outcome] of outcomes.entries()) {
+			await counted.record({ id: 'node-in', name: 'WhatsApp In' }, outcome, 2_000 + i);
+			memory.record(outcome, 2_000 + i);
+		}
+		expect(calls).toHaveLength(outcomes.length);
+		// A second trigger of the workflow, published but never called.
+		await webhookProcess.record({ id: 'node-other', name: 'WhatsApp Other' }, undefined, 1_500);
+
+		const read = await worker.readAll(9_000);
+		expect(read.map(({ id, name }) => [id, name])).toEqual([
+			['node-in', 'WhatsApp In'],
+			['node-other', 'WhatsApp Other'],
+		]);
+		expect(read[0].counts).toEqual(memory.read());
+		expect(read[1].counts).toMatchObject({ since: 1_500, requests: 0, handshakes: 0 });
+
+		const ttl = (await first.eval(
+			`return redis.call('PTTL', KEYS[1])`,
+			1,
+			`wr:{${workflowId}}:node-in:counters`,
+		)) as number;
+		expect(ttl).toBeGreaterThan(COUNTER_TTL_MS - 60_000);
+		expect(ttl).toBeLessThanOrEqual(COUNTER_TTL_MS);
+		expect(await new RedisTriggerCounters(second, `wf-${randomUUID()}`).readAll(9_000)).toEqual([]);
 	});
 });

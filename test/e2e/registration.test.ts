@@ -2,10 +2,12 @@
  * Registration "Automatic" of the WhatsApp Reliable Trigger in a real n8n, against the fake Graph API
  * on 127.0.0.1: publishing registers the workflow's production URL as the phone number's override and
  * the fake's GET handshake is answered by the trigger; two workflows on one app register their own
- * numbers; unpublishing removes each one's override; Check Setup reports a broken setup item by item.
+ * numbers; unpublishing removes each one's override; Check Setup reports a broken setup item by item,
+ * and, for each trigger of its own workflow, what the trigger received since n8n started.
  */
 import { FakeGraphApi } from '../support/fakeGraphApi';
 import { N8nInstance } from '../support/n8n';
+import { body, change, metaSerialise, PHONE_A, sign, textMessage } from '../support/payloads';
 
 const APP_SECRET = 'e2e-app-secret-reg';
 const VERIFY_TOKEN = 'e2e-verify-token-reg';
@@ -74,6 +76,32 @@ function checkSetupWorkflow(id: string, webhookId: string, cloud: string, trigge
 		],
 		connections: { Webhook: { main: [[{ node: 'Check Setup', type: 'main', index: 0 }]] } },
 		settings: { executionOrder: 'v1' },
+	};
+}
+
+/** Two triggers (one called, one quiet) and a Webhook → Check Setup, in one workflow. */
+function countersWorkflow(id: string, credentials: { webhook: string; cloud: string }) {
+	const trigger = (name: string, webhookId: string, y: number) => ({
+		id: `${id}-${webhookId}`,
+		name,
+		type: 'n8n-nodes-whatsapp-reliable.whatsAppReliableTrigger',
+		typeVersion: 1,
+		position: [0, y],
+		webhookId,
+		parameters: { registration: 'manual' },
+		credentials: {
+			whatsAppWebhookApi: { id: credentials.webhook, name: 'WhatsApp webhook (registration)' },
+		},
+	});
+	const check = checkSetupWorkflow(id, 'wa-count-check', credentials.cloud, '');
+	return {
+		...check,
+		name: 'e2e registration: trigger counters',
+		nodes: [
+			trigger('WhatsApp Busy', 'wa-count-busy', 200),
+			trigger('WhatsApp Quiet', 'wa-count-quiet', 400),
+			...check.nodes,
+		],
 	};
 }
 
@@ -155,5 +183,54 @@ describe('Registration "Automatic" in a real n8n', () => {
 		expect(byCheck.callbackUrl).toMatchObject({ pass: false });
 		expect(byCheck.callbackUrl.whatToDo).toContain('https://127.0.0.1:1/elsewhere');
 		expect(byCheck.flowPublicKey.pass).toBe(false);
+	});
+
+	test('Check Setup reports each trigger of its workflow: what it received since start, and why nothing came through', async () => {
+		await n8n.importAndPublish(countersWorkflow('waRegE2eCount001', credentials));
+		const url = n8n.webhookUrl('wa-count-busy', 'whatsapp');
+		const raw = Buffer.from(
+			metaSerialise(body(change(PHONE_A, { messages: [textMessage('wamid.count-1', 'hi')] }))),
+		);
+		const post = async (signature: string, contentType = 'application/json') =>
+			(
+				await n8n.http('POST', url, {
+					headers: { 'content-type': contentType, 'x-hub-signature-256': signature },
+					body: raw,
+				})
+			).status;
+		expect(await post(sign(raw, APP_SECRET))).toBe(200);
+		expect(await post(sign(raw, APP_SECRET))).toBe(200);
+		expect(await post(sign(raw, 'not-the-app-secret'))).toBe(401);
+		expect(await post(sign(raw, APP_SECRET), 'text/plain')).toBe(415);
+		await n8n.settle('waRegE2eCount001');
+
+		const response = await n8n.http('POST', '/webhook/wa-count-check', { body: {} });
+		expect(response.status).toBe(200);
+		const items = response
+			.json<Array<Json & { check: string; label?: string; pass: boolean; whatToDo: string }>>()
+			.filter((item) => item.check === 'triggerEvents');
+		const byLabel = Object.fromEntries(items.map((item) => [item.label, item]));
+		expect(Object.keys(byLabel).sort()).toEqual([
+			'Trigger WhatsApp Busy: events received since start',
+			'Trigger WhatsApp Quiet: events received since start',
+		]);
+		const busy = byLabel['Trigger WhatsApp Busy: events received since start'];
+		expect(busy).toMatchObject({
+			pass: true,
+			details: {
+				countedIn: 'this n8n process',
+				counts: {
+					requests: 4,
+					events: 2,
+					new: 1,
+					duplicate: 1,
+					rejected: { '401 signature': 1, '415 content type': 1 },
+				},
+			},
+		});
+		expect(busy.whatToDo).toContain('2 requests were also refused');
+		const quiet = byLabel['Trigger WhatsApp Quiet: events received since start'];
+		expect(quiet).toMatchObject({ pass: false, details: { counts: { requests: 0 } } });
+		expect(quiet.whatToDo).toContain('No request reached the trigger');
 	});
 });

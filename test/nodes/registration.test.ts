@@ -1,12 +1,21 @@
 import type * as http from 'node:http';
 
-import type { IDataObject, IHookFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IHookFunctions,
+	IHttpRequestOptions,
+	IWebhookFunctions,
+} from 'n8n-workflow';
 
 import { checkHandshake } from '../../nodes/core/handshake';
+import { resetTriggerCountersForTests } from '../../nodes/shared/triggerCounters';
+import { resetWorkflowStatesForTests } from '../../nodes/shared/workflowState';
 import { WhatsAppReliable } from '../../nodes/WhatsAppReliable/WhatsAppReliable.node';
 import { WhatsAppReliableTrigger } from '../../nodes/WhatsAppReliableTrigger/WhatsAppReliableTrigger.node';
 import { FakeGraphApi } from '../support/fakeGraphApi';
 import { closeServer, listenOnLoopback } from '../support/loopbackServer';
+import { FakeWorkflowDatabase } from '../support/n8nStaticData';
+import { body, change, metaSerialise, PHONE_A, sign, textMessage } from '../support/payloads';
 import { mockContext, n8nLikeRequest } from './sendContext';
 
 const VERIFY_TOKEN = 'verify-token';
@@ -44,7 +53,45 @@ beforeEach(() => {
 	graph.addPhoneNumber(graph.phoneNumberId);
 	graph.addPhoneNumber('2222222222');
 	answerHandshakes = true;
+	resetTriggerCountersForTests();
+	resetWorkflowStatesForTests();
 });
+
+/** One POST to the trigger "Trigger" of workflow wf-1, signed with `secret`; answers the status sent. */
+async function postToTrigger(secret: string, id = 'wamid.counted'): Promise<number | undefined> {
+	const raw = Buffer.from(
+		metaSerialise(body(change(PHONE_A, { messages: [textMessage(id, 'hello')] }))),
+	);
+	const staticData = new FakeWorkflowDatabase().begin();
+	let status: number | undefined;
+	const res = {
+		status(code: number) {
+			status = code;
+			return res;
+		},
+		type: () => res,
+		set: () => res,
+		send: () => res,
+		end: () => res,
+	};
+	const ctx = {
+		getWebhookName: () => 'default',
+		getRequestObject: () => ({
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw, secret) },
+			rawBody: raw,
+		}),
+		getResponseObject: () => res,
+		getCredentials: async () => ({ appSecret: 'app-secret', verifyToken: VERIFY_TOKEN }),
+		getNodeParameter: (_name: string, fallback: unknown) => fallback,
+		getWorkflow: () => ({ id: 'wf-1', active: true }),
+		getNode: () => ({ id: 'trigger-1', name: 'Trigger' }),
+		getWorkflowStaticData: (type: string) => staticData.forNode(type, 'Trigger'),
+		logger: { warn: () => undefined, debug: () => undefined, info: () => undefined },
+	} as unknown as IWebhookFunctions;
+	await new WhatsAppReliableTrigger().webhook.call(ctx);
+	return status;
+}
 
 interface HookOptions {
 	params?: IDataObject;
@@ -60,6 +107,8 @@ function hookContext(options: HookOptions = {}) {
 	const calls: IHttpRequestOptions[] = [];
 	const credentials: IDataObject = graph.credentials();
 	const ctx = {
+		getWorkflow: () => ({ id: 'wf-1', active: true }),
+		logger: { debug: () => undefined },
 		getNode: () => ({
 			id: 'trigger-1',
 			name: 'Trigger',
@@ -263,6 +312,7 @@ describe('Check Setup', () => {
 		const url = `${n8nBase}/webhook/wf-1/whatsapp`;
 		graph.subscriptions.set(graph.businessAccountId, {});
 		graph.addPhoneNumber(graph.phoneNumberId, { overrideUrl: url, publicKey: 'PEM' });
+		await postToTrigger('app-secret');
 		const checks = await run({ triggerUrl: url });
 		expect(Object.keys(checks)).toEqual([
 			'token',
@@ -273,11 +323,20 @@ describe('Check Setup', () => {
 			'wabaSubscribed',
 			'callbackUrl',
 			'flowPublicKey',
+			'triggerEvents',
 		]);
 		for (const [name, check] of Object.entries(checks)) {
 			expect([name, check.pass, check.whatToDo]).toEqual([name, true, '']);
 		}
 		expect(checks.throughput.details.level).toBe('STANDARD');
+		expect(checks.triggerEvents).toMatchObject({
+			label: 'Trigger Trigger: events received since start',
+			details: {
+				trigger: 'Trigger',
+				countedIn: 'this n8n process',
+				counts: { requests: 1, events: 1, new: 1, duplicate: 0, rejected: {} },
+			},
+		});
 	});
 
 	test('a broken setup fails item by item, each saying what to do', async () => {
@@ -287,6 +346,7 @@ describe('Check Setup', () => {
 			qualityRating: 'RED',
 			overrideUrl: 'https://127.0.0.1:1/elsewhere',
 		});
+		expect(await postToTrigger('not-the-app-secret')).toBe(401);
 		try {
 			const checks = await run({ triggerUrl: `${n8nBase}/webhook/wf-1/whatsapp` });
 			expect(checks.token.pass).toBe(true);
@@ -299,9 +359,22 @@ describe('Check Setup', () => {
 			expect(checks.callbackUrl.pass).toBe(false);
 			expect(checks.callbackUrl.whatToDo).toContain('https://127.0.0.1:1/elsewhere');
 			expect(checks.flowPublicKey.pass).toBe(false);
+			expect(checks.triggerEvents.pass).toBe(false);
+			expect(checks.triggerEvents.whatToDo).toContain('1 × 401 signature');
+			expect(checks.triggerEvents.whatToDo).toContain('App Secret');
 		} finally {
 			graph.permissions = ['whatsapp_business_messaging', 'whatsapp_business_management'];
 		}
+	});
+
+	test('a trigger published but never called: its item says Meta sends nothing, and what to check', async () => {
+		const { ctx } = hookContext({ params: { registration: 'manual' } });
+		expect(await methods.checkExists.call(ctx)).toBe(true);
+		const checks = await run();
+		expect(checks.triggerEvents).toMatchObject({ pass: false, details: { trigger: 'Trigger' } });
+		expect(checks.triggerEvents.whatToDo).toContain('No request reached the trigger');
+		expect(checks.triggerEvents.whatToDo).toContain('subscribed to the app');
+		expect(checks.triggerEvents.whatToDo).toContain('queue mode');
 	});
 
 	test('an invalid token fails the token check; unreadable permissions say they are unverified', async () => {

@@ -18,7 +18,7 @@ export const description: INodeProperties[] = [
 				value: 'checkSetup',
 				action: 'Check setup',
 				description:
-					'Check the token, phone number, app subscription, callback URL and Flow key, one item per check',
+					"Check the token, phone number, app subscription, callback URL, Flow key and the triggers' counters, one item per check",
 			},
 		],
 	},

@@ -21,6 +21,8 @@ import {
 	type SubscribedApp,
 	type WebhookConfiguration,
 } from '../../../core/setup';
+import { checkTriggerCounts } from '../../../core/triggerCounters';
+import { findTriggerCounts } from '../../../shared/triggerCounters';
 import { callGraph, graphTarget, type CallPolicy, type GraphReply } from '../../transport';
 
 const properties: INodeProperties[] = [
@@ -138,10 +140,36 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		encryption.ok ? checkEncryption(phone, encryption.body) : encryption.check('flowPublicKey'),
 	);
 
+	checks.push(...(await triggerChecks(this)));
+
 	return [
 		checks.map((check) => ({
 			json: { ...check, details: check.details ?? {} } as unknown as IDataObject,
 			pairedItem: { item: 0 },
 		})),
+	];
+}
+
+/**
+ * One item per WhatsApp Reliable Trigger of this workflow: what it received since its counters started
+ * (nodes/core/triggerCounters.ts), read from this process or, with State Store Redis, from Redis.
+ */
+async function triggerChecks(ctx: IExecuteFunctions): Promise<SetupCheck[]> {
+	const { triggers, redisError } = await findTriggerCounts(ctx);
+	const workflowActive = ctx.getWorkflow().active;
+	const checks = triggers.map(({ name, counts, source }) =>
+		checkTriggerCounts({ triggerName: name, counts, source, workflowActive }),
+	);
+	if (checks.length > 0) return checks;
+	return [
+		{
+			check: 'triggerEvents',
+			label: 'Triggers: events received since start',
+			pass: false,
+			whatToDo: redisError
+				? `The triggers' counts could not be read from Redis: ${redisError}`
+				: "No WhatsApp Reliable Trigger of this workflow was published or received a request in this n8n process, and none feeds this node. Put Check Setup in the trigger's workflow and publish it; with State Store Redis on the trigger, choose Redis here too.",
+			details: {},
+		},
 	];
 }
