@@ -115,6 +115,7 @@ async function journalExecution(
 ): Promise<void> {
 	const executionId = ctx.getExecutionId();
 	const items = settled.map((output) => output.map(({ item }) => item));
+	if (items.every((output) => output.length === 0)) return;
 	await journal.record(executionId, items, Date.now());
 	const recoveredFrom = new Set(items.flat().flatMap((item) => item.recoveredFrom ?? []));
 	for (const previous of recoveredFrom) await journal.finished(previous);

@@ -360,6 +360,7 @@ describe('the package in n8n queue mode, state in Redis', () => {
 		// minute overdue. Executions that finished were taken off the journal when n8n saved them.
 		const journal = `wr:{${triggerWf.id}}:whatsapp-trigger:jz`;
 		const overdue = async () => Number(await cluster.redis.command('ZCARD', journal));
+		await triggerRuns();
 		timings.unfinishedAfterBurst = await overdue();
 		let nudges = 0;
 		while ((await overdue()) > 0 && nudges < 15) {
