@@ -41,7 +41,7 @@ import {
 	type WaitOptions,
 } from './n8n';
 import { startPostgres, type PostgresServer } from './postgresServer';
-import { groupRssKb, spawnOwned, tailFile, type OwnedProcess } from './processes';
+import { groupRssKb, logSize, readLog, spawnOwned, tailFile, type OwnedProcess } from './processes';
 import { startRedis, type RedisServer } from './redisServer';
 
 // Five n8n processes start in 20-60 s on 2 cores, longer while other tests run.
@@ -139,19 +139,11 @@ export class N8nProcess {
 
 	/** Everything the process has logged (all starts), or from a `logOffset()` on. */
 	logText(sinceOffset = 0): string {
-		try {
-			return fs.readFileSync(this.logFile).subarray(sinceOffset).toString('utf8');
-		} catch {
-			return '';
-		}
+		return readLog(this.logFile, sinceOffset);
 	}
 
 	logOffset(): number {
-		try {
-			return fs.statSync(this.logFile).size;
-		} catch {
-			return 0;
-		}
+		return logSize(this.logFile);
 	}
 
 	/** Waits until the log (after `sinceOffset`) matches; resolves the log text. */

@@ -19,6 +19,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { logSize, readLog, REAPER } from './processes';
+
 // A start takes 15-20 s and a restart 10-15 s on 2 cores: e2e tests get minutes, not jest's default 5 s.
 if (typeof jest !== 'undefined') jest.setTimeout(180_000);
 
@@ -208,23 +210,6 @@ export function n8nProcessEnv(
 	};
 }
 
-/**
- * A small watcher started next to each n8n: when the test process is gone (finished without stop(),
- * interrupted, killed) it stops n8n's whole process group and removes the folder. jest gives test files
- * their own `process` object, whose signal and exit listeners never fire, so this lives outside.
- */
-const REAPER = `
-watched=$1 n8n=$2 dir=$3
-while kill -0 "$watched" 2>/dev/null; do
-	kill -0 "$n8n" 2>/dev/null || exit 0
-	sleep 1
-done
-kill -TERM -- "-$n8n" 2>/dev/null
-for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$n8n" 2>/dev/null || break; sleep 1; done
-kill -KILL -- "-$n8n" 2>/dev/null
-[ "$KEEP" = 1 ] || rm -rf "$dir"
-`;
-
 export class N8nInstance {
 	readonly baseUrl: string;
 	readonly ownerEmail = 'owner@example.com';
@@ -320,21 +305,12 @@ export class N8nInstance {
 
 	/** Everything n8n has logged so far (all starts), without colour codes. */
 	logText(sinceOffset = 0): string {
-		try {
-			const raw = fs.readFileSync(this.logFile);
-			return raw.subarray(sinceOffset).toString('utf8');
-		} catch {
-			return '';
-		}
+		return readLog(this.logFile, sinceOffset);
 	}
 
 	/** The current length of the log, to read only what comes after with `logText(offset)`. */
 	logOffset(): number {
-		try {
-			return fs.statSync(this.logFile).size;
-		} catch {
-			return 0;
-		}
+		return logSize(this.logFile);
 	}
 
 	/** Waits until the log (after `sinceOffset`) matches. */

@@ -15,7 +15,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * by itself when the server ends first. jest gives test files their own `process` object, whose signal
  * and exit listeners never fire, so this lives outside.
  */
-const REAPER = `
+export const REAPER = `
 watched=$1 server=$2 dir=$3
 while kill -0 "$watched" 2>/dev/null; do
 	kill -0 "$server" 2>/dev/null || exit 0
@@ -112,6 +112,24 @@ export function spawnOwned(command: string, opts: SpawnOwnedOptions): OwnedProce
 }
 
 /** Resolves true when a TCP connection to 127.0.0.1:port succeeds. */
+/** A log file from byte `sinceOffset` on ('' while it does not exist). */
+export function readLog(file: string, sinceOffset = 0): string {
+	try {
+		return fs.readFileSync(file).subarray(sinceOffset).toString('utf8');
+	} catch {
+		return '';
+	}
+}
+
+/** The current length of a log file, to read only what comes after with `readLog(file, offset)`. */
+export function logSize(file: string): number {
+	try {
+		return fs.statSync(file).size;
+	} catch {
+		return 0;
+	}
+}
+
 export async function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
 	return await new Promise((resolve) => {
 		const socket = net.connect({ port, host });
