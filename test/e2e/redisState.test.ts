@@ -259,6 +259,18 @@ describe('conversations on Redis', () => {
 		expect(transcript).toBe(16);
 	});
 
+	it('erases a customer without leaving their id in any key', async () => {
+		const namespace = `wr:{wf-${randomUUID()}}`;
+		const store = new RedisConversationStore(first, namespace);
+		const event = inbound('wamid.e1', 'please forget me');
+		const customerId = event.customer!.id!;
+		const scope = { phoneNumberId: null, customerIds: [customerId] };
+		await store.update(scope, (book) => book.recordEvent(event, Date.now()), Date.now());
+		expect(await server.command('KEYS', `${namespace}*${customerId}*`)).toHaveLength(2);
+		expect(await store.update(scope, (book) => book.erase(customerId), Date.now())).toBe(1);
+		expect(await server.command('KEYS', `${namespace}*`)).toEqual([]);
+	});
+
 	it('holds a human lease taken on one process on the other', async () => {
 		const namespace = `wr:{wf-${randomUUID()}}`;
 		const [workerA, workerB] = [first, second].map((r) => new RedisConversationStore(r, namespace));

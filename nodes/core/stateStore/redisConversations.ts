@@ -69,6 +69,19 @@ for _, key in ipairs(KEYS) do
 end
 return 0`;
 
+/** KEYS: index sets. ARGV: the conversation id. Empty sets disappear with their last member. */
+const UNINDEX = `
+for _, key in ipairs(KEYS) do redis.call('SREM', key, ARGV[1]) end
+return 0`;
+
+/** The ids a conversation's customer is known by: what its index sets are named after. */
+function namesOf(conversation: ConversationSnapshot): string[] {
+	const names = [conversation.customerId, conversation.profile.waId, conversation.profile.userId]
+		.map(normaliseCustomerId)
+		.filter((name): name is string => !!name);
+	return [...new Set(names)];
+}
+
 interface Loaded {
 	revision: string;
 	json: string;
@@ -176,21 +189,18 @@ export class RedisConversationStore implements ConversationStore {
 		);
 		if (committed !== 1) return false;
 		// The index only helps find conversations; one written without it is still found by its number.
+		// An erased conversation leaves no customer id behind in the index's key names either.
 		for (const write of writes) {
-			if (write.json === '') continue;
-			const conversation = after[write.id];
-			const names = new Set(
-				[conversation.customerId, conversation.profile.waId, conversation.profile.userId]
-					.map(normaliseCustomerId)
-					.filter((name): name is string => !!name),
+			const deleted = write.json === '';
+			const names = namesOf(
+				deleted
+					? (JSON.parse(loaded.get(write.id)!.json) as ConversationSnapshot)
+					: after[write.id],
 			);
-			await this.redis.eval(
-				INDEX,
-				names.size,
-				...[...names].map((name) => this.indexKey(name)),
-				write.id,
-				String(write.ttlMs),
-			);
+			if (names.length === 0) continue;
+			const keys = names.map((name) => this.indexKey(name));
+			if (deleted) await this.redis.eval(UNINDEX, keys.length, ...keys, write.id);
+			else await this.redis.eval(INDEX, keys.length, ...keys, write.id, String(write.ttlMs));
 		}
 		return true;
 	}
