@@ -33,6 +33,18 @@ export class WhatsAppEscalation implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		credentials: [
+			// Conversation routing (thread_control): only when Escalate passes or Release takes the thread.
+			{
+				name: 'whatsAppCloudApi',
+				required: false,
+				// Hidden while "Pass Thread Control To" is empty (credentials take no conditions, only values).
+				displayOptions: { show: { operation: ['escalate'] }, hide: { passThreadControlTo: [''] } },
+			},
+			{
+				name: 'whatsAppCloudApi',
+				required: false,
+				displayOptions: { show: { operation: ['release'], takeThreadControl: [true] } },
+			},
 			// When State Store is Redis (queue mode).
 			{
 				name: 'whatsAppRedisApi',
