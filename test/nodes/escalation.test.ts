@@ -1201,7 +1201,9 @@ describe('conversation routing: thread control', () => {
 
 		const cloud = escalation.description.credentials!.filter((c) => c.name === 'whatsAppCloudApi');
 		const shown = (parameters: IDataObject) =>
-			cloud.some((c) => displayParameter(parameters as INodeParameters, c, null));
+			cloud.some((c) =>
+				displayParameter(parameters as INodeParameters, c, null, escalation.description),
+			);
 		expect(shown({ operation: 'escalate', passThreadControlTo: '' })).toBe(false);
 		expect(shown({ operation: 'escalate', passThreadControlTo: HELPDESK_APP })).toBe(true);
 		expect(shown({ operation: 'escalate', passThreadControlTo: '={{ $json.app }}' })).toBe(true);
