@@ -34,16 +34,16 @@ export class WhatsAppEscalation implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		credentials: [
 			// Conversation routing (thread_control): only when Escalate passes or Release takes the thread.
+			// One entry (n8n checks the first entry of a credential type): shown for Escalate and Release,
+			// hidden while "Pass Thread Control To" is empty or "Take Thread Control" is off (credentials take
+			// values, not conditions; the other operation's parameter is absent, so it hides nothing).
 			{
 				name: 'whatsAppCloudApi',
 				required: false,
-				// Hidden while "Pass Thread Control To" is empty (credentials take no conditions, only values).
-				displayOptions: { show: { operation: ['escalate'] }, hide: { passThreadControlTo: [''] } },
-			},
-			{
-				name: 'whatsAppCloudApi',
-				required: false,
-				displayOptions: { show: { operation: ['release'], takeThreadControl: [true] } },
+				displayOptions: {
+					show: { operation: ['escalate', 'release'] },
+					hide: { passThreadControlTo: [''], takeThreadControl: [false] },
+				},
 			},
 			// When State Store is Redis (queue mode).
 			{
