@@ -33,6 +33,18 @@ export class WhatsAppEscalation implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		credentials: [
+			// Conversation routing (thread_control): only when Escalate passes or Release takes the thread.
+			// One entry (n8n checks the first entry of a credential type): shown for Escalate and Release,
+			// hidden while "Pass Thread Control To" is empty or "Take Thread Control" is off (credentials take
+			// values, not conditions; the other operation's parameter is absent, so it hides nothing).
+			{
+				name: 'whatsAppCloudApi',
+				required: false,
+				displayOptions: {
+					show: { operation: ['escalate', 'release'] },
+					hide: { passThreadControlTo: [''], takeThreadControl: [false] },
+				},
+			},
 			// When State Store is Redis (queue mode).
 			{
 				name: 'whatsAppRedisApi',

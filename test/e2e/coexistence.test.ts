@@ -1,8 +1,9 @@
 /**
  * The 2026 platform in a real n8n, with the support-bot example (trigger → Route → bot or helpdesk)
  * and the fake Graph API: a reply the shop owner types in the WhatsApp Business app (a signed
- * `smb_message_echoes` webhook) silences the bot for that customer, and a standby copy (another app
- * owns the thread) starts no bot reply.
+ * `smb_message_echoes` webhook) silences the bot for that customer, a standby copy (another app
+ * owns the thread) starts no bot reply, and with conversation routing Escalate passes the thread to
+ * the helpdesk app and the helpdesk's Release takes it back, after which the bot answers again.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -26,6 +27,7 @@ import { until } from '../support/workflows';
 const APP_SECRET = 'e2e-coexistence-app-secret';
 const TRIGGER = `${PACKAGE_NAME}.whatsAppReliableTrigger`;
 const PNID = PHONE_A.phone_number_id;
+const HELPDESK_APP = '263902037430900';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -78,6 +80,15 @@ describe('Coexistence and conversation routing in a real n8n', () => {
 				.replaceAll('"whatsAppCloudApiCredential"', JSON.stringify(api))
 				.replaceAll('https://helpdesk.example.com', capture.url('/helpdesk')),
 		);
+		// Conversation routing: Escalate passes the thread to the helpdesk app, Release takes it back.
+		// (Only the thread control test escalates; the others never reach these nodes.)
+		const cloud = { whatsAppCloudApi: { id: api, name: 'WhatsApp Cloud API' } };
+		const escalate = bot.nodes.find((n: Json) => n.name === 'Escalate');
+		escalate.parameters.passThreadControlTo = HELPDESK_APP;
+		escalate.credentials = cloud;
+		const release = bot.nodes.find((n: Json) => n.name === 'Release');
+		release.parameters.takeThreadControl = true;
+		release.credentials = cloud;
 		const hook = bot.nodes.find((n: Json) => n.type === TRIGGER).webhookId;
 		await n8n.importAndPublish(bot, {
 			probe: `${n8n.webhookUrl(hook, 'whatsapp')}?hub.mode=subscribe`,
@@ -138,6 +149,50 @@ describe('Coexistence and conversation routing in a real n8n', () => {
 		expect(standbyRun!.data.resultData.runData.Route).toBeUndefined();
 		expect(sendsTo(customer)).toHaveLength(0);
 		expect(forwarded(customer)).toHaveLength(0);
+		expect(n8n.logText()).not.toContain('WhatsApp conversations: could not record');
+	});
+
+	it('conversation routing: Escalate passes the thread to the helpdesk app, Release takes it back, and the bot answers again', async () => {
+		const customer = '4915100000900';
+		await say(customer, 'I want a refund');
+		await until('the thread passed', () =>
+			graph.threadControls().some((c) => c.body.to === customer),
+		);
+		const runs = await n8n.settle(bot.id, { includeData: true });
+		const passes = graph.threadControls().filter((c) => c.body.to === customer);
+		expect(passes).toHaveLength(1);
+		expect(passes[0]).toMatchObject({
+			status: 200,
+			path: `/v23.0/${PNID}/thread_control`,
+			body: { action: 'pass', control_pass: { target_app_id: HELPDESK_APP } },
+		});
+		const escalated = runs.flatMap((e) =>
+			(e.data.resultData.runData.Escalate?.[0]?.data?.main?.[0] ?? []).map((i: Json) => i.json),
+		);
+		expect(escalated).toEqual([
+			expect.objectContaining({
+				threadControl: expect.objectContaining({
+					action: 'pass',
+					ok: true,
+					targetAppId: HELPDESK_APP,
+				}),
+			}),
+		]);
+		expect(graph.threadOwners.get(customer)).toBe(HELPDESK_APP);
+		const sentBefore = sendsTo(customer).length; // "a person will reply"
+
+		const released = await n8n.http('POST', '/webhook/helpdesk-release', {
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ phone: customer }),
+		});
+		expect(released.status).toBe(200);
+		await n8n.settle(bot.id);
+		const takes = graph.threadControls().filter((c) => c.body.to === customer);
+		expect(takes.map((c) => c.body.action)).toEqual(['pass', 'take']);
+		expect(graph.threadOwners.get(customer)).toBe(graph.appId);
+
+		await say(customer, 'What are your opening hours?');
+		await until('the bot reply', () => sendsTo(customer).length === sentBefore + 1);
 		expect(n8n.logText()).not.toContain('WhatsApp conversations: could not record');
 	});
 });

@@ -4,9 +4,12 @@
  * lease expiry, Get, errors, and a restart through serialised static data.
  */
 import {
+	displayParameter,
 	NodeOperationError,
+	type INodeParameters,
 	type IDataObject,
 	type IExecuteFunctions,
+	type IHttpRequestOptions,
 	type INodeExecutionData,
 	type IWebhookFunctions,
 } from 'n8n-workflow';
@@ -19,7 +22,7 @@ import { WhatsAppEscalation } from '../../nodes/WhatsAppEscalation/WhatsAppEscal
 import { WhatsAppReliable } from '../../nodes/WhatsAppReliable/WhatsAppReliable.node';
 import { runtime } from '../../nodes/WhatsAppReliable/transport';
 import { WhatsAppReliableTrigger } from '../../nodes/WhatsAppReliableTrigger/WhatsAppReliableTrigger.node';
-import { FakeGraphApi } from '../support/fakeGraphApi';
+import { FakeGraphApi, isThreadControl, THREAD_CONTROL_REFUSED } from '../support/fakeGraphApi';
 import {
 	body,
 	buttonReply,
@@ -36,7 +39,7 @@ import {
 	status,
 	textMessage,
 } from '../support/payloads';
-import { instantRuntime, mockContext } from './sendContext';
+import { instantRuntime, mockContext, n8nLikeRequest } from './sendContext';
 
 const WORKFLOW = 'wf-1';
 const SECRET = 'app-secret';
@@ -54,6 +57,8 @@ function escalationContext(
 	params: Params | ((itemIndex: number) => Params),
 	items: INodeExecutionData[],
 	continueOnFail = false,
+	/** The WhatsApp Cloud API credential (thread control), e.g. a fake Graph API's. */
+	credentials?: IDataObject,
 ) {
 	const paramsFor = (i: number) => (typeof params === 'function' ? params(i) : params);
 	const warnings: string[] = [];
@@ -76,6 +81,15 @@ function escalationContext(
 			return value === undefined ? fallback : value;
 		},
 		continueOnFail: () => continueOnFail,
+		getCredentials: async (type: string) => {
+			if (type !== 'whatsAppCloudApi' || !credentials)
+				throw new Error('Node does not have any credentials set');
+			return credentials;
+		},
+		helpers: {
+			httpRequestWithAuthentication: async (_type: string, request: IHttpRequestOptions) =>
+				await n8nLikeRequest(credentials ?? {}, request),
+		},
 		logger: {
 			warn: (m: string) => warnings.push(m),
 			debug: () => undefined,
@@ -93,8 +107,9 @@ async function runEscalation(
 	params: Params | ((i: number) => Params),
 	items: INodeExecutionData[],
 	continueOnFail = false,
+	credentials?: IDataObject,
 ) {
-	const ctx = escalationContext(workflow, params, items, continueOnFail);
+	const ctx = escalationContext(workflow, params, items, continueOnFail, credentials);
 	const output = await escalation.execute.call(ctx);
 	ctx.finish();
 	return output;
@@ -979,5 +994,226 @@ describe('Route and the 2026 platform: business-app echoes and conversation rout
 			text: 'refund please',
 			fromHistory: true,
 		});
+	});
+});
+
+describe('conversation routing: thread control', () => {
+	const graph = new FakeGraphApi({ phoneNumberId: PNID });
+	const HELPDESK_APP = '263902037430900';
+	let time: ReturnType<typeof instantRuntime>;
+	beforeAll(async () => {
+		await graph.start();
+	});
+	afterAll(async () => {
+		await graph.stop();
+	});
+	beforeEach(() => {
+		graph.reset();
+		time = instantRuntime(runtime);
+	});
+	afterEach(() => time.restore());
+
+	const get = async (workflow: Workflow) =>
+		(
+			await runEscalation(workflow, { operation: 'get', customerId: CUSTOMER }, [{ json: {} }])
+		)[0][0].json;
+
+	it('Escalate passes the thread to the human inbox and records the other app as owner; Release takes it back and the bot answers again', async () => {
+		const workflow = new Workflow();
+		const refund = messages(await deliver(workflow, sendText('wamid.tc1', 'refund please')));
+		const [human] = await runEscalation(workflow, route(), refund);
+		expect(human).toHaveLength(1);
+
+		const [newCase] = await runEscalation(
+			workflow,
+			{ operation: 'escalate', passThreadControlTo: HELPDESK_APP },
+			human,
+			false,
+			graph.credentials(),
+		);
+		expect(newCase).toHaveLength(1);
+		const calls = graph.threadControls();
+		expect(calls).toHaveLength(1);
+		expect(calls[0].path).toBe(`/v23.0/${PNID}/thread_control`);
+		expect(calls[0].body).toEqual({
+			messaging_product: 'whatsapp',
+			to: CUSTOMER,
+			action: 'pass',
+			metadata: newCase[0].json.caseId,
+			control_pass: { target_app_id: HELPDESK_APP },
+		});
+		expect(newCase[0].json).toMatchObject({
+			created: true,
+			threadControl: {
+				action: 'pass',
+				ok: true,
+				targetAppId: HELPDESK_APP,
+				response: { success: true },
+			},
+		});
+		expect(await get(workflow)).toMatchObject({
+			owner: 'human',
+			threadOwner: { owner: 'other', appId: HELPDESK_APP, via: 'thread_control_pass' },
+		});
+
+		// A re-run on the open case does not ask Meta to pass a thread it no longer owns.
+		const [, existing] = await runEscalation(
+			workflow,
+			{ operation: 'escalate', passThreadControlTo: HELPDESK_APP },
+			human,
+			false,
+			graph.credentials(),
+		);
+		expect(existing[0].json.threadControl).toMatchObject({ ok: true, skipped: expect.any(String) });
+		expect(graph.threadControls()).toHaveLength(1);
+
+		const [released] = await runEscalation(
+			workflow,
+			{ operation: 'release', customerId: CUSTOMER, takeThreadControl: true },
+			[{ json: {} }],
+			false,
+			graph.credentials(),
+		);
+		expect(graph.threadControls()).toHaveLength(2);
+		expect(graph.threadControls()[1].body).toEqual({
+			messaging_product: 'whatsapp',
+			to: CUSTOMER,
+			action: 'take',
+		});
+		expect(released[0].json).toMatchObject({
+			released: true,
+			owner: 'bot',
+			threadControl: { action: 'take', ok: true, targetAppId: null },
+		});
+		expect(await get(workflow)).toMatchObject({
+			owner: 'bot',
+			threadOwner: { owner: 'this_app', via: 'thread_control_take' },
+		});
+		expect(graph.threadOwners.get(CUSTOMER)).toBe(graph.appId);
+
+		const next = messages(await deliver(workflow, sendText('wamid.tc2', 'hours?')));
+		const [, bot, already] = await runEscalation(workflow, route(), next);
+		expect([bot.length, already.length]).toEqual([1, 0]);
+	});
+
+	it('a release without taking the thread leaves the customer with the other app', async () => {
+		const workflow = new Workflow();
+		const refund = messages(await deliver(workflow, sendText('wamid.tc3', 'refund')));
+		const [human] = await runEscalation(workflow, route(), refund);
+		await runEscalation(
+			workflow,
+			{ operation: 'escalate', passThreadControlTo: HELPDESK_APP },
+			human,
+			false,
+			graph.credentials(),
+		);
+		await runEscalation(workflow, { operation: 'release', customerId: CUSTOMER }, [{ json: {} }]);
+		expect(graph.threadControls()).toHaveLength(1);
+		const next = messages(await deliver(workflow, sendText('wamid.tc4', 'hours?')));
+		const [, bot, already] = await runEscalation(workflow, route(), next);
+		expect([bot.length, already.length]).toEqual([0, 1]);
+		expect(already[0].json).toMatchObject({
+			routing: { reason: 'thread_owned_by_other_app', threadOwnerAppId: HELPDESK_APP },
+		});
+	});
+
+	it("a refused pass fails the item naming the option and Meta's error; the case stays open and the owner unchanged", async () => {
+		const workflow = new Workflow();
+		const refund = messages(await deliver(workflow, sendText('wamid.tc5', 'refund')));
+		const [human] = await runEscalation(workflow, route(), refund);
+		graph.failNext(1, THREAD_CONTROL_REFUSED, { match: isThreadControl });
+		const params = { operation: 'escalate', passThreadControlTo: HELPDESK_APP };
+		const error = await runEscalation(workflow, params, human, false, graph.credentials()).then(
+			() => undefined,
+			(e: Error) => e,
+		);
+		expect(error?.message).toMatch(/^Pass Thread Control To: /);
+		expect(error?.message).toContain('2494191');
+		expect(error?.message).toContain('Thread control action not permitted');
+		expect(graph.threadControls()).toHaveLength(1);
+		const record = await get(workflow);
+		expect(record).toMatchObject({ owner: 'human' });
+		expect(record.threadOwner ?? null).toBeNull();
+
+		// Continue On Fail: an error item with the case it opened; a re-run passes again.
+		graph.failNext(1, THREAD_CONTROL_REFUSED, { match: isThreadControl });
+		const [first] = await runEscalation(workflow, params, human, true, graph.credentials());
+		expect(first[0].json).toMatchObject({
+			error: expect.stringMatching(/^Pass Thread Control To: .*2494191/),
+			caseId: expect.any(String),
+			threadControl: { action: 'pass', ok: false, targetAppId: HELPDESK_APP },
+		});
+		const [, existing] = await runEscalation(workflow, params, human, false, graph.credentials());
+		expect(existing[0].json.threadControl).toMatchObject({ ok: true, response: { success: true } });
+		expect(graph.threadControls()).toHaveLength(3);
+	});
+
+	it('a refused take names the option; the release stays done, the thread stays with the other app', async () => {
+		const workflow = new Workflow();
+		const refund = messages(await deliver(workflow, sendText('wamid.tc6', 'refund')));
+		const [human] = await runEscalation(workflow, route(), refund);
+		await runEscalation(
+			workflow,
+			{ operation: 'escalate', passThreadControlTo: HELPDESK_APP },
+			human,
+			false,
+			graph.credentials(),
+		);
+		graph.failNext(1, THREAD_CONTROL_REFUSED, { match: isThreadControl });
+		await expect(
+			runEscalation(
+				workflow,
+				{ operation: 'release', customerId: CUSTOMER, takeThreadControl: true },
+				[{ json: {} }],
+				false,
+				graph.credentials(),
+			),
+		).rejects.toThrow(/^Take Thread Control: .*not permitted/);
+		expect(await get(workflow)).toMatchObject({
+			owner: 'bot',
+			threadOwner: { owner: 'other', appId: HELPDESK_APP },
+		});
+	});
+
+	it('without a Cloud API credential the option says what is missing', async () => {
+		const workflow = new Workflow();
+		const refund = messages(await deliver(workflow, sendText('wamid.tc7', 'refund')));
+		const [human] = await runEscalation(workflow, route(), refund);
+		await expect(
+			runEscalation(workflow, { operation: 'escalate', passThreadControlTo: 'ai_agent' }, human),
+		).rejects.toThrow(/^Pass Thread Control To: no WhatsApp Cloud API credential/);
+		expect(graph.threadControls()).toHaveLength(0);
+	});
+
+	it("passes to Meta's business agent by role, and shows the credential only when an option is used", async () => {
+		const workflow = new Workflow();
+		const refund = messages(await deliver(workflow, sendText('wamid.tc8', 'refund')));
+		const [human] = await runEscalation(workflow, route(), refund);
+		await runEscalation(
+			workflow,
+			{ operation: 'escalate', passThreadControlTo: 'ai_agent' },
+			human,
+			false,
+			graph.credentials(),
+		);
+		expect(graph.threadControls()[0].body.control_pass).toEqual({ target_role: 'ai_agent' });
+		expect(await get(workflow)).toMatchObject({ threadOwner: { owner: 'other', appId: null } });
+
+		const cloud = escalation.description.credentials!.filter((c) => c.name === 'whatsAppCloudApi');
+		const shown = (parameters: IDataObject) =>
+			cloud.some((c) =>
+				displayParameter(parameters as INodeParameters, c, null, escalation.description),
+			);
+		expect(shown({ operation: 'escalate', passThreadControlTo: '' })).toBe(false);
+		expect(shown({ operation: 'escalate', passThreadControlTo: HELPDESK_APP })).toBe(true);
+		expect(shown({ operation: 'escalate', passThreadControlTo: '={{ $json.app }}' })).toBe(true);
+		expect(shown({ operation: 'release', takeThreadControl: false })).toBe(false);
+		expect(shown({ operation: 'release', takeThreadControl: true })).toBe(true);
+		expect(shown({ operation: 'route', passThreadControlTo: '', takeThreadControl: false })).toBe(
+			false,
+		);
+		// n8n checks the first entry of a credential type only: there must be one.
+		expect(cloud).toHaveLength(1);
+		expect(cloud[0].required).toBe(false);
 	});
 });

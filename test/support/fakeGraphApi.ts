@@ -7,6 +7,9 @@
  * - `failNext(n, 'code')` fails the next n matching calls; `failWhen(match, 'code')` fails every match.
  * - Serves a WABA's template list (paged) and media (upload, metadata, download).
  * - Checks the bearer token: a wrong one gets Meta's 190 answer.
+ * - Answers conversation routing's `POST /{phone}/thread_control` (pass / take / release) and keeps
+ *   the thread owner per customer (`threadOwners`); the body and answer shapes are ASSUMED
+ *   (nodes/core/threadControl.ts). Inject a refusal with `failNext(1, spec, { match: isThreadControl })`.
  *
  *   const graph = new FakeGraphApi();
  *   await graph.start();          // credential baseUrl = graph.baseUrl
@@ -153,6 +156,19 @@ export const isMessageSend = (req: RecordedRequest): boolean =>
 	req.path.endsWith('/messages') &&
 	(req.body as { status?: string } | undefined)?.status !== 'read';
 
+/** A conversation routing call: `POST /{phone}/thread_control`. */
+export const isThreadControl = (req: RecordedRequest): boolean =>
+	req.method === 'POST' && req.path.endsWith('/thread_control');
+
+/** Meta's refusal of a take by an app that may not take (code as providers document it; assumed). */
+export const THREAD_CONTROL_REFUSED: GraphErrorSpec = {
+	status: 400,
+	code: 2494191,
+	message: '(#2494191) Thread control action not permitted',
+	type: 'OAuthException',
+	details: 'The app does not have permission to perform this thread control action.',
+};
+
 const fbtrace = () => `A${randomBytes(11).toString('base64url')}`;
 
 export function errorBody(spec: GraphErrorSpec) {
@@ -184,6 +200,10 @@ export class FakeGraphApi {
 		{ name: 'spring_sale', language: 'en_US', status: 'REJECTED', category: 'MARKETING' },
 	];
 	readonly media = new Map<string, { data: Buffer; mimeType: string; fileName: string }>();
+	/** The app id the fake stands for: the owner after a take. */
+	appId = '1000001';
+	/** Who owns each customer's thread (`to` or `recipient`), as thread_control calls left it. */
+	readonly threadOwners = new Map<string, string>();
 	private rules: Rule[] = [];
 	private server?: http.Server;
 	private counter = 0;
@@ -250,6 +270,14 @@ export class FakeGraphApi {
 		this.rules = [];
 		this.maxInFlight = 0;
 		this.messageStatus = undefined;
+		this.threadOwners.clear();
+	}
+
+	/** thread_control calls received, with their bodies. */
+	threadControls(): Array<{ status: number; body: Record<string, unknown>; path: string }> {
+		return this.requests
+			.filter(isThreadControl)
+			.map((r) => ({ status: r.status, body: r.body as Record<string, unknown>, path: r.path }));
 	}
 
 	/** Message sends (not mark-as-read) that were answered 200. */
@@ -358,6 +386,8 @@ export class FakeGraphApi {
 		const [, node, edge] = parts;
 		if (req.method === 'POST' && edge === 'messages') return this.message(node, req.body);
 		if (req.method === 'POST' && edge === 'media') return this.upload(req, contentType);
+		if (req.method === 'POST' && edge === 'thread_control')
+			return this.threadControl(node, req.body);
 		if (req.method === 'GET' && edge === 'message_templates')
 			return this.templatePage(node, req.query);
 		if (req.method === 'GET' && node && !edge) {
@@ -453,6 +483,54 @@ export class FakeGraphApi {
 				messages: [message],
 			},
 		};
+	}
+
+	/**
+	 * ASSUMED shape (see nodes/core/threadControl.ts): `{ messaging_product, to | recipient, action,
+	 * metadata?, control_pass?: { target_app_id } | { target_role } }`, answered
+	 * `{ messaging_product: 'whatsapp', success: true }`.
+	 */
+	private threadControl(phoneNumberId: string, body: unknown) {
+		if (phoneNumberId !== this.phoneNumberId)
+			return this.error({
+				status: 400,
+				code: 100,
+				message: `(#100) Object with ID '${phoneNumberId}' does not exist`,
+				type: 'GraphMethodException',
+			});
+		const msg = (body ?? {}) as Record<string, unknown>;
+		const customer =
+			typeof msg.to === 'string'
+				? msg.to
+				: typeof msg.recipient === 'string'
+					? msg.recipient
+					: undefined;
+		if (msg.messaging_product !== 'whatsapp' || customer === undefined)
+			return this.error({
+				...GRAPH_ERRORS['100'],
+				details: 'The parameters messaging_product and to or recipient are required.',
+			});
+		const pass = msg.control_pass as { target_app_id?: string; target_role?: string } | undefined;
+		switch (msg.action) {
+			case 'pass':
+				this.threadOwners.set(
+					customer,
+					pass?.target_app_id ?? pass?.target_role ?? 'escalation_partner',
+				);
+				break;
+			case 'take':
+				this.threadOwners.set(customer, this.appId);
+				break;
+			case 'release':
+				this.threadOwners.delete(customer);
+				break;
+			default:
+				return this.error({
+					...GRAPH_ERRORS['100'],
+					details: 'Param action must be one of {pass, take, release}.',
+				});
+		}
+		return { status: 200, body: { messaging_product: 'whatsapp', success: true } };
 	}
 
 	private upload(req: RecordedRequest, contentType: string) {

@@ -6,9 +6,12 @@ import type {
 } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { recordThreadOwner } from '../../core/lease';
+import { AI_AGENT_TARGET } from '../../core/threadControl';
 import { forEachItem } from '../helpers/forEachItem';
 import { openCase, text } from '../helpers/openCase';
 import { resolveConversation } from '../helpers/resolveConversation';
+import { callThreadControl } from '../helpers/threadControl';
 import { conversationProperties } from './conversation.description';
 import { PRIORITY_OPTIONS } from './optionLists';
 
@@ -50,6 +53,15 @@ const properties: INodeProperties[] = [
 		default: 240,
 		description:
 			'After this long without a Release the conversation returns to the bot by itself. 0: only Release ends it.',
+	},
+	{
+		displayName: 'Pass Thread Control To',
+		name: 'passThreadControlTo',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. 263902037430900',
+		description:
+			"Only for numbers that use Meta's conversation routing: the app ID of the human inbox (Meta's inbox or a helpdesk app) to pass the customer's thread to, or ai_agent for Meta's business agent. Needs a WhatsApp Cloud API credential. Empty: the thread is not passed.",
 	},
 	{
 		displayName: 'Options',
@@ -100,9 +112,56 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			},
 			now,
 		);
+		const output = casePackage.created ? ESCALATE_OUTPUTS.newCase : ESCALATE_OUTPUTS.existingCase;
+		const caseJson = casePackage as unknown as IDataObject;
+		const passTo = text(this.getNodeParameter('passThreadControlTo', itemIndex, ''));
+		if (!passTo) return { output, json: caseJson };
+
+		const ownerAppId = passTo === AI_AGENT_TARGET ? null : passTo;
+		const owner = conversation.data.threadOwner;
+		// A re-run on an open case whose thread was already passed there: Meta would refuse a second
+		// pass (this app no longer owns the thread), so it is not asked again.
+		if (!casePackage.created && owner?.owner === 'other' && owner.appId === ownerAppId)
+			return {
+				output,
+				json: {
+					...caseJson,
+					threadControl: {
+						action: 'pass',
+						ok: true,
+						targetAppId: passTo,
+						skipped: 'already passed for this case',
+					},
+				},
+			};
+		const { phoneNumberId, customerId } = conversation.data;
+		const request = {
+			action: 'pass' as const,
+			option: 'Pass Thread Control To',
+			phoneNumberId,
+			customerId,
+			targetAppId: passTo,
+			metadata: casePackage.caseId,
+		};
 		return {
-			output: casePackage.created ? ESCALATE_OUTPUTS.newCase : ESCALATE_OUTPUTS.existingCase,
-			json: casePackage as unknown as IDataObject,
+			output,
+			json: caseJson,
+			// The case is stored first, so the bot is quiet whatever Meta answers; a failed pass fails the
+			// item with the case in it (the case stays open: a re-run passes again), so no human is left
+			// believing they hold a thread Meta still routes here.
+			after: async (update) => {
+				const threadControl = await callThreadControl(this, itemIndex, request, {
+					caseId: casePackage.caseId,
+					caseCreated: casePackage.created,
+					conversationKey: conversation.key,
+				});
+				const at = Date.now();
+				await update((book) => {
+					const stored = book.get(phoneNumberId, customerId);
+					if (stored) recordThreadOwner(stored, 'other', at, ownerAppId, 'thread_control_pass');
+				});
+				return { ...caseJson, threadControl: threadControl as unknown as IDataObject };
+			},
 		};
 	});
 }
