@@ -23,8 +23,9 @@ export interface ItemResult {
 
 /**
  * Runs `handle` for each item on a book holding that item's customer's conversations, as one change of
- * the node's state store (the change may run again if another process changed them meanwhile); failures become error items with Continue On
- * Fail (see errorItem: n8n moves them to the error output when there is one) or the node's error. Every output item is paired with its input.
+ * the node's State Store (the change may run again if another process changed them meanwhile).
+ * Failures become error items with Continue On Fail (n8n moves them to the error output when there is
+ * one, see errorItem) or the node's error. Every output item is paired with its input.
  */
 export async function forEachItem(
 	ctx: IExecuteFunctions,
