@@ -18,10 +18,10 @@ import {
  * workflow and node, `wr:{<workflow id>}:<node id>:<kind>:<12-character digest>`: the braces keep one
  * workflow's keys in one Redis Cluster slot, so a script may touch several; the digest keeps Meta's ids
  * and phone numbers out of Redis. Every key expires (the node's window), so memory is bounded by the
- * window times the event rate (about 100 bytes a key).
+ * window times the event rate (about 200 bytes a key, measured in bench/stateStore.bench.ts).
  */
 
-/** The one Redis command this backend uses; ioredis's client has it (nodes/shared/redisClient.ts). */
+/** The one Redis command the Redis backends use; ioredis's client has it (nodes/shared/redisClient.ts). */
 export interface RedisScripts {
 	eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
 }
