@@ -24,6 +24,12 @@ const type = (name: string) => `${PACKAGE_NAME}.${name}`;
 const PANELS: Array<{ node: string; parameters: Json; shot?: string; expects: string[] }> = [
 	{ node: 'whatsAppReliableTrigger', parameters: {}, shot: 'trigger', expects: ['Events'] },
 	{
+		// Queue mode: the State Store choice renders (its credential's form is opened below).
+		node: 'whatsAppReliableTrigger',
+		parameters: { stateStore: 'redis' },
+		expects: ['State Store'],
+	},
+	{
 		node: 'whatsAppReliable',
 		parameters: { resource: 'message', operation: 'send' },
 		shot: 'send-message',
@@ -156,6 +162,11 @@ describe('the editor in a real browser', () => {
 				baseUrl: 'http://127.0.0.1:9',
 			},
 		);
+		credentials.whatsAppRedisApi = await n8n.createCredential(
+			'whatsAppRedisApi',
+			'WhatsApp State Redis',
+			{ host: '127.0.0.1', port: 9, database: 0, user: '', password: '', ssl: false },
+		);
 		// The AI agent example's chat model credential (n8n's own type).
 		credentials.openAiApi = await n8n.createCredential('openAiApi', 'OpenAI-compatible Chat API', {
 			apiKey: 'editor-key',
@@ -274,7 +285,7 @@ describe('the editor in a real browser', () => {
 		},
 	);
 
-	it.each(['whatsAppWebhookApi', 'whatsAppCloudApi'])(
+	it.each(['whatsAppWebhookApi', 'whatsAppCloudApi', 'whatsAppRedisApi'])(
 		'the %s credential form opens',
 		async (credentialType) => {
 			await page.goto(n8n.url(`/home/credentials/${credentials[credentialType]}`));
