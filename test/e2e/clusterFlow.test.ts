@@ -17,11 +17,11 @@ import {
 	signFlowBody,
 } from '../fixtures/flow/flowClient';
 import { flowTestKeys } from '../fixtures/flow/keys';
+import { withFlowCredential } from '../support/workflows';
 
 const keys = flowTestKeys();
 const APP_SECRET = 'cluster-flow-app-secret-0123456789';
 const TRIGGER = `${PACKAGE_NAME}.whatsAppFlowTrigger`;
-const RESPOND = `${PACKAGE_NAME}.whatsAppFlowRespond`;
 
 const booking = JSON.parse(
 	fs.readFileSync(path.join(REPO_DIR, 'examples', 'workflows', 'flow-booking.json'), 'utf8'),
@@ -66,22 +66,6 @@ const noRespondWorkflow = {
 	settings: { executionOrder: 'v1' },
 };
 
-function withCredential(workflow: { nodes: Array<Record<string, unknown>> }, credentialId: string) {
-	return {
-		...workflow,
-		nodes: workflow.nodes.map((node) =>
-			node.type === TRIGGER || node.type === RESPOND
-				? {
-						...node,
-						credentials: {
-							whatsAppFlowEndpointApi: { id: credentialId, name: 'WhatsApp Flow Endpoint' },
-						},
-					}
-				: node,
-		),
-	};
-}
-
 describe('WhatsApp Flow endpoint in n8n queue mode (webhook process holds, worker answers)', () => {
 	let cluster: N8nCluster;
 
@@ -116,10 +100,10 @@ describe('WhatsApp Flow endpoint in n8n queue mode (webhook process holds, worke
 		const pingProbe = (hook: string, endpointPath: string) => async (via: number) =>
 			(await post(via, hook, endpointPath, { version: '3.0', action: 'ping' })).response.status ===
 			200;
-		await cluster.importAndPublish(withCredential(booking, credentialId), {
+		await cluster.importAndPublish(withFlowCredential(booking, credentialId), {
 			probe: pingProbe(BOOKING.hook, BOOKING.path),
 		});
-		await cluster.importAndPublish(withCredential(noRespondWorkflow, credentialId), {
+		await cluster.importAndPublish(withFlowCredential(noRespondWorkflow, credentialId), {
 			probe: pingProbe(NO_RESPOND.hook, NO_RESPOND.path),
 		});
 	});

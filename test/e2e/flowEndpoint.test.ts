@@ -19,6 +19,7 @@ import {
 	type ClientRequest,
 } from '../fixtures/flow/flowClient';
 import { flowTestKeys } from '../fixtures/flow/keys';
+import { withFlowCredential } from '../support/workflows';
 
 const keys = flowTestKeys();
 const APP_SECRET = 'e2e-flow-app-secret-0123456789';
@@ -47,24 +48,6 @@ const LATE = {
 	path: 'flow-late',
 	timeoutMs: 1000,
 };
-
-// Both Flow nodes use the endpoint credential: the trigger decrypts, the respond node unwraps the
-// request's key to encrypt its answer.
-function withCredential(workflow: { nodes: Array<Record<string, unknown>> }, credentialId: string) {
-	return {
-		...workflow,
-		nodes: workflow.nodes.map((node) =>
-			node.type === TRIGGER || node.type === RESPOND
-				? {
-						...node,
-						credentials: {
-							whatsAppFlowEndpointApi: { id: credentialId, name: 'WhatsApp Flow Endpoint' },
-						},
-					}
-				: node,
-		),
-	};
-}
 
 function triggerNode(hook: string, endpointPath: string, timeoutMs: number) {
 	return {
@@ -293,19 +276,19 @@ describe('WhatsApp Flow endpoint in a real n8n', () => {
 		// Published once they answer a ping: a 404 means the webhook is not registered yet.
 		const probeFor = (hook: string, endpointPath: string) => async () =>
 			(await post(hook, endpointPath, { version: '3.0', action: 'ping' })).response.status === 200;
-		await n8n.importAndPublish(withCredential(booking, credentialId), {
+		await n8n.importAndPublish(withFlowCredential(booking, credentialId), {
 			probe: probeFor(BOOKING_HOOK, BOOKING_PATH),
 		});
-		await n8n.importAndPublish(withCredential(failingWorkflow, credentialId), {
+		await n8n.importAndPublish(withFlowCredential(failingWorkflow, credentialId), {
 			probe: probeFor(FAILING.hook, FAILING.path),
 		});
-		await n8n.importAndPublish(withCredential(noRespondWorkflow, credentialId), {
+		await n8n.importAndPublish(withFlowCredential(noRespondWorkflow, credentialId), {
 			probe: probeFor(NO_RESPOND.hook, NO_RESPOND.path),
 		});
-		await n8n.importAndPublish(withCredential(lateWorkflow, credentialId), {
+		await n8n.importAndPublish(withFlowCredential(lateWorkflow, credentialId), {
 			probe: probeFor(LATE.hook, LATE.path),
 		});
-		await n8n.importAndPublish(withCredential(reshapedWorkflow, credentialId), {
+		await n8n.importAndPublish(withFlowCredential(reshapedWorkflow, credentialId), {
 			probe: probeFor(RESHAPED.hook, RESHAPED.path),
 		});
 		await n8n.importAndPublish(plainWorkflow, {

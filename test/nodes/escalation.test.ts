@@ -191,6 +191,20 @@ async function conversationCount(
 	return (store as MemoryConversationStore).book.size;
 }
 
+/** A fake Graph API for the describe block that calls this: reset before each test, retries without waiting. */
+function fakeGraphApiForThisBlock(): FakeGraphApi {
+	const graph = new FakeGraphApi({ phoneNumberId: PNID });
+	let time: ReturnType<typeof instantRuntime>;
+	beforeAll(async () => await graph.start());
+	afterAll(async () => await graph.stop());
+	beforeEach(() => {
+		graph.reset();
+		time = instantRuntime(runtime);
+	});
+	afterEach(() => time.restore());
+	return graph;
+}
+
 describe('Route: the bot gate', () => {
 	it('sends rule matches to Human with the reason, the rest to Bot, and human-owned conversations to Already With Human', async () => {
 		const workflow = new Workflow();
@@ -522,19 +536,7 @@ describe('Get', () => {
 });
 
 describe('recording from the trigger and the send node', () => {
-	const graph = new FakeGraphApi({ phoneNumberId: PNID });
-	let time: ReturnType<typeof instantRuntime>;
-	beforeAll(async () => {
-		await graph.start();
-	});
-	afterAll(async () => {
-		await graph.stop();
-	});
-	beforeEach(() => {
-		graph.reset();
-		time = instantRuntime(runtime);
-	});
-	afterEach(() => time.restore());
+	const graph = fakeGraphApiForThisBlock();
 
 	it('puts sends with their delivery statuses and correlation state next to inbound messages', async () => {
 		const workflow = new Workflow();
@@ -708,19 +710,7 @@ describe('Erase Customer Data', () => {
 });
 
 describe('ownership where the message leaves', () => {
-	const graph = new FakeGraphApi({ phoneNumberId: PNID });
-	let time: ReturnType<typeof instantRuntime>;
-	beforeAll(async () => {
-		await graph.start();
-	});
-	afterAll(async () => {
-		await graph.stop();
-	});
-	beforeEach(() => {
-		graph.reset();
-		time = instantRuntime(runtime);
-	});
-	afterEach(() => time.restore());
+	const graph = fakeGraphApiForThisBlock();
 
 	const reliable = new WhatsAppReliable();
 	async function runSend(workflow: Workflow, params: Params) {
@@ -998,20 +988,20 @@ describe('Route and the 2026 platform: business-app echoes and conversation rout
 });
 
 describe('conversation routing: thread control', () => {
-	const graph = new FakeGraphApi({ phoneNumberId: PNID });
+	const graph = fakeGraphApiForThisBlock();
 	const HELPDESK_APP = '263902037430900';
-	let time: ReturnType<typeof instantRuntime>;
-	beforeAll(async () => {
-		await graph.start();
-	});
-	afterAll(async () => {
-		await graph.stop();
-	});
-	beforeEach(() => {
-		graph.reset();
-		time = instantRuntime(runtime);
-	});
-	afterEach(() => time.restore());
+	/** A refund message routed to Human, then escalated with the thread passed to the helpdesk app. */
+	async function passedToHelpdesk(workflow: Workflow, messageId: string) {
+		const refund = messages(await deliver(workflow, sendText(messageId, 'refund')));
+		const [human] = await runEscalation(workflow, route(), refund);
+		return await runEscalation(
+			workflow,
+			{ operation: 'escalate', passThreadControlTo: HELPDESK_APP },
+			human,
+			false,
+			graph.credentials(),
+		);
+	}
 
 	const get = async (workflow: Workflow) =>
 		(
@@ -1098,15 +1088,7 @@ describe('conversation routing: thread control', () => {
 
 	it('a release without taking the thread leaves the customer with the other app', async () => {
 		const workflow = new Workflow();
-		const refund = messages(await deliver(workflow, sendText('wamid.tc3', 'refund')));
-		const [human] = await runEscalation(workflow, route(), refund);
-		await runEscalation(
-			workflow,
-			{ operation: 'escalate', passThreadControlTo: HELPDESK_APP },
-			human,
-			false,
-			graph.credentials(),
-		);
+		await passedToHelpdesk(workflow, 'wamid.tc3');
 		await runEscalation(workflow, { operation: 'release', customerId: CUSTOMER }, [{ json: {} }]);
 		expect(graph.threadControls()).toHaveLength(1);
 		const next = messages(await deliver(workflow, sendText('wamid.tc4', 'hours?')));
@@ -1150,15 +1132,7 @@ describe('conversation routing: thread control', () => {
 
 	it('a refused take names the option; the release stays done, the thread stays with the other app', async () => {
 		const workflow = new Workflow();
-		const refund = messages(await deliver(workflow, sendText('wamid.tc6', 'refund')));
-		const [human] = await runEscalation(workflow, route(), refund);
-		await runEscalation(
-			workflow,
-			{ operation: 'escalate', passThreadControlTo: HELPDESK_APP },
-			human,
-			false,
-			graph.credentials(),
-		);
+		await passedToHelpdesk(workflow, 'wamid.tc6');
 		graph.failNext(1, THREAD_CONTROL_REFUSED, { match: isThreadControl });
 		await expect(
 			runEscalation(

@@ -1,7 +1,7 @@
 /**
  * Building workflows for the e2e tests and reading what their nodes emitted, in one place.
  */
-import type { Execution } from './n8n';
+import { PACKAGE_NAME, type Execution } from './n8n';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -80,4 +80,28 @@ export async function until<T>(
 		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 50));
 	}
+}
+
+/**
+ * The workflow with the Flow endpoint credential on its WhatsApp Flow Trigger and Flow Respond nodes: the
+ * trigger decrypts the request, the respond node unwraps the request's key to encrypt its answer.
+ */
+export function withFlowCredential<T extends { nodes: Array<Record<string, unknown>> }>(
+	workflow: T,
+	credentialId: string,
+): T {
+	const flowNodes = [`${PACKAGE_NAME}.whatsAppFlowTrigger`, `${PACKAGE_NAME}.whatsAppFlowRespond`];
+	return {
+		...workflow,
+		nodes: workflow.nodes.map((node) =>
+			flowNodes.includes(node.type as string)
+				? {
+						...node,
+						credentials: {
+							whatsAppFlowEndpointApi: { id: credentialId, name: 'WhatsApp Flow Endpoint' },
+						},
+					}
+				: node,
+		),
+	};
 }
