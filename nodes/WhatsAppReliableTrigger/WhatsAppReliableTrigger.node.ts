@@ -22,6 +22,7 @@ import type { TriggerJournal, TriggerStore } from '../core/stateStore/types';
 import type { RejectReason } from '../core/triggerCounters';
 import {
 	admitEvents,
+	settleAndRecord,
 	settleEvents,
 	TRIGGER_OUTPUTS,
 	withRecovered,
@@ -104,20 +105,18 @@ const isJournal = (store: TriggerStore): store is TriggerStore & TriggerJournal 
 	'takeUnfinished' in store;
 
 /**
- * Records what this execution acknowledges before the 200 goes out, and forgets it once n8n saves the
- * execution (it ended). Events it re-runs for a dead execution are recorded here first, then that
- * execution's record is dropped.
+ * Settles through the journal (confirm and record in one step, before the 200 goes out), drops the
+ * records of dead executions whose events this one re-runs, and forgets its own record once n8n saves
+ * the execution (it ended).
  */
-async function journalExecution(
+async function settleWithJournal(
 	ctx: IExecuteFunctions,
 	journal: TriggerJournal,
-	settled: Array<Array<{ item: TriggerItem }>>,
-): Promise<void> {
+	inputs: TriggerItem[][],
+): Promise<Array<Array<{ item: TriggerItem; index: number }>>> {
 	const executionId = ctx.getExecutionId();
-	const items = settled.map((output) => output.map(({ item }) => item));
-	if (items.every((output) => output.length === 0)) return;
-	await journal.record(executionId, items, Date.now());
-	const recoveredFrom = new Set(items.flat().flatMap((item) => item.recoveredFrom ?? []));
+	const settled = await settleAndRecord(inputs, { journal, executionId });
+	const recoveredFrom = new Set(settled.flat().flatMap(({ item }) => item.recoveredFrom ?? []));
 	for (const previous of recoveredFrom) await journal.finished(previous);
 	whenExecutionSaved(ctx, () => {
 		journal
@@ -128,6 +127,7 @@ async function journalExecution(
 				),
 			);
 	});
+	return settled;
 }
 
 export class WhatsAppReliableTrigger implements INodeType {
@@ -568,8 +568,9 @@ export class WhatsAppReliableTrigger implements INodeType {
 		let settled;
 		try {
 			const store = await openTriggerStore(this, options);
-			settled = await settleEvents(inputs, { store });
-			if (isJournal(store)) await journalExecution(this, store, settled);
+			settled = isJournal(store)
+				? await settleWithJournal(this, store, inputs)
+				: await settleEvents(inputs, { store });
 		} catch (error) {
 			// Not acknowledged: the execution fails and Meta delivers the body again.
 			throw asNodeError(this, error);

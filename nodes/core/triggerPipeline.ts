@@ -1,5 +1,5 @@
 import type { EventKind, WhatsAppEvent } from './events';
-import type { TriggerStore, UnfinishedExecution } from './stateStore/types';
+import type { TriggerJournal, TriggerStore, UnfinishedExecution } from './stateStore/types';
 import type { LedgerJudgement } from './statusLedger';
 
 /**
@@ -185,13 +185,41 @@ export function withRecovered(
 	const outputs = admitted.outputs.map((items) => [...items]);
 	for (const { executionId, items } of unfinished) {
 		if (!Array.isArray(items)) continue;
-		items.forEach((recorded, output) => {
-			if (!Array.isArray(recorded) || output >= outputs.length) return;
-			for (const item of recorded as TriggerItem[])
-				outputs[output].push({ ...item, recoveredFrom: executionId });
-		});
+		for (const entry of items) {
+			if (!Array.isArray(entry)) continue;
+			const [output, item] = entry;
+			if (outputs[output] && item && typeof item === 'object')
+				outputs[output].push({ ...(item as TriggerItem), recoveredFrom: executionId });
+		}
 	}
 	return { ...admitted, outputs, answer: 'execute' };
+}
+
+/**
+ * `settleEvents` for a store with a journal (Redis): confirms and records what this execution keeps
+ * in one step, so an event is never confirmed without a record to re-run it from if the execution dies.
+ */
+export async function settleAndRecord(
+	inputs: TriggerItem[][],
+	options: { journal: TriggerJournal; executionId: string; now?: number },
+): Promise<Array<Array<{ item: TriggerItem; index: number }>>> {
+	const placed = inputs.flatMap((items, output) =>
+		items.map((item, index) => ({ item, index, output })),
+	);
+	const kept = await options.journal.confirmAndRecord(
+		options.executionId,
+		placed.map(({ item, output }) => ({
+			key: item.duplicate || item.recoveredFrom !== undefined ? null : item.dedupeKey,
+			output,
+			item,
+		})),
+		options.now ?? Date.now(),
+	);
+	const settled: Array<Array<{ item: TriggerItem; index: number }>> = inputs.map(() => []);
+	placed.forEach(({ item, index, output }, i) => {
+		if (kept[i]) settled[output].push({ item, index });
+	});
+	return settled;
 }
 
 /**

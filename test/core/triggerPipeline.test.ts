@@ -36,7 +36,13 @@ describe('events of executions that never finished', () => {
 
 	it('ride along with a request, flagged with the execution they come from, and start an execution', () => {
 		const result = withRecovered(admitted('acknowledge'), [
-			{ executionId: '41', items: [[item('wamid.a')], [], [item('wamid.s')]] },
+			{
+				executionId: '41',
+				items: [
+					[0, item('wamid.a')],
+					[2, item('wamid.s')],
+				],
+			},
 		]);
 		expect(result.answer).toBe('execute');
 		expect(result.outputs[0]).toEqual([expect.objectContaining({ recoveredFrom: '41' })]);
@@ -45,7 +51,7 @@ describe('events of executions that never finished', () => {
 
 	it('wait while the request itself is asked to retry', () => {
 		const busy = admitted('retryLater');
-		expect(withRecovered(busy, [{ executionId: '41', items: [[item('wamid.a')]] }])).toBe(busy);
+		expect(withRecovered(busy, [{ executionId: '41', items: [[0, item('wamid.a')]] }])).toBe(busy);
 	});
 
 	it('are kept by settlement without a second confirmation', async () => {

@@ -24,7 +24,12 @@ import { COUNTER_TTL_MS, RedisTriggerCounters } from '../../nodes/core/stateStor
 import { TriggerCounters } from '../../nodes/core/triggerCounters';
 import { StateStoreUnavailableError } from '../../nodes/core/stateStore/types';
 import { applyToCode } from '../../nodes/core/statusLedger';
-import { admitEvents, settleEvents } from '../../nodes/core/triggerPipeline';
+import {
+	admitEvents,
+	settleAndRecord,
+	settleEvents,
+	type TriggerItem,
+} from '../../nodes/core/triggerPipeline';
 import { splitEvents, type WhatsAppEvent } from '../../nodes/core/events';
 import { closeRedisClientsForTests, redisScripts } from '../../nodes/shared/redisClient';
 import { testRedisConnection } from '../../nodes/shared/stateStores';
@@ -162,20 +167,40 @@ describe('two processes sharing one Redis', () => {
 });
 
 describe('the journal of acknowledged, unfinished executions', () => {
-	it('lends an execution that did not finish in time to one request, and forgets a finished one', async () => {
+	const item = (id: string) =>
+		({ dedupeKey: `message:${id}`, messageId: id, duplicate: false }) as unknown as TriggerItem;
+
+	it('confirms and records together; the first execution keeps an event, a record is lent once', async () => {
 		const namespace = freshNamespace();
 		const [a, b] = [first, second].map((r) => new RedisTriggerStore(r, namespace, WEEK_MS));
-		const items = [[{ dedupeKey: 'message:wamid.j1' }], [], [], [], []];
-		await a.record('101', items, 1_000);
-		await a.record('102', items, 1_000);
-		await a.finished('102');
+		const settledA = await settleAndRecord([[item('wamid.j1')], [], [item('wamid.j2')]], {
+			journal: a,
+			executionId: '101',
+			now: 1_000,
+		});
+		expect(settledA.map((output) => output.length)).toEqual([1, 0, 1]);
+		// Another execution with the same event (re-admitted): not kept, nothing recorded for it.
+		const settledB = await settleAndRecord([[item('wamid.j1')]], {
+			journal: b,
+			executionId: '102',
+			now: 1_000,
+		});
+		expect(settledB[0]).toEqual([]);
 		expect(await b.takeUnfinished(60_000, 30_000, 5)).toEqual([]);
 		const [takenByA, takenByB] = await Promise.all([
 			a.takeUnfinished(60_000, 61_001, 5),
 			b.takeUnfinished(60_000, 61_001, 5),
 		]);
 		// One of two concurrent requests re-runs it; the other sees nothing.
-		expect([...takenByA, ...takenByB]).toEqual([{ executionId: '101', items }]);
+		expect([...takenByA, ...takenByB]).toEqual([
+			{
+				executionId: '101',
+				items: [
+					[0, expect.objectContaining({ messageId: 'wamid.j1' })],
+					[2, expect.objectContaining({ messageId: 'wamid.j2' })],
+				],
+			},
+		]);
 		// Lent: not due again until the re-run has had its own time.
 		expect(await a.takeUnfinished(60_000, 62_000, 5)).toEqual([]);
 		expect(await a.takeUnfinished(60_000, 121_002, 5)).toHaveLength(1);

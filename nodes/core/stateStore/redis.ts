@@ -3,6 +3,7 @@ import { applyToCode, type LedgerJudgement } from '../statusLedger';
 import {
 	StateStoreUnavailableError,
 	type ClaimBodyResult,
+	type JournalEntry,
 	type SendOnceClaim,
 	type SendOnceStore,
 	type TriggerJournal,
@@ -95,10 +96,33 @@ const FORGET = `
 redis.call('DEL', KEYS[1])
 return 0`;
 
-const JOURNAL_RECORD = `
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-return 0`;
+/**
+ * KEYS: the journal entry, the journal's index, then the dedupe key of each entry that has one, in
+ * order. ARGV: confirmed keys' time to live, the entry's time to live, now, the execution id, the number
+ * of entries, then per entry: '1' if it has a key, its output, its item as JSON. Confirms (first wins)
+ * and records what is kept, together; returns 1 or 0 per entry.
+ */
+const CONFIRM_AND_RECORD = `
+local kept = {}
+local flags = {}
+local nextKey = 3
+for i = 1, tonumber(ARGV[5]) do
+	local at = 5 + (i - 1) * 3
+	local keep = true
+	if ARGV[at + 1] == '1' then
+		local key = KEYS[nextKey]
+		nextKey = nextKey + 1
+		if redis.call('GET', key) == 'k' then keep = false
+		else redis.call('SET', key, 'k', 'PX', ARGV[1]) end
+	end
+	if keep then kept[#kept + 1] = '[' .. ARGV[at + 2] .. ',' .. ARGV[at + 3] .. ']' end
+	flags[i] = keep and 1 or 0
+end
+if #kept > 0 then
+	redis.call('SET', KEYS[1], '[' .. table.concat(kept, ',') .. ']', 'PX', ARGV[2])
+	redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+end
+return flags`;
 
 const JOURNAL_FINISHED = `
 redis.call('DEL', KEYS[1])
@@ -195,18 +219,32 @@ export class RedisTriggerStore implements TriggerStore, TriggerJournal {
 		return [`${this.namespace}:j:${executionId}`, `${this.namespace}:jz`];
 	}
 
-	async record(executionId: string, items: unknown, now: number): Promise<void> {
+	async confirmAndRecord(
+		executionId: string,
+		entries: JournalEntry[],
+		now: number,
+	): Promise<boolean[]> {
+		if (entries.length === 0) return [];
 		const [entry, index] = this.journalKeys(executionId);
-		await this.redis.eval(
-			JOURNAL_RECORD,
-			2,
+		const keys = entries.flatMap(({ key }) => (key === null ? [] : [this.key('d', key)]));
+		const flags = (await this.redis.eval(
+			CONFIRM_AND_RECORD,
+			2 + keys.length,
 			entry,
 			index,
-			JSON.stringify(items),
+			...keys,
+			ms(this.ttlMs),
 			ms(JOURNAL_TTL_MS),
 			String(now),
 			executionId,
-		);
+			String(entries.length),
+			...entries.flatMap(({ key, output, item }) => [
+				key === null ? '0' : '1',
+				String(output),
+				JSON.stringify(item),
+			]),
+		)) as number[];
+		return flags.map((flag) => flag === 1);
 	}
 
 	async finished(executionId: string): Promise<void> {
@@ -230,7 +268,10 @@ export class RedisTriggerStore implements TriggerStore, TriggerJournal {
 		)) as string[];
 		const taken: UnfinishedExecution[] = [];
 		for (let i = 0; i + 1 < flat.length; i += 2)
-			taken.push({ executionId: flat[i], items: JSON.parse(flat[i + 1]) as unknown });
+			taken.push({
+				executionId: flat[i],
+				items: JSON.parse(flat[i + 1]) as Array<[number, unknown]>,
+			});
 		return taken;
 	}
 }

@@ -39,8 +39,13 @@ export interface TriggerStore {
  * execution with its items, so the in-process backend keeps no journal.
  */
 export interface TriggerJournal {
-	/** Records the items an execution acknowledged, before the acknowledgement goes out. */
-	record(executionId: string, items: unknown, now: number): Promise<void>;
+	/**
+	 * In one step, before the acknowledgement goes out: confirms the keys of the entries that carry one
+	 * (the first execution to confirm keeps the event, as `confirmFirst`) and records the entries this
+	 * execution keeps, so no event is ever confirmed without being recorded. Returns, per entry, whether
+	 * it is kept.
+	 */
+	confirmAndRecord(executionId: string, entries: JournalEntry[], now: number): Promise<boolean[]>;
 	/** The execution ended (its data is saved by n8n): nothing to recover. */
 	finished(executionId: string): Promise<void>;
 	/**
@@ -51,9 +56,17 @@ export interface TriggerJournal {
 	takeUnfinished(olderThanMs: number, now: number, limit: number): Promise<UnfinishedExecution[]>;
 }
 
+/** One item an execution emits: on which output, and the dedupe key to confirm (none for one already confirmed). */
+export interface JournalEntry {
+	key: string | null;
+	output: number;
+	item: unknown;
+}
+
 export interface UnfinishedExecution {
 	executionId: string;
-	items: unknown;
+	/** What it kept, as `[output, item]` pairs. */
+	items: Array<[number, unknown]>;
 }
 
 export type ClaimBodyResult =
