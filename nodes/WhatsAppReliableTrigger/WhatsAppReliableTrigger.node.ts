@@ -106,8 +106,8 @@ const isJournal = (store: TriggerStore): store is TriggerStore & TriggerJournal 
 
 /**
  * Settles through the journal (confirm and record in one step, before the 200 goes out), drops the
- * records of dead executions whose events this one re-runs, and forgets its own record once n8n saves
- * the execution (it ended).
+ * records of dead executions whose events this one re-runs, and forgets its own record once the
+ * execution has ended and n8n has saved it.
  */
 async function settleWithJournal(
 	ctx: IExecuteFunctions,
@@ -118,15 +118,19 @@ async function settleWithJournal(
 	const settled = await settleAndRecord(inputs, { journal, executionId });
 	const recoveredFrom = new Set(settled.flat().flatMap(({ item }) => item.recoveredFrom ?? []));
 	for (const previous of recoveredFrom) await journal.finished(previous);
-	whenExecutionSaved(ctx, () => {
-		journal
+	const finished = async () =>
+		await journal
 			.finished(executionId)
 			.catch((error: Error) =>
 				ctx.logger.warn(
 					`WhatsApp Reliable Trigger: could not mark execution ${executionId} finished in Redis (${error.message}); its events may run again after the recovery time`,
 				),
 			);
-	});
+	// n8n 2.x runs this after it has saved the execution (a worker killed before that loses the
+	// execution's data, so the record must outlive the save). Older n8n has no such hook: the end of
+	// the execution is then learnt from its static-data save, which comes just before.
+	if (ctx.onExecutionFinish) ctx.onExecutionFinish(finished);
+	else whenExecutionSaved(ctx, () => void finished());
 	return settled;
 }
 

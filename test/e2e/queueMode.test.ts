@@ -383,6 +383,13 @@ describe('the package in n8n queue mode, state in Redis', () => {
 		const twice = [...counts].filter(([, c]) => c > 1).map(([id]) => id);
 		const acked = bodies.filter((_, b) => acknowledgedAt[b] > 0).flatMap((d) => d.ids);
 		const lost = acked.filter((id) => !counts.has(id));
+		for (const id of lost) {
+			// Where a lost event went: every execution whose data mentions it, with its status.
+			const holders = fresh.filter((e) => JSON.stringify(e.data ?? {}).includes(id));
+			console.log(
+				`lost ${id}: in ${holders.map((e) => `${e.id} ${e.status} on worker ${cluster.workerOfExecution(e.id) ?? '?'} ran=${triggerItems(e).ran}`).join('; ') || 'no execution'}`,
+			);
+		}
 		console.log(
 			`kill -9 of worker 0 after 12 acknowledged bodies: ${attempts.filter((a) => a > 0).length}/60 bodies acknowledged ` +
 				`(${attempts.filter((a) => a > 1).length} after retries, at most ${Math.max(...attempts)} attempts), ` +
