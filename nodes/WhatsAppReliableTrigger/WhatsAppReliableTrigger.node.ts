@@ -105,6 +105,28 @@ const isJournal = (store: TriggerStore): store is TriggerStore & TriggerJournal 
 	'takeUnfinished' in store;
 
 /**
+ * The executions recovered items come from that n8n did save with this trigger's run: they finished,
+ * and only their journal records outlived them (a worker killed between n8n's save and the record's
+ * removal). n8n's database is the truth here; the journal only says where to look.
+ */
+async function savedRecoverySources(
+	ctx: IExecuteFunctions,
+	journal: TriggerJournal,
+	inputs: TriggerItem[][],
+): Promise<Set<string>> {
+	const sources = new Set(inputs.flat().flatMap((item) => item.recoveredFrom ?? []));
+	const saved = new Set<string>();
+	for (const source of sources) {
+		const data = await ctx.getExecutionDataById(source).catch(() => undefined);
+		if (data?.resultData?.runData?.[ctx.getNode().name]) {
+			saved.add(source);
+			await journal.finished(source);
+		}
+	}
+	return saved;
+}
+
+/**
  * Settles through the journal (confirm and record in one step, before the 200 goes out), drops the
  * records of dead executions whose events this one re-runs, and forgets its own record once the
  * execution has ended and n8n has saved it.
@@ -115,7 +137,8 @@ async function settleWithJournal(
 	inputs: TriggerItem[][],
 ): Promise<Array<Array<{ item: TriggerItem; index: number }>>> {
 	const executionId = ctx.getExecutionId();
-	const settled = await settleAndRecord(inputs, { journal, executionId });
+	const finishedSources = await savedRecoverySources(ctx, journal, inputs);
+	const settled = await settleAndRecord(inputs, { journal, executionId, finishedSources });
 	const recoveredFrom = new Set(settled.flat().flatMap(({ item }) => item.recoveredFrom ?? []));
 	for (const previous of recoveredFrom) await journal.finished(previous);
 	const finished = async () =>
@@ -508,8 +531,9 @@ export class WhatsAppReliableTrigger implements INodeType {
 				emitDuplicates: options.emitDuplicates,
 				emitStale: options.emitStaleStatuses,
 			});
-			if (isJournal(store)) {
-				// Events a dead worker acknowledged ride along with this request (at most a few executions).
+			// Events a dead worker acknowledged ride along with a request that is answered (at most a few
+			// executions); one asked to retry takes none, so it lends no record it would not run.
+			if (isJournal(store) && admitted.answer !== 'retryLater') {
 				const unfinished = await store.takeUnfinished(options.recoverAfterMs, Date.now(), 5);
 				if (unfinished.length > 0)
 					this.logger.warn(

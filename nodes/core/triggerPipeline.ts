@@ -201,11 +201,18 @@ export function withRecovered(
  */
 export async function settleAndRecord(
 	inputs: TriggerItem[][],
-	options: { journal: TriggerJournal; executionId: string; now?: number },
+	options: {
+		journal: TriggerJournal;
+		executionId: string;
+		/** Recovered events whose first execution was saved after all: dropped, not re-run. */
+		finishedSources?: ReadonlySet<string>;
+		now?: number;
+	},
 ): Promise<Array<Array<{ item: TriggerItem; index: number }>>> {
-	const placed = inputs.flatMap((items, output) =>
-		items.map((item, index) => ({ item, index, output })),
-	);
+	const finished = options.finishedSources ?? new Set<string>();
+	const placed = inputs
+		.flatMap((items, output) => items.map((item, index) => ({ item, index, output })))
+		.filter(({ item }) => item.recoveredFrom === undefined || !finished.has(item.recoveredFrom));
 	const kept = await options.journal.confirmAndRecord(
 		options.executionId,
 		placed.map(({ item, output }) => ({

@@ -207,6 +207,24 @@ describe('the journal of acknowledged, unfinished executions', () => {
 		await b.finished('101');
 		expect(await a.takeUnfinished(60_000, 999_999, 5)).toEqual([]);
 	});
+
+	it('drops recovered events whose first execution n8n saved after all, and records the rest', async () => {
+		const store = new RedisTriggerStore(first, freshNamespace(), WEEK_MS);
+		const recovered = (id: string, from: string) => ({ ...item(id), recoveredFrom: from });
+		const settled = await settleAndRecord(
+			[[recovered('wamid.saved', '201'), recovered('wamid.dead', '202'), item('wamid.new')]],
+			{ journal: store, executionId: '203', finishedSources: new Set(['201']), now: 1_000 },
+		);
+		expect(settled[0].map(({ item: kept, index }) => [kept.messageId, index])).toEqual([
+			['wamid.dead', 1],
+			['wamid.new', 2],
+		]);
+		const [record] = await store.takeUnfinished(60_000, 61_001, 5);
+		expect(record.items.map(([, kept]) => (kept as TriggerItem).messageId)).toEqual([
+			'wamid.dead',
+			'wamid.new',
+		]);
+	});
 });
 
 describe('send-once on Redis', () => {
